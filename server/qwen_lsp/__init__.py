@@ -1,0 +1,3 @@
+"""qwen-lsp: a local AI pair-programmer served as a language server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,173 @@
+"""Messages between the language server and the model worker.
+
+The only module both processes import: msgspec Structs, no heavy imports. Frames are a 4-byte
+big-endian length followed by a msgpack-encoded tagged union.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import IO, Literal
+
+import msgspec
+
+FRAME_HEADER = struct.Struct(">I")
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+
+FinishReason = Literal["stop", "length", "cancelled", "error"]
+
+
+class Sampling(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Sampling parameters; temperature 0 means greedy."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+
+
+# --- server → worker -------------------------------------------------------------------------
+
+
+class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
+    """Complete a raw prompt string (FIM prompts are raw, never chat-templated).
+
+    `cache_key` groups KV caches (one document, one chat session); `stop` holds extra stop
+    strings on top of the tokenizer's stop tokens.
+    """
+
+    id: int
+    prompt: str
+    cache_key: str = ""
+    max_tokens: int = 64
+    sampling: Sampling = Sampling()
+    stop: list[str] = []
+    stream: bool = False
+    max_time_ms: int = 0
+
+
+class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
+    """Render `messages` (+ `tools`) through the model's chat template, then generate."""
+
+    id: int
+    messages: list[dict]
+    tools: list[dict] = []
+    cache_key: str = ""
+    max_tokens: int = 512
+    sampling: Sampling | None = None  # None: the model's generation_config
+    stream: bool = False
+    max_time_ms: int = 0
+
+
+class Cancel(msgspec.Struct, tag="cancel"):
+    id: int
+
+
+class Shutdown(msgspec.Struct, tag="shutdown"):
+    pass
+
+
+# --- worker → server -------------------------------------------------------------------------
+
+
+class Progress(msgspec.Struct, tag="progress", omit_defaults=True):
+    """Model loading progress; `percent` is None when unknown."""
+
+    message: str
+    percent: int | None = None
+
+
+class Ready(msgspec.Struct, tag="ready", omit_defaults=True):
+    model: str
+    load_ms: float
+    context_length: int = 0
+    has_tool_parser: bool = False
+
+
+class LoadFailed(msgspec.Struct, tag="load_failed"):
+    model: str
+    error: str
+
+
+class Chunk(msgspec.Struct, tag="chunk"):
+    id: int
+    text: str
+
+
+class ToolCall(msgspec.Struct, omit_defaults=True):
+    name: str
+    arguments: dict = {}
+
+
+class Usage(msgspec.Struct, omit_defaults=True):
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    generated_tokens: int = 0
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Done(msgspec.Struct, tag="done", omit_defaults=True):
+    id: int
+    text: str
+    finish_reason: FinishReason
+    usage: Usage = Usage()
+    tool_calls: list[ToolCall] = []
+    tool_call_errors: list[str] = []
+
+
+class Failed(msgspec.Struct, tag="failed"):
+    id: int
+    error: str
+
+
+ToWorker = Generate | Chat | Cancel | Shutdown
+FromWorker = Progress | Ready | LoadFailed | Chunk | Done | Failed
+
+_encoder = msgspec.msgpack.Encoder()
+_to_worker = msgspec.msgpack.Decoder(ToWorker)  # type: ignore[arg-type]
+_from_worker = msgspec.msgpack.Decoder(FromWorker)  # type: ignore[arg-type]
+
+
+class FrameError(Exception):
+    """A frame that is truncated, oversized or not a known message."""
+
+
+def encode(message: ToWorker | FromWorker) -> bytes:
+    body = _encoder.encode(message)
+    return FRAME_HEADER.pack(len(body)) + body
+
+
+def frame_length(header: bytes) -> int:
+    (length,) = FRAME_HEADER.unpack(header)
+    if length > MAX_FRAME_BYTES:
+        raise FrameError(f"frame of {length} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+    return length
+
+
+def decode_to_worker(body: bytes) -> ToWorker:
+    try:
+        return _to_worker.decode(body)
+    except msgspec.DecodeError as exc:
+        raise FrameError(str(exc)) from exc
+
+
+def decode_from_worker(body: bytes) -> FromWorker:
+    try:
+        return _from_worker.decode(body)
+    except msgspec.DecodeError as exc:
+        raise FrameError(str(exc)) from exc
+
+
+def read_frame(stream: IO[bytes]) -> bytes | None:
+    """Blocking read of one frame body; None at a clean end of stream."""
+    header = stream.read(FRAME_HEADER.size)
+    if not header:
+        return None
+    if len(header) < FRAME_HEADER.size:
+        raise FrameError("truncated frame header")
+    length = frame_length(header)
+    body = stream.read(length)
+    if len(body) < length:
+        raise FrameError("truncated frame body")
+    return body
