@@ -1,0 +1,353 @@
+"""Documentation targets: which definitions lack docs, and how a doc text becomes an edit.
+
+Pure: tree-sitter over plain text. Conventions: Python docstrings (Google/NumPy/Sphinx), JSDoc
+for JavaScript/TypeScript, `///` for Rust, `// Name …` for Go, `---` for Lua. The model writes
+the text only; markers and indentation are added here so they are always right.
+
+Parser access is kept minimal (`_parse`) so it can later move onto `engine.syntax`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import tree_sitter
+
+# LSP languageId → grammar loader.
+_GRAMMARS: dict[str, Callable[[], object]] = {}
+
+
+def _register() -> None:
+    import tree_sitter_go
+    import tree_sitter_javascript
+    import tree_sitter_lua
+    import tree_sitter_python
+    import tree_sitter_rust
+    import tree_sitter_typescript
+
+    _GRAMMARS.update(
+        python=tree_sitter_python.language,
+        javascript=tree_sitter_javascript.language,
+        javascriptreact=tree_sitter_javascript.language,
+        typescript=tree_sitter_typescript.language_typescript,
+        typescriptreact=tree_sitter_typescript.language_tsx,
+        rust=tree_sitter_rust.language,
+        go=tree_sitter_go.language,
+        lua=tree_sitter_lua.language,
+    )
+
+
+_register()
+
+SUPPORTED_LANGUAGES = frozenset(_GRAMMARS)
+_JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
+
+# Definition node types per language family.
+_DEF_TYPES = {
+    "python": {"function_definition", "class_definition"},
+    "js": {
+        "function_declaration",
+        "generator_function_declaration",
+        "class_declaration",
+        "method_definition",
+        "interface_declaration",
+        "abstract_class_declaration",
+    },
+    "rust": {"function_item", "struct_item", "enum_item", "trait_item", "function_signature_item"},
+    "go": {"function_declaration", "method_declaration", "type_declaration"},
+    "lua": {"function_declaration"},
+}
+_COMMENT_PREFIX = {"js": "/**", "rust": "///", "go": "//", "lua": "---"}
+
+
+def _family(language: str) -> str:
+    if language in _JS:
+        return "js"
+    return language
+
+
+@cache
+def _parser(language: str) -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(_GRAMMARS[language]()))
+
+
+def _parse(language: str, text: str) -> tree_sitter.Node:
+    return _parser(language).parse(text.encode()).root_node
+
+
+def parses_cleanly(language: str, text: str) -> bool:
+    """True when tree-sitter finds no syntax error in `text`."""
+    return not _parse(language, text).has_error
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A function, method or class. Lines are 0-based.
+
+    `insert_line`: where new documentation goes (before this line); `indent`: its indentation;
+    `doc`: the line range of existing documentation, or None when undocumented.
+    """
+
+    name: str
+    qualname: str
+    kind: str
+    start_line: int
+    end_line: int
+    insert_line: int
+    indent: str
+    doc: tuple[int, int] | None
+
+    @property
+    def documented(self) -> bool:
+        return self.doc is not None
+
+
+def convention(language: str, style: str = "google") -> str:
+    """How the prompt names the documentation convention of a language."""
+    fam = _family(language)
+    if fam == "python":
+        name = {"google": "Google", "numpy": "NumPy", "sphinx": "Sphinx (reST)"}.get(style, style)
+        return f"a {name}-style Python docstring"
+    return {
+        "js": "a JSDoc comment (with @param and @returns tags)",
+        "rust": "a Rust `///` doc comment",
+        "go": "a Go doc comment that starts with the name",
+        "lua": "a LuaDoc `---` comment (with @param and @return tags)",
+    }.get(fam, "a doc comment")
+
+
+def definitions(language: str, text: str) -> list[Definition]:
+    """Every documentable definition, outermost first, in source order."""
+    if language not in _GRAMMARS:
+        return []
+    fam = _family(language)
+    lines = text.split("\n")
+    out: list[Definition] = []
+    for node, qual in _walk(_parse(language, text), fam, ""):
+        d = _definition(node, qual, fam, lines)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_sitter.Node, str]]:
+    for child in node.named_children:
+        if child.type in _DEF_TYPES[fam]:
+            name = _name(child, fam)
+            qual = f"{prefix}.{name}" if prefix and name else name
+            if name:
+                yield child, qual
+            yield from _walk(child, fam, qual or prefix)
+        else:
+            yield from _walk(child, fam, prefix)
+
+
+def _name(node: tree_sitter.Node, fam: str) -> str:
+    target = node.child_by_field_name("name")
+    if target is None and fam == "go" and node.type == "type_declaration":
+        spec = node.named_children[0] if node.named_children else None
+        target = spec.child_by_field_name("name") if spec is not None else None
+    if target is None or target.text is None:
+        return ""
+    # Lua `function M.util.f()`: the last segment names it.
+    return re.split(r"[.:]", target.text.decode())[-1]
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _definition(node: tree_sitter.Node, qual: str, fam: str, lines: list[str]) -> Definition | None:
+    kind = (
+        "class"
+        if "class" in node.type or node.type.endswith(("struct_item", "type_declaration"))
+        else "function"
+    )
+    name = qual.rsplit(".", 1)[-1]
+    if fam == "python":
+        return _python_definition(node, name, qual, kind, lines)
+    outer = node
+    # `export function f`, `export default class`: the comment sits above the export.
+    while outer.parent is not None and outer.parent.type in (
+        "export_statement",
+        "decorated_definition",
+    ):
+        outer = outer.parent
+    first = outer.start_point.row
+    if fam == "rust":  # attributes such as #[derive] sit between the doc and the item
+        prev = outer.prev_named_sibling
+        while (
+            prev is not None and prev.type == "attribute_item" and prev.end_point.row == first - 1
+        ):
+            first, prev = prev.start_point.row, prev.prev_named_sibling
+    doc = _comment_above(lines, first, _COMMENT_PREFIX[fam])
+    return Definition(
+        name,
+        qual,
+        kind,
+        outer.start_point.row,
+        node.end_point.row,
+        first,
+        _indent(lines[first]),
+        doc,
+    )
+
+
+def _comment_above(lines: list[str], line: int, prefix: str) -> tuple[int, int] | None:
+    """The comment block ending right above `line`, when it uses the doc prefix."""
+    i = line - 1
+    if prefix == "/**":
+        if i < 0 or not lines[i].strip().endswith("*/"):
+            return None
+        j = i
+        while j >= 0 and "/*" not in lines[j]:
+            j -= 1
+        return (j, i) if j >= 0 and lines[j].lstrip().startswith("/**") else None
+    j = i
+    while j >= 0 and lines[j].lstrip().startswith(prefix):
+        j -= 1
+    return (j + 1, i) if j < i else None
+
+
+def _python_definition(
+    node: tree_sitter.Node, name: str, qual: str, kind: str, lines: list[str]
+) -> Definition | None:
+    body = node.child_by_field_name("body")
+    if body is None or not body.named_children:
+        return None
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    if not stmts or stmts[0].start_point.row == node.start_point.row:
+        return None  # `def f(): return 1`: no line to put a docstring on
+    first = stmts[0]
+    doc = None
+    if first.type == "expression_statement" and first.named_children[0].type in (
+        "string",
+        "concatenated_string",
+    ):
+        doc = (first.start_point.row, first.end_point.row)
+    # Comments between the header and the first statement: the docstring goes above them.
+    row = first.start_point.row
+    while (
+        doc is None and row - 1 > node.start_point.row and lines[row - 1].lstrip().startswith("#")
+    ):
+        row -= 1
+    start = (
+        node.parent.start_point.row
+        if node.parent and node.parent.type == "decorated_definition"
+        else node.start_point.row
+    )
+    return Definition(
+        name, qual, kind, start, node.end_point.row, row, _indent(lines[first.start_point.row]), doc
+    )
+
+
+def find(language: str, text: str, symbol: str) -> Definition | None:
+    """The definition named `symbol` (plain or qualified name); the first match wins."""
+    for d in definitions(language, text):
+        if symbol in (d.qualname, d.name):
+            return d
+    return None
+
+
+def enclosing(language: str, text: str, line: int) -> Definition | None:
+    """The innermost definition containing `line` (0-based)."""
+    best = None
+    for d in definitions(language, text):
+        if d.start_line <= line <= d.end_line or (d.doc and d.doc[0] <= line <= d.doc[1]):
+            best = d
+    return best
+
+
+# --- changed regions -------------------------------------------------------------------------
+
+
+def changed_lines(old: str, new: str) -> list[tuple[int, int]]:
+    """Line ranges (0-based inclusive, in `new`) that differ from `old`."""
+    matcher = difflib.SequenceMatcher(None, old.split("\n"), new.split("\n"), autojunk=False)
+    out = []
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            out.append((j1, max(j1, j2 - 1)))
+    return out
+
+
+def targets(
+    language: str,
+    text: str,
+    regions: Iterable[tuple[int, int]] | None,
+    pending: Iterable[str] = (),
+    limit: int = 8,
+) -> list[Definition]:
+    """Undocumented definitions touching `regions` (None: the whole file) or named in `pending`
+    (qualnames left over from an earlier save), at most `limit`, in source order."""
+    spans = list(regions) if regions is not None else None
+    keep = set(pending)
+    out = []
+    for d in definitions(language, text):
+        if d.documented:
+            continue
+        touched = spans is None or any(a <= d.end_line and d.start_line <= b for a, b in spans)
+        if touched or d.qualname in keep:
+            out.append(d)
+    return out[:limit]
+
+
+# --- doc text → edit -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocEdit:
+    """Replace lines start..end-1 (0-based; start == end inserts) with `text` (ends with \\n)."""
+
+    start: int
+    end: int
+    text: str
+
+
+_MARKERS = re.compile(r'^\s*(/\*\*+|\*/|\*|///|//|---|--|"""|\'\'\'|#)\s?')
+
+
+def clean_doc(raw: str) -> list[str]:
+    """The doc's lines without any comment markers or quotes the model may have added."""
+    text = raw.strip().strip('"').strip("'").strip()
+    text = re.sub(r"^/\*\*|\*/$", "", text).strip()
+    lines = [_MARKERS.sub("", line, count=1).rstrip() for line in text.split("\n")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    # Keep relative indentation (docstring sections) but drop the common margin.
+    margin = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+    return [x[margin:] for x in lines]
+
+
+def render_doc(language: str, d: Definition, raw: str) -> DocEdit | None:
+    """The edit that gives `d` the documentation `raw`; None when the text is empty."""
+    body = clean_doc(raw)
+    if not body:
+        return None
+    fam, ind = _family(language), d.indent
+    if fam == "python":
+        body = [x.replace('"""', r"\"\"\"") for x in body]
+        if body[-1].endswith("\\"):
+            body[-1] += " "
+        if len(body) == 1:
+            out = [f'{ind}"""{body[0]}"""']
+        else:
+            out = [f'{ind}"""{body[0]}', *[f"{ind}{x}" if x else "" for x in body[1:]], f'{ind}"""']
+    elif fam == "js":
+        body = [x.replace("*/", "*\\/") for x in body]
+        out = [f"{ind}/**", *[f"{ind} * {x}".rstrip() for x in body], f"{ind} */"]
+    elif fam == "go":
+        if not body[0].startswith(d.name):
+            body[0] = f"{d.name} {body[0][:1].lower()}{body[0][1:]}"
+        out = [f"{ind}// {x}".rstrip() for x in body]
+    else:
+        mark = "///" if fam == "rust" else "---"
+        out = [f"{ind}{mark} {x}".rstrip() for x in body]
+    start, end = (d.doc[0], d.doc[1] + 1) if d.doc else (d.insert_line, d.insert_line)
+    return DocEdit(start, end, "\n".join(out) + "\n")
