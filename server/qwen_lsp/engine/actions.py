@@ -100,6 +100,8 @@ def build_messages(req: ActionRequest) -> list[dict]:
     """The chat messages of an action: the system prompt, then one user turn with the numbered
     code around the target region and the task."""
     lines = req.text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the newline ending the last line opens no line of its own
     end = min(req.end_line, req.start_line + MAX_REGION_LINES - 1, len(lines) - 1)
     first = max(0, req.start_line - CONTEXT_LINES)
     last = min(len(lines) - 1, end + CONTEXT_LINES)
