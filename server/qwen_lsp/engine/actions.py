@@ -12,10 +12,21 @@ Lines are 0-based inside the engine and 1-based (inclusive) in prompts and tool 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from qwen_lsp.engine import docs
-from qwen_lsp.engine.tools import INSERT_TEXT, REPLACE_LINES, SET_DOCSTRING
+from qwen_lsp.engine.docs import LineEdit
+from qwen_lsp.engine.tool_edits import Target, ToolCallError, read, to_edits
+from qwen_lsp.engine.tools import (
+    INSERT_TEXT,
+    READ_TOOLS,
+    REPLACE_LINES,
+    SET_DOCSTRING,
+    tool_names,
+    tools_for,
+)
 
 DOCSTRING = "docstring"
 FIX = "fix"
@@ -114,7 +125,7 @@ def build_messages(req: ActionRequest) -> list[dict]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def assistant_message(text: str, tool_calls: list[tuple[str, dict]]) -> dict:
+def assistant_message(text: str, tool_calls: Sequence[tuple[str, object]]) -> dict:
     """The model's turn in history; arguments stay dicts (the template needs them so)."""
     msg: dict = {"role": "assistant", "content": text}
     if tool_calls:
@@ -129,9 +140,12 @@ def tool_message(content: str) -> dict:
     return {"role": "tool", "content": content}
 
 
+# --- which actions fit ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Offer:
-    """An action that fits the cursor: listed at once, resolved (model call) later."""
+    """An action that fits the cursor: listed at once, resolved (one model run) later."""
 
     kind: str
     title: str
@@ -139,5 +153,142 @@ class Offer:
     end_line: int
     symbol: str = ""
     instruction: str = ""
-    diagnostic_index: int = -1
-    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    start_line: int
+    end_line: int
+    message: str
+
+
+def offers(
+    language: str,
+    text: str,
+    start_line: int,
+    end_line: int,
+    has_selection: bool,
+    diagnostics: list[Diagnostic],
+) -> list[Offer]:
+    """The actions for a cursor (or selection start_line..end_line) and the diagnostics there."""
+    d = docs.enclosing(language, text, start_line)
+    out = []
+    if d is not None and not d.documented:
+        title = f"{TITLES[DOCSTRING]}: {d.name}"
+        out.append(Offer(DOCSTRING, title, d.start_line, d.end_line, symbol=d.qualname))
+    for diag in diagnostics:
+        # The fix may need the whole function; the diagnostic's lines alone outside one.
+        a, b = diag.start_line, diag.end_line
+        if d is not None and d.start_line <= a <= d.end_line:
+            a, b = d.start_line, max(b, d.end_line)
+        title = f"{TITLES[FIX]}: {diag.message.strip().split(chr(10))[0][:80]}"
+        out.append(Offer(FIX, title, a, b, instruction=diag.message))
+    if has_selection or d is not None:
+        a, b, sym = (start_line, end_line, "")
+        if not has_selection and d is not None:
+            a, b, sym = d.start_line, d.end_line, d.qualname
+        out.append(Offer(EXPLAIN, TITLES[EXPLAIN], a, b, symbol=sym))
+        out.append(Offer(REFACTOR, TITLES[REFACTOR], a, b, symbol=sym))
+    if d is not None and d.kind == "function":
+        title = f"{TITLES[TESTS]}: {d.name}"
+        out.append(Offer(TESTS, title, d.start_line, d.end_line, symbol=d.qualname))
+    return out
+
+
+def target(req: ActionRequest) -> Target:
+    """What the model may change for this request."""
+    lines = req.text.count("\n") + 1
+    if req.kind == TESTS:  # tests go after the function, anywhere up to the end of the file
+        return Target(
+            req.text,
+            req.language,
+            req.start_line,
+            req.end_line,
+            tool_names(req.kind),
+            req.symbol,
+            insert_from=req.end_line + 1,
+            insert_to=lines,
+        )
+    return Target(
+        req.text, req.language, req.start_line, req.end_line, tool_names(req.kind), req.symbol
+    )
+
+
+# --- one action's conversation ----------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """How an action ended: edits to apply, or a message (an explanation, or why no edit)."""
+
+    edits: list[LineEdit]
+    message: str
+    ok: bool
+
+
+class ActionSession:
+    """The turns of one action, as a pure state machine.
+
+    The caller sends `messages` with `tools` to the model and `feed`s back each answer until
+    `outcome` is set. Read-only tool results go back as tool messages for at most `max_turns`
+    model turns in all.
+    """
+
+    def __init__(
+        self,
+        req: ActionRequest,
+        workspace: dict[str, tuple[str, str]] | None = None,
+        max_turns: int = 4,
+    ) -> None:
+        self.req = req
+        self.target = target(req)
+        self.tools = tools_for(req.kind)
+        self.messages = build_messages(req)
+        self.workspace = workspace or {}
+        self.turns_left = max_turns
+        self.outcome: Outcome | None = None
+
+    def feed(
+        self, text: str, calls: Sequence[tuple[str, object]], errors: Sequence[str] = ()
+    ) -> None:
+        self.turns_left -= 1
+        if errors:
+            self._fail(f"the model's tool call was malformed ({errors[0]})")
+            return
+        reads = [(n, a) for n, a in calls if n in READ_TOOLS]
+        edits = [(n, a) for n, a in calls if n not in READ_TOOLS]
+        if edits:
+            try:
+                self.outcome = Outcome(to_edits(self.target, edits), "", True)
+            except ToolCallError as exc:
+                self._fail(str(exc))
+            return
+        if reads and self.turns_left > 0:
+            self.messages.append(assistant_message(text, reads))
+            for name, args in reads:
+                self.messages.append(tool_message(self._read(name, args)))
+            return
+        answer = strip_markup(text)
+        if self.req.kind == EXPLAIN and answer:
+            self.outcome = Outcome([], answer, True)
+        elif reads:
+            self._fail("the model kept reading and made no edit")
+        else:
+            self._fail("the model answered without a tool call")
+
+    def _read(self, name: str, args: object) -> str:
+        try:
+            return read(name, args, self.req.text, self.workspace, self.target.tools)
+        except ToolCallError as exc:
+            return f"Error: {exc}"
+
+    def _fail(self, why: str) -> None:
+        self.outcome = Outcome([], f"Qwen made no edit: {why}.", False)
+
+
+_MARKUP = re.compile(r"<tool_call>.*?(</tool_call>|$)|<think>.*?(</think>|$)", re.DOTALL)
+
+
+def strip_markup(text: str) -> str:
+    """The model's prose without tool-call or thinking blocks."""
+    return _MARKUP.sub("", text).strip()

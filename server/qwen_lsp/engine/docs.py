@@ -300,7 +300,7 @@ def targets(
 
 
 @dataclass(frozen=True)
-class DocEdit:
+class LineEdit:
     """Replace lines start..end-1 (0-based; start == end inserts) with `text` (ends with \\n)."""
 
     start: int
@@ -325,7 +325,7 @@ def clean_doc(raw: str) -> list[str]:
     return [x[margin:] for x in lines]
 
 
-def render_doc(language: str, d: Definition, raw: str) -> DocEdit | None:
+def render_doc(language: str, d: Definition, raw: str) -> LineEdit | None:
     """The edit that gives `d` the documentation `raw`; None when the text is empty."""
     body = clean_doc(raw)
     if not body:
@@ -350,4 +350,4 @@ def render_doc(language: str, d: Definition, raw: str) -> DocEdit | None:
         mark = "///" if fam == "rust" else "---"
         out = [f"{ind}{mark} {x}".rstrip() for x in body]
     start, end = (d.doc[0], d.doc[1] + 1) if d.doc else (d.insert_line, d.insert_line)
-    return DocEdit(start, end, "\n".join(out) + "\n")
+    return LineEdit(start, end, "\n".join(out) + "\n")
