@@ -136,3 +136,21 @@ def test_unsupported_language_has_no_targets() -> None:
     assert docs.definitions("cobol", "IDENTIFICATION DIVISION.") == []
     assert docs.enclosing("python", PY, 0) is None
     assert docs.enclosing("python", PY, 13).qualname == "Shape.grow"  # type: ignore[union-attr]
+
+
+def test_save_tracker() -> None:
+    t = docs.SaveTracker()
+    t.opened("u", PY)
+    assert t.plan("u", "python", PY, limit=8) == []  # unchanged since open: no work
+    edited = PY.replace("        return k", "        return k * 2")
+    got = t.plan("u", "python", edited, limit=8)
+    assert [d.qualname for d in got] == ["Shape.grow"]
+    # Not applied (the user typed): still owed at the next save, even with no new change.
+    assert [d.qualname for d in t.plan("u", "python", edited, limit=8)] == ["Shape.grow"]
+    t.done("u", ["Shape.grow"])
+    assert t.plan("u", "python", edited, limit=8) == []
+    # The whole-file command, capped: what is left stays owed for later saves.
+    assert [d.qualname for d in t.plan_all("u", "python", edited, limit=1)] == ["area"]
+    assert t.owed("u") == {"area", "Shape.grow"}
+    t.closed("u")
+    assert t.owed("u") == set()

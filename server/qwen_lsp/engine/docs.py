@@ -351,3 +351,45 @@ def render_doc(language: str, d: Definition, raw: str) -> LineEdit | None:
         out = [f"{ind}{mark} {x}".rstrip() for x in body]
     start, end = (d.doc[0], d.doc[1] + 1) if d.doc else (d.insert_line, d.insert_line)
     return LineEdit(start, end, "\n".join(out) + "\n")
+
+
+# --- docs on save ----------------------------------------------------------------------------
+
+
+class SaveTracker:
+    """Per document: the text at the last save, and the definitions still owed documentation.
+
+    A definition stays owed until its documentation is applied, so a run dropped because the
+    user typed, cut short by the cap, or cancelled is retried on the next save.
+    """
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str] = {}
+        self._owed: dict[str, set[str]] = {}
+
+    def opened(self, uri: str, text: str) -> None:
+        self._saved.setdefault(uri, text)
+
+    def closed(self, uri: str) -> None:
+        self._saved.pop(uri, None)
+        self._owed.pop(uri, None)
+
+    def plan(self, uri: str, language: str, text: str, limit: int) -> list[Definition]:
+        """The definitions to document for this save (changed since the last one, or owed)."""
+        regions = changed_lines(self._saved.get(uri, text), text)
+        self._saved[uri] = text
+        found = targets(language, text, regions, self._owed.get(uri, ()), limit=1 << 30)
+        self._owed[uri] = {d.qualname for d in found}
+        return found[:limit]
+
+    def plan_all(self, uri: str, language: str, text: str, limit: int) -> list[Definition]:
+        """Every undocumented definition of the file (the on-demand command)."""
+        found = targets(language, text, None, limit=1 << 30)
+        self._owed[uri] = self._owed.get(uri, set()) | {d.qualname for d in found}
+        return found[:limit]
+
+    def done(self, uri: str, qualnames: Iterable[str]) -> None:
+        self._owed.get(uri, set()).difference_update(qualnames)
+
+    def owed(self, uri: str) -> set[str]:
+        return set(self._owed.get(uri, ()))
