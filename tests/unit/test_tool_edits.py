@@ -8,12 +8,14 @@ import pytest
 from mlx_lm.tool_parsers import qwen3_coder
 from qwen_lsp.engine import tools
 from qwen_lsp.engine.tool_edits import (
+    LineEdit,
     Target,
     ToolCallError,
     apply_edits,
     check_arguments,
     read,
     to_edits,
+    to_ranges,
 )
 
 pytestmark = pytest.mark.unit
@@ -167,3 +169,20 @@ def test_read_tools() -> None:
     got = read("read_definition", {"name": "helper"}, SOURCE, ws, offered)
     assert got == "lib.rs:1\nfn helper() {}"
     assert "No definition" in read("read_definition", {"name": "nope"}, SOURCE, ws, offered)
+
+
+@pytest.mark.parametrize(
+    ("text", "edit", "expected"),
+    [
+        ("a\nb\n", LineEdit(1, 2, "c\n"), "a\nc\n"),
+        ("a\nb", LineEdit(1, 2, "c\n"), "a\nc"),
+        ("a\nb", LineEdit(2, 2, "c\n"), "a\nb\nc"),
+        ("a\nb\n", LineEdit(2, 2, "c\n"), "a\nb\nc\n"),
+        ("a\nb", LineEdit(0, 2, ""), ""),
+    ],
+)
+def test_ranges_apply_like_line_edits(text: str, edit: LineEdit, expected: str) -> None:
+    (sl, sc, el, ec, new) = to_ranges(text, [edit])[0]
+    lines = text.split("\n")
+    offset = lambda line, col: sum(len(x) + 1 for x in lines[:line]) + col  # noqa: E731
+    assert text[: offset(sl, sc)] + new + text[offset(el, ec) :] == expected

@@ -186,3 +186,21 @@ def read(
                 return f"{path}:{first + 1}\n" + "\n".join(src[first : last + 1])
         return f"No definition of `{wanted}` in the open files."
     raise ToolCallError(f"`{name}` is not a read-only tool")
+
+
+def to_ranges(text: str, edits: list[LineEdit]) -> list[tuple[int, int, int, int, str]]:
+    """Line edits → (start line, start column, end line, end column, new text), columns in code
+    points. An edit reaching past a last line with no newline ends at that line's end."""
+    lines = text.split("\n")
+    last, width = len(lines) - 1, len(lines[-1])
+    out = []
+    for e in edits:
+        if e.end <= last:
+            out.append((e.start, 0, e.end, 0, e.text))
+            continue
+        new = e.text[:-1] if e.text.endswith("\n") else e.text
+        if e.start > last:  # appending after a last line that has no newline
+            out.append((last, width, last, width, "\n" + new if new else ""))
+        else:
+            out.append((e.start, 0, last, width, new))
+    return out
