@@ -283,17 +283,31 @@ def targets(
     limit: int = 8,
 ) -> list[Definition]:
     """Undocumented definitions touching `regions` (None: the whole file) or named in `pending`
-    (qualnames left over from an earlier save), at most `limit`, in source order."""
-    spans = list(regions) if regions is not None else None
+    (qualnames left over from an earlier save), at most `limit`, in source order.
+
+    A change inside a method touches the method, not its class; Python's dunder methods are
+    left alone (their class documents them)."""
+    defs = definitions(language, text)
+    changed = None if regions is None else {i for a, b in regions for i in range(a, b + 1)}
     keep = set(pending)
     out = []
-    for d in definitions(language, text):
-        if d.documented:
+    for d in defs:
+        if d.documented or (d.name.startswith("__") and d.name.endswith("__")):
             continue
-        touched = spans is None or any(a <= d.end_line and d.start_line <= b for a, b in spans)
-        if touched or d.qualname in keep:
+        if d.qualname in keep or changed is None or _own_lines(d, defs) & changed:
             out.append(d)
     return out[:limit]
+
+
+def _own_lines(d: Definition, defs: list[Definition]) -> set[int]:
+    """The lines of `d` outside the definitions nested in it (doc comment lines included)."""
+    lines = set(
+        range(d.insert_line if d.insert_line < d.start_line else d.start_line, d.end_line + 1)
+    )
+    for inner in defs:
+        if inner is not d and d.start_line < inner.start_line and inner.end_line <= d.end_line:
+            lines -= set(range(min(inner.start_line, inner.insert_line), inner.end_line + 1))
+    return lines
 
 
 # --- doc text → edit -------------------------------------------------------------------------

@@ -73,10 +73,13 @@ class DocsOnSave:
             if not whole_file:
                 self.waiting.discard(uri)
             try:
-                return await self.document(ls, uri, whole_file)
+                result = await self.document(ls, uri, whole_file)
             except Exception as exc:  # a background job must never take the server down
                 log.exception("documentation run failed")
-                return {"documented": 0, "applied": False, "message": str(exc)}
+                result = {"documented": 0, "applied": False, "message": str(exc)}
+            what = result["message"] or f"{result['documented']} documented"
+            ls.log_to_client(f"qwen-lsp docs: {uri}: {what}")
+            return result
 
     async def document(self, ls: QwenLanguageServer, uri: str, whole_file: bool) -> dict:
         doc = ls.workspace.get_text_document(uri)
