@@ -154,3 +154,11 @@ def test_save_tracker() -> None:
     assert t.owed("u") == {"area", "Shape.grow"}
     t.closed("u")
     assert t.owed("u") == set()
+
+
+def test_merge_edits_leaves_out_colliding_definitions() -> None:
+    a = docs.LineEdit(3, 3, "a\n")
+    b = docs.LineEdit(3, 3, "b\n")
+    c = docs.LineEdit(1, 2, "c\n")
+    edits, names = docs.merge_edits([("A", [a]), ("B", [b]), ("C", [c])])
+    assert names == ["A", "C"] and edits == [c, a]

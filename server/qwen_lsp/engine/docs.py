@@ -367,6 +367,25 @@ def render_doc(language: str, d: Definition, raw: str) -> LineEdit | None:
     return LineEdit(start, end, "\n".join(out) + "\n")
 
 
+def merge_edits(
+    written: Iterable[tuple[str, list[LineEdit]]],
+) -> tuple[list[LineEdit], list[str]]:
+    """The edits of several definitions, each checked alone, as one non-overlapping set: a
+    definition whose edits collide with an earlier one's is left out (and stays owed)."""
+    edits: list[LineEdit] = []
+    names: list[str] = []
+    for name, own in written:
+        if any(_collide(a, b) for a in own for b in edits):
+            continue
+        edits.extend(own)
+        names.append(name)
+    return sorted(edits, key=lambda e: (e.start, e.end)), names
+
+
+def _collide(a: LineEdit, b: LineEdit) -> bool:
+    return a.start == b.start or (a.start < b.end and b.start < a.end)
+
+
 # --- docs on save ----------------------------------------------------------------------------
 
 

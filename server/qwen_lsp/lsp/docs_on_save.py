@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lsprotocol import types
 
 from ..engine import actions as engine
-from ..engine.docs import SaveTracker
+from ..engine.docs import SaveTracker, merge_edits
 from ..engine.tool_edits import LineEdit
 from .actions import Report, run, with_progress, workspace_edit
 from .positions import document_path
@@ -83,15 +84,14 @@ class DocsOnSave:
 
     async def document(self, ls: QwenLanguageServer, uri: str, whole_file: bool) -> dict:
         doc = ls.workspace.get_text_document(uri)
-        version, text, settings = doc.version, doc.source, ls.settings.docs
-        language = doc.language_id or ""
+        version, text, language = doc.version, doc.source, doc.language_id or ""
+        limit = ls.settings.docs.max_per_save
         plan = (self.tracker.plan_all if whole_file else self.tracker.plan)(
-            uri, language, text, settings.max_per_save
+            uri, language, text, limit
         )
         if not plan:  # nothing changed or nothing undocumented: no model call
             return {"documented": 0, "applied": False, "message": "nothing to document"}
-        edits: list[LineEdit] = []
-        names: list[str] = []
+        written: list[tuple[str, list[LineEdit]]] = []
 
         async def work(report: Report) -> None:
             for i, d in enumerate(plan):
@@ -100,29 +100,41 @@ class DocsOnSave:
                 report(f"{d.qualname} ({i + 1}/{len(plan)})")
                 req = engine.ActionRequest(
                     engine.DOCSTRING, document_path(ls, uri), language, text,
-                    d.start_line, d.end_line, d.qualname, doc_style=settings.style,
+                    d.start_line, d.end_line, d.qualname, doc_style=ls.settings.docs.style,
                 )  # fmt: skip
                 outcome = await run(ls, req, report)
                 if outcome.ok:
-                    edits.extend(outcome.edits)
-                    names.append(d.qualname)
+                    written.append((d.qualname, outcome.edits))
                 else:
                     log.info("no documentation for %s: %s", d.qualname, outcome.message)
 
-        capped = lambda report: asyncio.wait_for(work(report), settings.timeout_s)  # noqa: E731
+        await self._capped(ls, work)
+        return await self.apply(ls, uri, version, written)
+
+    async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> None:
+        """`work` under cancellable progress and the per-save time cap (what it wrote is kept)."""
+        cap = ls.settings.docs.timeout_s
         try:
-            await with_progress(ls, "Qwen: writing documentation", capped)
+            await with_progress(
+                ls, "Qwen: writing documentation", lambda r: asyncio.wait_for(work(r), cap)
+            )
         except TimeoutError:
-            log.info("documentation run hit the %d s cap", settings.timeout_s)
-        return await self.apply(ls, uri, version, edits, names)
+            log.info("documentation run hit the %d s cap", cap)
 
     async def apply(
-        self, ls: QwenLanguageServer, uri: str, version: int | None, edits: list, names: list
+        self,
+        ls: QwenLanguageServer,
+        uri: str,
+        version: int | None,
+        written: list[tuple[str, list[LineEdit]]],
     ) -> dict:
+        """Send the edits against the saved version, or drop them if the user typed since."""
         doc = ls.workspace.get_text_document(uri)
-        edits = _without_overlaps(edits)
-        if not edits or doc.version != version:
-            ls.stats.stale += bool(edits)
+        edits, names = merge_edits(written)
+        if not edits:
+            return {"documented": 0, "applied": False, "message": "the model wrote nothing"}
+        if doc.version != version:
+            ls.stats.stale += 1
             return {"documented": 0, "applied": False, "message": "dropped: the text changed"}
         edit = workspace_edit(doc, version, edits)
         params = types.ApplyWorkspaceEditParams(edit=edit, label="Qwen: documentation")
@@ -130,13 +142,3 @@ class DocsOnSave:
         if result.applied:
             self.tracker.done(uri, names)
         return {"documented": len(names), "applied": result.applied, "message": ""}
-
-
-def _without_overlaps(edits: list[LineEdit]) -> list[LineEdit]:
-    """Each definition's edit was checked alone; keep the first of any that collide."""
-    out: list[LineEdit] = []
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if out and (e.start < out[-1].end or e.start == out[-1].start):
-            continue
-        out.append(e)
-    return out
