@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 from qwen_lsp.engine import docs
 
@@ -191,6 +192,23 @@ async def test_cancel_progress_sends_the_worker_a_cancel(slow_client: LanguageCl
         await asyncio.sleep(0.1)
     assert current["cancelled"] >= 1 and current["generated_tokens"] < 4000
     assert isinstance(client.progress_reports[token][-1], types.WorkDoneProgressEnd)
+
+    # $/cancelRequest on the resolve itself: -32800, and the worker stops too.
+    future = client.protocol.send_request(
+        types.CODE_ACTION_RESOLVE, actions["fix" if "fix" in actions else "tests"], msg_id="r-1"
+    )
+    await asyncio.sleep(0.5)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="r-1"))
+    with pytest.raises(JsonRpcException) as raised:
+        await asyncio.wait_for(asyncio.wrap_future(future), 20)
+    assert raised.value.code == -32800
+    cancelled = current["cancelled"]
+    for _ in range(50):
+        current = await stats(client)
+        if current["cancelled"] > cancelled:
+            break
+        await asyncio.sleep(0.1)
+    assert current["cancelled"] == cancelled + 1
 
 
 # --- with the trained test model ---------------------------------------------------------------
