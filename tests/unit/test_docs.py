@@ -35,8 +35,9 @@ CASES = {
     ),
     "typescript": (
         "export function twice(n: number): number {\n  return 2 * n;\n}\n"
-        "interface Point { x: number }\n",
-        {"twice", "Point"},
+        "interface Point { x: number }\n"
+        "export const half = async (n: number): Promise<number> => n / 2;\nconst k = 2;\n",
+        {"twice", "Point", "half"},
         ("twice", "/**\n * Opens it.\n * @param x the lid\n */\nexport function twice"),
     ),
     "rust": (

@@ -134,9 +134,23 @@ def definitions(language: str, text: str) -> list[Definition]:
     return out
 
 
+_JS_FUNCTION_VALUES = ("arrow_function", "function_expression", "function", "class")
+
+
+def _is_definition(node: tree_sitter.Node, fam: str) -> bool:
+    if node.type in _DEF_TYPES[fam]:
+        return True
+    # `const add = (a, b) => a + b`: the declaration is the definition.
+    if fam == "js" and node.type in ("lexical_declaration", "variable_declaration"):
+        decls = node.named_children
+        value = decls[0].child_by_field_name("value") if len(decls) == 1 else None
+        return value is not None and value.type in _JS_FUNCTION_VALUES
+    return False
+
+
 def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_sitter.Node, str]]:
     for child in node.named_children:
-        if child.type in _DEF_TYPES[fam]:
+        if _is_definition(child, fam):
             name = _name(child, fam)
             qual = f"{prefix}.{name}" if prefix and name else name
             if name:
@@ -148,6 +162,8 @@ def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_
 
 def _name(node: tree_sitter.Node, fam: str) -> str:
     target = node.child_by_field_name("name")
+    if node.type in ("lexical_declaration", "variable_declaration"):
+        target = node.named_children[0].child_by_field_name("name")
     if target is None and fam == "go" and node.type == "type_declaration":
         spec = node.named_children[0] if node.named_children else None
         target = spec.child_by_field_name("name") if spec is not None else None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
@@ -138,7 +139,11 @@ def _first(args: tuple[Any, ...]) -> dict:
 
 def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engine.ActionRequest]:
     """The document and the engine request an action's data names (a snapshot of its text)."""
-    doc = ls.workspace.get_text_document(str(data.get("uri", "")))
+    uri = str(data.get("uri"))
+    lines = (data.get("start_line", 0), data.get("end_line", 0))
+    if uri not in ls.workspace.text_documents or not all(isinstance(x, int) for x in lines):
+        raise JsonRpcInvalidParams(f"not an open document or no line range: {uri!r} {lines}")
+    doc = ls.workspace.get_text_document(uri)
     req = engine.ActionRequest(
         kind=str(data.get("kind", "")),
         path=document_path(ls, doc.uri),

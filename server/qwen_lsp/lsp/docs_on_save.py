@@ -65,8 +65,8 @@ class DocsOnSave:
     async def generate(self, ls: QwenLanguageServer, *args: Any) -> dict:
         arg = args[0] if args else None
         uri = arg.get("uri") if isinstance(arg, dict) else arg
-        if not isinstance(uri, str):
-            return {"documented": 0, "applied": False, "message": "give the document's uri"}
+        if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+            return {"documented": 0, "applied": False, "message": "give an open document's uri"}
         return await self.queued(ls, uri, whole_file=True)
 
     async def queued(self, ls: QwenLanguageServer, uri: str, whole_file: bool) -> dict:
