@@ -106,6 +106,7 @@ async def test_listing_makes_no_model_call_and_random_model_resolves_to_no_edit(
     assert actions["docstring"].title == "Add docstring with Qwen: circle_area"
     assert actions["fix"].title == "Fix with Qwen: Operator ** not supported"
     assert actions["fix"].kind == types.CodeActionKind.QuickFix
+    assert actions["fix"].diagnostics[0].message == "Operator ** not supported"  # type: ignore[index]
     assert actions["explain"].command and actions["explain"].command.command == "qwen.explain"
     assert actions["refactor"].command and actions["refactor"].command.command == "qwen.refactor"
     assert all(a.edit is None for a in actions.values())

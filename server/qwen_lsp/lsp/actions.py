@@ -66,12 +66,16 @@ def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list
         for d in params.context.diagnostics
     ]
     offers = engine.offers(doc.language_id or "", doc.source, start.line, last, start != end, diags)
-    only = params.context.only
-    return [
-        _code_action(o, doc)
-        for o in offers
-        if not only or any(_CODE_KIND[o.kind].startswith(k) for k in only)
-    ]
+    fixed = iter(params.context.diagnostics)  # one Fix per diagnostic, in their order
+    out = []
+    for offer in offers:
+        action = _code_action(offer, doc)
+        if offer.kind == engine.FIX:
+            action.diagnostics = [next(fixed)]
+        only = params.context.only
+        if not only or any(_CODE_KIND[offer.kind].startswith(k) for k in only):
+            out.append(action)
+    return out
 
 
 def _code_action(offer: engine.Offer, doc: TextDocument) -> types.CodeAction:
