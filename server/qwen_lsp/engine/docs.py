@@ -16,33 +16,24 @@ from dataclasses import dataclass
 from functools import cache
 
 import tree_sitter
+import tree_sitter_go
+import tree_sitter_javascript
+import tree_sitter_lua
+import tree_sitter_python
+import tree_sitter_rust
+import tree_sitter_typescript
 
-# LSP languageId → grammar loader.
-_GRAMMARS: dict[str, Callable[[], object]] = {}
-
-
-def _register() -> None:
-    import tree_sitter_go
-    import tree_sitter_javascript
-    import tree_sitter_lua
-    import tree_sitter_python
-    import tree_sitter_rust
-    import tree_sitter_typescript
-
-    _GRAMMARS.update(
-        python=tree_sitter_python.language,
-        javascript=tree_sitter_javascript.language,
-        javascriptreact=tree_sitter_javascript.language,
-        typescript=tree_sitter_typescript.language_typescript,
-        typescriptreact=tree_sitter_typescript.language_tsx,
-        rust=tree_sitter_rust.language,
-        go=tree_sitter_go.language,
-        lua=tree_sitter_lua.language,
-    )
-
-
-_register()
-
+# LSP languageId → grammar.
+_GRAMMARS: dict[str, Callable[[], object]] = {
+    "python": tree_sitter_python.language,
+    "javascript": tree_sitter_javascript.language,
+    "javascriptreact": tree_sitter_javascript.language,
+    "typescript": tree_sitter_typescript.language_typescript,
+    "typescriptreact": tree_sitter_typescript.language_tsx,
+    "rust": tree_sitter_rust.language,
+    "go": tree_sitter_go.language,
+    "lua": tree_sitter_lua.language,
+}
 SUPPORTED_LANGUAGES = frozenset(_GRAMMARS)
 _JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
 
@@ -178,11 +169,8 @@ def _indent(line: str) -> str:
 
 
 def _definition(node: tree_sitter.Node, qual: str, fam: str, lines: list[str]) -> Definition | None:
-    kind = (
-        "class"
-        if "class" in node.type or node.type.endswith(("struct_item", "type_declaration"))
-        else "function"
-    )
+    callable_ = any(k in node.type for k in ("function", "method", "lexical", "variable"))
+    kind = "function" if callable_ else "class"  # classes, structs, traits, interfaces, types
     name = qual.rsplit(".", 1)[-1]
     if fam == "python":
         return _python_definition(node, name, qual, kind, lines)
