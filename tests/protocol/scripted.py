@@ -13,6 +13,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.workspace import Workspace
+
 from qwen_lsp import messages as m
 from qwen_lsp.backend import BackendState
 from qwen_lsp.lsp import create_server

@@ -16,6 +16,7 @@ import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
+
 from qwen_lsp.engine import docs
 
 from .editor import Editor

@@ -14,6 +14,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
 from qwen_lsp import messages as m
 from qwen_lsp.engine import docs
 

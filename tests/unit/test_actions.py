@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from qwen_lsp.engine import actions, docs
 from qwen_lsp.engine.actions import ActionRequest, ActionSession, Diagnostic
 from qwen_lsp.engine.tool_edits import apply_edits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from qwen_lsp.engine import docs
 from qwen_lsp.engine.tool_edits import apply_edits
 

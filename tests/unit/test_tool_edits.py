@@ -6,6 +6,7 @@ import re
 
 import pytest
 from mlx_lm.tool_parsers import qwen3_coder
+
 from qwen_lsp.engine import tools
 from qwen_lsp.engine.tool_edits import (
     LineEdit,

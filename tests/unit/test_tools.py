@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 from mlx_lm.tool_parsers import qwen3_coder
+
 from qwen_lsp.engine import actions, tools
 
 pytestmark = pytest.mark.unit
