@@ -27,7 +27,7 @@ from .. import messages as m
 from ..engine import actions as engine
 from ..engine.tool_edits import LineEdit, to_ranges
 from ..errors import QwenError
-from .positions import document_path
+from .positions import document_path, open_document
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -56,8 +56,8 @@ def register(server: QwenLanguageServer) -> None:
 
 
 def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    doc = ls.workspace.get_text_document(params.text_document.uri)
-    if not ls.settings.actions.enabled:
+    doc = open_document(ls, params.text_document.uri)
+    if doc is None or not ls.settings.actions.enabled:
         return []
     start, end = params.range.start, params.range.end
     last = end.line - 1 if end.character == 0 and end.line > start.line else end.line
@@ -143,11 +143,10 @@ def _first(args: tuple[Any, ...]) -> dict:
 
 def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engine.ActionRequest]:
     """The document and the engine request an action's data names (a snapshot of its text)."""
-    uri = str(data.get("uri"))
+    doc = open_document(ls, str(data.get("uri")))
     lines = (data.get("start_line", 0), data.get("end_line", 0))
-    if uri not in ls.workspace.text_documents or not all(isinstance(x, int) for x in lines):
-        raise JsonRpcInvalidParams(f"not an open document or no line range: {uri!r} {lines}")
-    doc = ls.workspace.get_text_document(uri)
+    if doc is None or not all(isinstance(x, int) for x in lines):
+        raise JsonRpcInvalidParams(f"not an open document or no line range: {data!r}")
     req = engine.ActionRequest(
         kind=str(data.get("kind", "")),
         path=document_path(ls, doc.uri),
