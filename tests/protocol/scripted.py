@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 from pygls.workspace import Workspace
 
 from qwen_lsp import messages as m
@@ -26,7 +27,7 @@ Answer = Callable[[m.Chat], m.Done]
 
 def document_symbol(chat: m.Chat) -> m.Done:
     """A model that documents whatever symbol the prompt asks for."""
-    user = chat.messages[-1]["content"]
+    user = next(x["content"] for x in chat.messages if x["role"] == "user")
     symbol = re.search(r"with symbol `([^`]+)`", user)
     name = symbol.group(1) if symbol else "?"
     call = m.ToolCall("set_docstring", {"symbol": name, "docstring": f"Describe {name}.\n\nMore."})
@@ -51,11 +52,11 @@ class ScriptedBackend:
 
 
 class Harness:
-    def __init__(self, settings: dict) -> None:
+    def __init__(self, settings: dict, root: str = "/work/demo") -> None:
         self.backend = ScriptedBackend()
         self.ls: QwenLanguageServer = create_server()
         self.ls.backend = self.backend  # type: ignore[assignment]
-        self.ls.protocol._workspace = Workspace("file:///work/demo")
+        self.ls.protocol._workspace = Workspace(from_fs_path(root))
         self.ls.protocol.client_capabilities = types.ClientCapabilities()
         self.ls.apply_settings(settings)
         self.messages: list[str] = []

@@ -284,3 +284,25 @@ async def test_trained_model_save_inserts_docs(trained_client: LanguageClient, l
     assert docs.parses_cleanly(language, text)
     found = docs.find(language, text, CHANGED[language])
     assert found is not None and found.documented
+
+
+async def test_read_definition_reaches_files_beside_the_document(tmp_path):
+    """A read-only tool call in between: its result goes back as a tool message."""
+    (tmp_path / "util.py").write_text("def helper(k):\n    return k * 2\n")
+    h = Harness({}, root=str(tmp_path))
+    uri = (tmp_path / "main.py").as_uri()
+    h.open(uri, "from util import helper\n\n\ndef twice(n):\n    return helper(n)\n", "python")
+    document = h.backend.answer
+
+    def answer(chat: m.Chat) -> m.Done:
+        if chat.messages[-1]["role"] == "user":
+            call = m.ToolCall("read_definition", {"name": "helper"})
+            return m.Done(chat.id, "Let me look.", "stop", tool_calls=[call])
+        return document(chat)
+
+    h.backend.answer = answer
+    result = await h.command("qwen.generateDocs", uri)
+    assert result["applied"] and len(h.backend.requests) == 2, (result, h.messages)
+    tool_turn = h.backend.requests[1].messages[-1]
+    assert tool_turn == {"role": "tool", "content": "util.py:1\ndef helper(k):\n    return k * 2"}
+    assert '    """Describe twice.' in h.text(uri)

@@ -164,3 +164,8 @@ def test_merge_edits_leaves_out_colliding_definitions() -> None:
     c = docs.LineEdit(1, 2, "c\n")
     edits, names = docs.merge_edits([("A", [a]), ("B", [b]), ("C", [c])])
     assert names == ["A", "C"] and edits == [c, a]
+
+
+def test_language_of() -> None:
+    assert docs.language_of("a.py") == "python" and docs.language_of("x.TSX") == "typescriptreact"
+    assert docs.language_of("Makefile") == "" and docs.language_of(".bashrc") == ""

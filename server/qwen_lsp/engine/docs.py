@@ -35,6 +35,26 @@ _GRAMMARS: dict[str, Callable[[], object]] = {
     "lua": tree_sitter_lua.language,
 }
 SUPPORTED_LANGUAGES = frozenset(_GRAMMARS)
+_EXTENSIONS = {
+    ".py": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".tsx": "typescriptreact",
+    ".rs": "rust",
+    ".go": "go",
+    ".lua": "lua",
+}
+
+
+def language_of(filename: str) -> str:
+    """The LSP languageId of a file name with a supported grammar, else ""."""
+    dot = filename.rfind(".")
+    return _EXTENSIONS.get(filename[dot:].lower(), "") if dot > 0 else ""
+
+
 _JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
 
 # Definition node types per language family.

@@ -25,6 +25,7 @@ from pygls.workspace import TextDocument
 
 from .. import messages as m
 from ..engine import actions as engine
+from ..engine.docs import language_of
 from ..engine.tool_edits import LineEdit, to_ranges
 from ..errors import QwenError
 from .positions import document_path, open_document
@@ -164,10 +165,11 @@ def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engi
 async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report) -> engine.Outcome:
     """One action's turns with the model; worker errors become a failed outcome."""
     ls.stats.requests += 1
-    workspace = {
-        document_path(ls, d.uri): (d.language_id or "", d.source)
+    workspace = await asyncio.to_thread(neighbours, ls.workspace.root_path, req.path)
+    workspace.update(
+        (document_path(ls, d.uri), (d.language_id or "", d.source))
         for d in ls.workspace.text_documents.values()
-    }
+    )
     settings = ls.settings.actions
     session = engine.ActionSession(req, workspace, settings.max_turns)
     while session.outcome is None:
@@ -188,6 +190,27 @@ async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report)
         calls = [(c.name, c.arguments) for c in done.tool_calls]
         session.feed(done.text, calls, done.tool_call_errors)
     return session.outcome
+
+
+NEIGHBOURS_MAX_FILES = 50
+NEIGHBOURS_MAX_BYTES = 256 * 1024
+
+
+def neighbours(root: str | None, path: str) -> dict[str, tuple[str, str]]:
+    """Source files beside the document (same folder, known languages, bounded), so that
+    read_definition finds what the current file imports from next door."""
+    folder = Path(root or "") / os.path.dirname(path)
+    out: dict[str, tuple[str, str]] = {}
+    with contextlib.suppress(OSError):
+        for entry in sorted(folder.iterdir())[: NEIGHBOURS_MAX_FILES * 4]:
+            language = language_of(entry.name)
+            if not language or not entry.is_file() or entry.stat().st_size > NEIGHBOURS_MAX_BYTES:
+                continue
+            rel = os.path.join(os.path.dirname(path), entry.name)
+            out[rel] = (language, entry.read_text(encoding="utf-8", errors="replace"))
+            if len(out) >= NEIGHBOURS_MAX_FILES:
+                break
+    return out
 
 
 def workspace_edit(
