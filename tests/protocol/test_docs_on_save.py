@@ -306,3 +306,27 @@ async def test_read_definition_reaches_files_beside_the_document(tmp_path):
     tool_turn = h.backend.requests[1].messages[-1]
     assert tool_turn == {"role": "tool", "content": "util.py:1\ndef helper(k):\n    return k * 2"}
     assert '    """Describe twice.' in h.text(uri)
+
+
+@pytest.mark.model
+async def test_trained_model_typing_after_save_drops_the_edit(trained_client: LanguageClient):
+    client = trained_client
+    editor: Editor = client.editor  # type: ignore[attr-defined]
+    uri = _uri("python")
+    editor.open(uri, PY)
+    editor.replace_all(uri, PY_ADDED)
+    runs = len(_runs(client))
+    editor.save(uri)
+    typed = PY_ADDED + "\nprint(Circle(2).area())\n"
+    editor.replace_all(uri, typed)  # the user keeps typing while the model writes
+    for _ in range(300):
+        if len(_runs(client)) > runs:
+            break
+        await asyncio.sleep(0.05)
+    assert editor.applied == [] and editor.texts[uri] == typed
+    editor.save(uri)  # retried against the new saved version
+    for _ in range(300):
+        if editor.applied:
+            break
+        await asyncio.sleep(0.1)
+    assert editor.applied and editor.texts[uri].endswith("print(Circle(2).area())\n")
