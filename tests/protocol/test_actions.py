@@ -17,11 +17,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
+from qwen_lsp import messages as m
 from qwen_lsp.engine import docs
 
-from .editor import Editor
+from .editor import Editor, apply_text_edits
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from .models import trained_model_or_skip
+from .scripted import Harness
 
 pytestmark = pytest.mark.protocol
 
@@ -275,3 +277,69 @@ async def test_prompt_injection_edits_nothing_outside_the_target(trained_client:
                 if kind != "tests":
                     assert e.range.end.line <= action.data["end_line"] + 1  # type: ignore[index]
     assert editor.texts[OTHER] == OTHER_SOURCE
+
+
+# --- the real handlers in-process, with a scripted model -----------------------------------------
+
+INJECTED = [
+    [m.ToolCall("delete_file", {"path": "other.py"})],
+    [m.ToolCall("replace_lines", {"start_line": 1, "end_line": 3, "new_text": "import os"})],
+    [m.ToolCall("insert_text", {"line": 9, "text": "x = 1", "path": "other.py"})],
+    [m.ToolCall("set_docstring", {"symbol": "circle_area", "docstring": "Hijacked."})],
+]
+GOOD = {
+    "docstring": [m.ToolCall("set_docstring", {"symbol": "ring_area", "docstring": "Ring."})],
+    "fix": [
+        m.ToolCall(
+            "replace_lines",
+            {"start_line": 11, "end_line": 11, "new_text": "    return max(0, circle_area(outer))"},
+        )
+    ],
+    "tests": [
+        m.ToolCall(
+            "insert_text",
+            {"line": 12, "text": "\n\ndef test_ring():\n    assert ring_area(2, 1) > 0"},
+        )
+    ],
+}
+
+
+async def _scripted_actions(h: Harness) -> dict[str, types.CodeAction]:
+    here = types.Position(line=8, character=4)  # in ring_area's injected comment
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=URI),
+        range=types.Range(start=here, end=here),
+        context=types.CodeActionContext(diagnostics=[diagnostic(10, "check this")]),
+    )
+    listed = h.features[types.TEXT_DOCUMENT_CODE_ACTION](params)
+    return {a.data["kind"]: a for a in listed}
+
+
+@pytest.mark.parametrize("calls", INJECTED)
+async def test_obeying_an_injected_comment_changes_nothing(calls: list[m.ToolCall]):
+    h = Harness({})
+    h.open(URI, SOURCE, "python")
+    h.open(OTHER, OTHER_SOURCE, "python")
+    h.backend.answer = lambda chat: m.Done(chat.id, "", "stop", tool_calls=calls)
+    actions = await _scripted_actions(h)
+    for kind in ("docstring", "fix", "tests"):
+        resolved = await h.features[types.CODE_ACTION_RESOLVE](actions[kind])
+        assert resolved.edit is None, kind
+        assert h.messages[-1].startswith("qwen-lsp: Qwen made no edit: ")
+    assert h.text(URI) == SOURCE and h.text(OTHER) == OTHER_SOURCE
+
+
+@pytest.mark.parametrize("kind", list(GOOD))
+async def test_well_formed_tool_call_resolves_to_a_clean_versioned_edit(kind: str):
+    h = Harness({})
+    h.open(URI, SOURCE, "python")
+    h.backend.answer = lambda chat: m.Done(chat.id, "", "stop", tool_calls=GOOD[kind])
+    action = (await _scripted_actions(h))[kind]
+    resolved = await h.features[types.CODE_ACTION_RESOLVE](action)
+    assert resolved.edit is not None, h.messages
+    (change,) = resolved.edit.document_changes
+    assert change.text_document.uri == URI and change.text_document.version == 1
+    text = apply_text_edits(SOURCE, list(change.edits))
+    assert docs.parses_cleanly("python", text)
+    assert text.startswith(SOURCE.split("def ring_area")[0])  # nothing above the target moved
+    assert {"docstring": '"""Ring."""', "fix": "max(0", "tests": "def test_ring"}[kind] in text

@@ -197,7 +197,8 @@ def offers(
 
 def target(req: ActionRequest) -> Target:
     """What the model may change for this request."""
-    lines = req.text.count("\n") + 1
+    # Lines the file has; inserting before line `lines` (0-based) appends at the end.
+    lines = req.text.count("\n") + (0 if req.text.endswith("\n") else 1)
     if req.kind == TESTS:  # tests go after the function, anywhere up to the end of the file
         return Target(
             req.text,
