@@ -138,10 +138,13 @@ async def test_listing_makes_no_model_call_and_random_model_resolves_to_no_edit(
 
 async def test_refactor_and_explain_commands(client: LanguageClient):
     actions = await list_actions(client, 4)
-    bad = types.CodeAction(title="x", data={"kind": "fix", "uri": "file:///nope.py"})
-    with pytest.raises(JsonRpcException) as raised:
-        await client.code_action_resolve_async(bad)
-    assert raised.value.code == -32602
+    for data in (
+        {"kind": "fix", "uri": "file:///nope.py", "start_line": 0, "end_line": 0},
+        {**actions["docstring"].data, "start_line": 99, "end_line": 120},  # type: ignore[dict-item]
+    ):
+        with pytest.raises(JsonRpcException) as raised:
+            await client.code_action_resolve_async(types.CodeAction(title="x", data=data))
+        assert raised.value.code == -32602
     command = actions["refactor"].command
     assert command is not None and command.arguments
     params = types.ExecuteCommandParams(command=command.command, arguments=command.arguments)

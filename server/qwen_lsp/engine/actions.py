@@ -12,6 +12,7 @@ Lines are 0-based inside the engine and 1-based (inclusive) in prompts and tool 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,12 +108,25 @@ def _task(req: ActionRequest, lines: int) -> str:
     return f"Explain what {what} does, in short Markdown. Answer in text; change nothing."
 
 
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the newline ending the last line opens no line of its own
+    return lines
+
+
+def clamped(req: ActionRequest) -> ActionRequest:
+    """The request with its region inside the file's lines (a cursor may sit past the end)."""
+    last = len(_lines(req.text)) - 1
+    end = max(0, min(req.end_line, last))
+    return dataclasses.replace(req, start_line=max(0, min(req.start_line, end)), end_line=end)
+
+
 def build_messages(req: ActionRequest) -> list[dict]:
     """The chat messages of an action: the system prompt, then one user turn with the numbered
     code around the target region and the task."""
-    lines = req.text.split("\n")
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()  # the newline ending the last line opens no line of its own
+    req = clamped(req)
+    lines = _lines(req.text)
     end = min(req.end_line, req.start_line + MAX_REGION_LINES - 1, len(lines) - 1)
     first = max(0, req.start_line - CONTEXT_LINES)
     last = min(len(lines) - 1, end + CONTEXT_LINES)
@@ -241,7 +255,7 @@ class ActionSession:
         workspace: dict[str, tuple[str, str]] | None = None,
         max_turns: int = 4,
     ) -> None:
-        self.req = req
+        self.req = req = clamped(req)
         self.target = target(req)
         self.tools = tools_for(req.kind)
         self.messages = build_messages(req)

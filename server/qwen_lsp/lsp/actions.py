@@ -110,6 +110,9 @@ async def refactor(ls: QwenLanguageServer, *args: Any) -> dict:
         return {"applied": False, "message": "no instruction"}
     doc, req = request_from(ls, data)
     version = data.setdefault("version", doc.version)
+    if doc.version != version:
+        _tell(ls, None, stale=True)
+        return {"applied": False, "message": "the document changed"}
     outcome = await with_progress(ls, "Qwen: refactoring", lambda report: run(ls, req, report))
     if outcome is None or not outcome.ok or doc.version != version:
         _tell(ls, outcome, stale=doc.version != version)
@@ -145,16 +148,18 @@ def _first(args: tuple[Any, ...]) -> dict:
 def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engine.ActionRequest]:
     """The document and the engine request an action's data names (a snapshot of its text)."""
     doc = open_document(ls, str(data.get("uri")))
-    lines = (data.get("start_line", 0), data.get("end_line", 0))
-    if doc is None or not all(isinstance(x, int) for x in lines):
+    first, last = data.get("start_line"), data.get("end_line")
+    if doc is None or not (isinstance(first, int) and isinstance(last, int)):
         raise JsonRpcInvalidParams(f"not an open document or no line range: {data!r}")
+    if not 0 <= first <= last < len(doc.lines) + 1:
+        raise JsonRpcInvalidParams(f"lines {first}-{last} are outside {doc.uri}")
     req = engine.ActionRequest(
         kind=str(data.get("kind", "")),
         path=document_path(ls, doc.uri),
         language=doc.language_id or "",
         text=doc.source,
-        start_line=int(data.get("start_line", 0)),
-        end_line=int(data.get("end_line", 0)),
+        start_line=first,
+        end_line=last,
         symbol=str(data.get("symbol", "")),
         instruction=str(data.get("instruction", "")),
         doc_style=ls.settings.docs.style,
