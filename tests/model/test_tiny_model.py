@@ -24,8 +24,8 @@ ADDED = [
 
 
 @pytest.fixture(scope="module")
-def loaded(tiny_model_dir: Path):
-    return mlx_lm.load(str(tiny_model_dir))
+def loaded(tiny_model: Path):
+    return mlx_lm.load(str(tiny_model))
 
 
 def test_added_tokens_in_qwen_order_with_qwen_flags(loaded) -> None:
@@ -39,16 +39,16 @@ def test_added_tokens_in_qwen_order_with_qwen_flags(loaded) -> None:
     assert tokenizer.decode(ids, skip_special_tokens=True) == "".join(ADDED[14:])
 
 
-def test_configs_name_this_tokenizers_ids(loaded, tiny_model_dir: Path) -> None:
+def test_configs_name_this_tokenizers_ids(loaded, tiny_model: Path) -> None:
     model, tokenizer = loaded
     im_end, end_of_text = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
-    generation = json.loads((tiny_model_dir / "generation_config.json").read_text())
+    generation = json.loads((tiny_model / "generation_config.json").read_text())
     assert generation["eos_token_id"] == [im_end, end_of_text]
     assert tokenizer.eos_token_ids == {im_end, end_of_text}
     assert tokenizer.eos_token == "<|im_end|>"
     assert tokenizer.pad_token == "<|endoftext|>"
     assert tokenizer.bos_token is None
-    config = json.loads((tiny_model_dir / "config.json").read_text())
+    config = json.loads((tiny_model / "config.json").read_text())
     assert config["vocab_size"] == len(tokenizer.get_vocab())
     assert model.model_type == config["model_type"] == "qwen3_moe"
 
