@@ -20,7 +20,16 @@ END_OF_TEXT = "<|endoftext|>"
 IM_END = "<|im_end|>"
 
 # Qwen's own FIM examples stop on all of these; the worker stops on their token ids.
-STOP_MARKERS = (FIM_PREFIX, FIM_MIDDLE, FIM_SUFFIX, FIM_PAD, REPO_NAME, FILE_SEP, IM_END, END_OF_TEXT)
+STOP_MARKERS = (
+    FIM_PREFIX,
+    FIM_MIDDLE,
+    FIM_SUFFIX,
+    FIM_PAD,
+    REPO_NAME,
+    FILE_SEP,
+    IM_END,
+    END_OF_TEXT,
+)
 
 CHARS_PER_TOKEN = 3.2  # code averages ~3-4 characters per BPE token; budgets are approximate
 PREFIX_SHARE = 0.75  # prefix:suffix about 3:1
