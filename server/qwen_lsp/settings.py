@@ -15,7 +15,9 @@ DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"
 MODEL_ENV = "QWEN_LSP_MODEL"
 
 
-class _Section(msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
+class _Section(
+    msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True, frozen=True
+):
     pass
 
 
