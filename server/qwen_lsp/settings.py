@@ -21,7 +21,7 @@ class _Section(
     pass
 
 
-class CompletionSettings(_Section):
+class CompletionSettings(_Section, frozen=True):
     enabled: bool = True
     """Serve inline completions."""
     multiline: Literal["auto", "always", "never"] = "auto"
@@ -36,7 +36,7 @@ class CompletionSettings(_Section):
     """A suggestion still generating after this long is cut short and returned as is."""
 
 
-class ContextSettings(_Section):
+class ContextSettings(_Section, frozen=True):
     max_prompt_tokens: int = 2048
     """Approximate token budget of a completion prompt (prefix:suffix about 3:1)."""
     repo_files: bool = True
@@ -45,7 +45,7 @@ class ContextSettings(_Section):
     """Size of the ring buffer of recently edited or viewed chunks."""
 
 
-class WorkerSettings(_Section):
+class WorkerSettings(_Section, frozen=True):
     cache_mb: int = 2048
     """Memory the KV prompt caches may hold, in MiB."""
     max_context_tokens: int = 32768
@@ -56,7 +56,7 @@ class WorkerSettings(_Section):
     """Tokens proposed per step by prompt-lookup (n-gram) speculation; 0 turns it off."""
 
 
-class DocsSettings(_Section):
+class DocsSettings(_Section, frozen=True):
     on_save: bool = False
     """Write documentation for undocumented definitions when a file is saved."""
     style: Literal["google", "numpy", "sphinx"] = "google"
@@ -67,7 +67,7 @@ class DocsSettings(_Section):
     """Time cap of one save's documentation run."""
 
 
-class ActionsSettings(_Section):
+class ActionsSettings(_Section, frozen=True):
     enabled: bool = True
     """Offer the model's code actions."""
     max_turns: int = 4
@@ -76,7 +76,7 @@ class ActionsSettings(_Section):
     """Most tokens the model may write per turn."""
 
 
-class Settings(_Section):
+class Settings(_Section, frozen=True):
     model: str = ""
     """Local model directory or Hugging Face repo id; empty: $QWEN_LSP_MODEL, then the default."""
     completion: CompletionSettings = CompletionSettings()
