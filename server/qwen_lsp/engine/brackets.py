@@ -20,10 +20,12 @@ _BT = r"`(?:\\.|[^`\\])*`?"
 _TRIPLE = r'"""[\s\S]*?(?:"""|\Z)|' + r"'''[\s\S]*?(?:'''|\Z)"
 _BLOCK = r"/\*[\s\S]*?(?:\*/|\Z)"
 _BRACKET = r"[()\[\]{}]"
+_LUA_LONG_COMMENT = r"--\[(=*)\[[\s\S]*?(?:\]\1\]|\Z)"  # group 1: the level of `=`
+_LUA_LONG_STRING = r"\[(=*)\[[\s\S]*?(?:\]\2\]|\Z)"  # group 2 (numbered after the comment's)
 
 _STRINGS_AND_COMMENTS = {
     "python": [_TRIPLE, r"#[^\n]*", _DQ, _SQ],
-    "lua": [r"--\[(=*)\[[\s\S]*?(?:\]\1\]|\Z)", r"--[^\n]*", r"\[(=*)\[[\s\S]*?(?:\]\2\]|\Z)", _DQ, _SQ],
+    "lua": [_LUA_LONG_COMMENT, r"--[^\n]*", _LUA_LONG_STRING, _DQ, _SQ],
     "rust": [r"//[^\n]*", _BLOCK, _DQ, _CHAR],
     "go": [r"//[^\n]*", _BLOCK, _DQ, _CHAR, _BT],
 }
@@ -88,9 +90,9 @@ def first_extra_closer(
     for offset, char in brackets(before + completion, language, start=base):
         if char in OPENERS:
             own.append(char)
-        elif own:
+        elif own and own[-1] == CLOSERS[char]:
             own.pop()
-        elif outer and outer[-1] == CLOSERS[char]:
+        elif not own and outer and outer[-1] == CLOSERS[char]:
             outer.pop()
             if enclosing_closed < 0:
                 enclosing_closed = offset - base
@@ -104,7 +106,29 @@ def window_start(text: str, limit: int = 20_000) -> int:
     floor = max(0, len(text) - limit)
     if floor == 0:
         return 0
-    match = None
-    for match in re.finditer(r"\n(?=[A-Za-z_@])", text[floor:]):
-        break
+    match = re.search(r"\n(?=[A-Za-z_@])", text[floor:])
     return floor + match.end() if match else floor
+
+
+def lines_inside_literals(text: str, language: str) -> set[int]:
+    """Indexes of lines that start inside a multi-line string or comment (docstrings…)."""
+    inside: set[int] = set()
+    for match in _pattern(language).finditer(text):
+        if match.end() - match.start() > 1 and "\n" in match.group():
+            first = text.count("\n", 0, match.start())
+            inside.update(range(first + 1, first + 1 + match.group().count("\n")))
+    return inside
+
+
+def unmatched_closers(text: str, language: str) -> int:
+    """Closing brackets in `text` that close nothing (or the wrong kind)."""
+    stack: list[str] = []
+    unmatched = 0
+    for _, char in brackets(text, language):
+        if char in OPENERS:
+            stack.append(char)
+        elif stack and stack[-1] == CLOSERS[char]:
+            stack.pop()
+        else:
+            unmatched += 1
+    return unmatched
