@@ -56,18 +56,18 @@ def load(name: str) -> list[dict]:
 
 # --- the over-generation a real model adds after the true middle ---------------------------
 
+FOLLOWING_FUNCTION = "\n\ndef check_helper(values):\n    return sorted(values)\n"
+
 
 def _suffix_lines(task: dict, count: int) -> str:
+    """The suffix's first lines; at the end of a file a model writes the next function instead."""
     lines = [line for line in task["suffix"].split("\n") if line.strip()][:count]
-    return "".join(line + "\n" for line in lines)
+    return "".join(line + "\n" for line in lines) or FOLLOWING_FUNCTION
 
 
 def _indent_of_last(middle: str) -> str:
     last = middle.rstrip("\n").split("\n")[-1]
     return last[: len(last) - len(last.lstrip())]
-
-
-FOLLOWING_FUNCTION = "\n\ndef check_helper(values):\n    return sorted(values)\n"
 
 
 def _repeat_suffix(task: dict) -> str:
