@@ -24,6 +24,7 @@ _HEADERS = {
 }
 _GENERIC_HEADER = re.compile(r"\s*((export\s+)?(async\s+)?(def|class|function|fn|func|sub)\b)")
 _PURE_CLOSER = re.compile(r"\s*(end|[)\]}]+)[),;]*\s*")
+_CLOSING_CHARS = frozenset(")]}'\"`")
 _BRACE_LANGUAGES = frozenset(
     {"javascript", "javascriptreact", "typescript", "typescriptreact", "rust", "go"}
 )
@@ -64,7 +65,7 @@ def _windowed(site: Site) -> Site:
 
 
 def _line_candidates(text: str, site: Site) -> list[str]:
-    """The first line, trimmed of what the rest of the line already has; best first."""
+    """The first line and shorter cuts of it, best first on equal syntax scores."""
     line_prefix, line_suffix = split_lines_at(site.before, site.after)
     line = text.split("\n", 1)[0].rstrip()
     if line_prefix.strip() and line_prefix[-1:].isspace():
@@ -74,7 +75,12 @@ def _line_candidates(text: str, site: Site) -> list[str]:
         line = line[: line.index(rest)].rstrip()  # the model wrote the rest of the line again
     line = _cut_extra_closers(line, site)
     overlap = _tail_overlap(line, rest)
-    return [line[: len(line) - overlap], line] if overlap else [line]
+    preferred = [line[: len(line) - overlap]] if overlap else []
+    # The model may close a string or call that the rest of the line closes already.
+    cuts = {len(line)}
+    if rest[:1] in _CLOSING_CHARS:
+        cuts |= {i for i in range(1, len(line)) if line[i] == rest[0]}
+    return preferred + [line[:i].rstrip() for i in sorted(cuts, reverse=True)]
 
 
 def _tail_overlap(line: str, rest: str) -> int:
@@ -187,8 +193,15 @@ def _undouble_first_indent(lines: list[str], site: Site) -> list[str]:
     extra = _indent(lines[0])
     if not line_prefix or line_prefix.strip() or not extra or not lines[0].strip():
         return lines
-    rest = [line for line in lines[1:] if line.strip()]
-    shift = extra if all(_indent(line) >= len(line_prefix) + extra for line in rest) else 0
+    following = next((line for line in lines[1:] if line.strip()), None)
+    doubled = len(line_prefix) + extra
+    # Shift the rest too only when it was written relative to the doubled first line.
+    relative = following is not None and (
+        _indent(following) > doubled
+        if opens_block(lines[0], site.language)
+        else _indent(following) == doubled
+    )
+    shift = extra if relative else 0
     return [lines[0][extra:], *[line[shift:] if line.strip() else line for line in lines[1:]]]
 
 
