@@ -77,7 +77,8 @@ def _parse_case(language: str, block: str) -> Case:
 def load_cases() -> list[Case]:
     cases = []
     for file in sorted(GOLDEN.glob("*.txt")):
-        text = file.read_text(encoding="utf-8").rstrip("\n")
-        for block in text.split("=== ")[1:]:
-            cases.append(_parse_case(file.stem, block.rstrip("\n")))
+        text = file.read_text(encoding="utf-8")
+        text = text[:-1] if text.endswith("\n") else text  # the file's own final newline
+        for block in ("\n" + text).split("\n=== ")[1:]:
+            cases.append(_parse_case(file.stem, block))
     return cases

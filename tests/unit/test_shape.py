@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from qwen_lsp.engine import syntax
 from qwen_lsp.engine.shape import decide_shape
 

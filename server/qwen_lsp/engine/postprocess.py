@@ -161,23 +161,27 @@ def _full_lines(lines: list[str], site: Site) -> list[str]:
 
 
 def _reindent(lines: list[str], site: Site) -> list[str]:
-    lines = _match_indent_style(lines, site.before)
+    lines = _match_indent_style(lines, site)
     lines = _undouble_first_indent(lines, site)
     return _indent_flush_left_block(lines, site)
 
 
-def _indent_unit(before: str) -> str:
+def _indent_unit(site: Site) -> str:
     """The document's indentation: a tab, or the smallest step of spaces seen (default 4)."""
-    indents = [m.group(1) for m in re.finditer(r"\n([ \t]+)\S", before[-4000:])]
+    around = site.before[-4000:] + site.after[:2000]
+    indents = [m.group(1) for m in re.finditer(r"\n([ \t]+)\S", around)]
+    line_prefix, _ = split_lines_at(site.before, site.after)
+    if line_prefix and not line_prefix.strip():
+        indents.append(line_prefix)  # the editor's indentation at the cursor is a sample too
     if sum(i.startswith("\t") for i in indents) > len(indents) / 2:
         return "\t"
     widths = sorted({len(i) for i in indents if i.startswith(" ")})
     return " " * (widths[0] if widths and widths[0] in (2, 3, 4, 8) else 4)
 
 
-def _match_indent_style(lines: list[str], before: str) -> list[str]:
+def _match_indent_style(lines: list[str], site: Site) -> list[str]:
     """Tabs in a space-indented file (or the reverse) become the file's own indentation."""
-    unit = _indent_unit(before)
+    unit = _indent_unit(site)
     wrong = "    " if unit == "\t" else "\t"
     out = []
     for line in lines:
@@ -215,7 +219,7 @@ def _indent_flush_left_block(lines: list[str], site: Site) -> list[str]:
     if previous is None or following is None or not _indent(previous) or not _indent(following):
         return lines
     depth = _indent(previous) + (
-        len(_indent_unit(site.before)) if opens_block(previous, site.language) else 0
+        len(_indent_unit(site)) if opens_block(previous, site.language) else 0
     )
     pad = previous[: _indent(previous)][:1] * depth
     return [pad + line if line.strip() else line for line in lines]
