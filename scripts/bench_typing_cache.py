@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 import typing_replay  # noqa: E402
+
 from qwen_lsp.settings import CompletionSettings  # noqa: E402
 
 FILES = ("server/qwen_lsp/engine/fim.py", "server/qwen_lsp/engine/typing_cache.py")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from qwen_lsp.engine.completion import CompletionRequest, build_prompt, format_completion
 from qwen_lsp.engine.postprocess import Site, postprocess
 from qwen_lsp.settings import CompletionSettings, ContextSettings

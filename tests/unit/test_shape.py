@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from qwen_lsp.engine import syntax
 from qwen_lsp.engine.shape import decide_shape
 

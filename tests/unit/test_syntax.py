@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from qwen_lsp.engine import syntax
 
 pytestmark = pytest.mark.unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from qwen_lsp.engine.typing_cache import TypingCache
 
 try:  # tests/unit may or may not be a package
