@@ -24,48 +24,10 @@ DEFINITION = re.compile(
     re.MULTILINE,
 )
 _CLOSER = re.compile(r"\s*(end|[)\]}]+)[),;]*\s*")
-_KEYWORDS = frozenset(
-    [
-        "and",
-        "as",
-        "break",
-        "class",
-        "const",
-        "continue",
-        "def",
-        "elif",
-        "else",
-        "end",
-        "except",
-        "false",
-        "for",
-        "from",
-        "func",
-        "function",
-        "if",
-        "import",
-        "in",
-        "is",
-        "let",
-        "local",
-        "nil",
-        "none",
-        "not",
-        "null",
-        "or",
-        "pass",
-        "return",
-        "self",
-        "self",
-        "super",
-        "this",
-        "true",
-        "type",
-        "var",
-        "while",
-        "with",
-    ]
-)
+_KEYWORD_WORDS = """and as break class const continue def elif else end except false for from func
+function if import in is let local nil none not null or pass return self super this true type
+var while with"""
+_KEYWORDS = frozenset(_KEYWORD_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
