@@ -33,7 +33,14 @@ VOCAB_SIZE = 3000  # BPE tokens before the 26 added ones
 KEY_FILE = "inputs.sha256"
 SCRIPTS = Path(__file__).resolve().parent
 # Server modules whose code shapes the training prompts: a change retrains.
-PROMPT_MODULES = ("engine/fim.py", "engine/completion.py", "engine/actions.py", "engine/tools.py")
+PROMPT_MODULES = (
+    "engine/fim.py",
+    "engine/completion.py",
+    "engine/actions.py",
+    "engine/tools.py",
+    "engine/docs.py",
+    "settings.py",
+)
 
 
 def package_file(name: str) -> str:
@@ -79,20 +86,22 @@ def build_trained(out: Path, files: list[Path], steps: int, seed: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, metavar="OUT_DIR")
-    parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe")
+    parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe", help="random model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train", type=Path, nargs="+", metavar="FILE", default=[])
     parser.add_argument("--steps", type=int, default=400)
     args = parser.parse_args()
     start = time.perf_counter()
     if args.train:
-        key = inputs_key(args.train, args.steps, args.seed)
-        if (args.out / KEY_FILE).is_file() and (args.out / KEY_FILE).read_text() == key:
+        files = sorted(args.train, key=lambda path: path.name)
+        key, key_file = inputs_key(files, args.steps, args.seed), args.out / KEY_FILE
+        if key_file.is_file() and key_file.read_text() == key:
             print(f"{args.out} is up to date")
             return
         fast_blas.reexec_with_shim(args.out.parent)
-        params = build_trained(args.out, args.train, args.steps, args.seed)
-        (args.out / KEY_FILE).write_text(key)
+        key_file.unlink(missing_ok=True)  # a build cut short must not pass for a finished one
+        params = build_trained(args.out, files, args.steps, args.seed)
+        key_file.write_text(key)
     else:
         params = build_random(args.out, args.arch, args.seed)
     seconds = time.perf_counter() - start

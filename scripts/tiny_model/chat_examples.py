@@ -28,7 +28,7 @@ def words(symbol: str) -> str:
     return spaced.capitalize() or "It"
 
 
-def test_stub(language: str, name: str, indent: str) -> str:
+def unit_test(language: str, name: str, indent: str) -> str:
     """A small test, indented like the definition it follows."""
     if language == "python":
         return f"{indent}def test_{name.lower()}():\n{indent}    assert {name}"
@@ -49,8 +49,9 @@ def answer(req: actions.ActionRequest, d: docs.Definition) -> tuple[str, list[tu
         return "", [(tools.REPLACE_LINES, args)]
     if req.kind == actions.TESTS:
         at = min(last + 1, len(lines))
-        indent = lines[d.start_line][: len(lines[d.start_line]) - len(lines[d.start_line].lstrip())]
-        args = {"line": at, "text": test_stub(req.language, d.name, indent)}
+        header = lines[d.start_line]
+        indent = header[: len(header) - len(header.lstrip())]
+        args = {"line": at, "text": unit_test(req.language, d.name, indent)}
         return "", [(tools.INSERT_TEXT, args)]
     return f"`{d.name}` is a {d.kind} of `{req.path}`: {words(d.name).lower()}.", []
 
@@ -62,15 +63,17 @@ def action_requests(source: SourceFile, rng: random.Random) -> Iterator[tuple]:
         for kind in actions.ACTION_KINDS:
             symbol = d.qualname if kind == actions.DOCSTRING and rng.random() < 0.5 else d.name
             instruction = rng.choice(FIX_PROBLEMS if kind == actions.FIX else REFACTOR_ASKS)
+            if kind not in (actions.FIX, actions.REFACTOR):
+                instruction = ""
             req = actions.ActionRequest(
-                kind,
-                source.path,
-                language,
-                source.text,
-                d.start_line,
-                d.end_line,
-                symbol,
-                instruction if kind in (actions.FIX, actions.REFACTOR) else "",
+                kind=kind,
+                path=source.path,
+                language=language,
+                text=source.text,
+                start_line=d.start_line,
+                end_line=d.end_line,
+                symbol=symbol,
+                instruction=instruction,
             )
             yield req, d
 
