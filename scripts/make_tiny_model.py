@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe", help="random model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train", type=Path, nargs="+", metavar="FILE", default=[])
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=680)
     args = parser.parse_args()
     start = time.perf_counter()
     if args.train:

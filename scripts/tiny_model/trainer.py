@@ -19,7 +19,7 @@ from tiny_model.train import train
 # Dense, and deeper than the random model, so it can both find the hole and recall the line.
 # A short RoPE base keeps nearby positions distinct in 32-dim heads (Qwen's 1e7 blurs them).
 SIZES = {"num_hidden_layers": 4, "intermediate_size": 384, "rope_theta": 10_000.0}
-FIM_BATCH, CHAT_BATCH, CHAT_EVERY = 8, 2, 5
+FIM_BATCH, CHAT_BATCH, CHAT_EVERY = 8, 2, 4
 LEARNING_RATE = 2e-3
 
 
