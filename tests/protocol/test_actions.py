@@ -22,8 +22,8 @@ from qwen_lsp.engine import docs
 
 from .editor import Editor, apply_text_edits
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
-from .models import trained_model_or_skip
 from .scripted import Harness
+from .trained import trained_model_or_skip
 
 pytestmark = pytest.mark.protocol
 
