@@ -108,18 +108,23 @@ class DocsOnSave:
                 else:
                     log.info("no documentation for %s: %s", d.qualname, outcome.message)
 
-        await self._capped(ls, work)
+        if not await self._capped(ls, work):
+            return {"documented": 0, "applied": False, "message": "cancelled"}
         return await self.apply(ls, uri, version, written)
 
-    async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> None:
-        """`work` under cancellable progress and the per-save time cap (what it wrote is kept)."""
+    async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> bool:
+        """`work` under cancellable progress and the per-save time cap. False: the user
+        cancelled (nothing is applied); at the cap, what was written so far is kept."""
         cap = ls.settings.docs.timeout_s
-        try:
-            await with_progress(
-                ls, "Qwen: writing documentation", lambda r: asyncio.wait_for(work(r), cap)
-            )
-        except TimeoutError:
-            log.info("documentation run hit the %d s cap", cap)
+
+        async def capped(report: Report) -> bool:
+            try:
+                await asyncio.wait_for(work(report), cap)
+            except TimeoutError:
+                log.info("documentation run hit the %d s cap", cap)
+            return True
+
+        return bool(await with_progress(ls, "Qwen: writing documentation", capped))
 
     async def apply(
         self,
