@@ -1,0 +1,33 @@
+-- In insert mode a suggestion shows as ghost text after the cursor, Tab inserts it, and the
+-- saved file holds it.
+local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
+local qwen = require("qwen_lsp")
+
+T.run(function()
+  T.setup()
+  vim.cmd("edit " .. vim.env.QWEN_TEST_DIR .. "/calc.py")
+  local client = T.wait_ready()
+
+  T.type("Gode")
+  local typed, expected = T.learn(client, { "f mul(a, b):", "\n    return a", " * b" })
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  local shown = T.wait("the ghost text", qwen.suggestion_text)
+  T.eq(expected, shown, "suggestion")
+
+  local line = vim.api.nvim_get_current_line()
+  local first = vim.split(expected, "\n", { plain = true })[1]
+  T.wait("the ghost text on screen", function()
+    return T.on_screen(row, line .. first)
+  end, 2000)
+
+  T.type("<Tab>")
+  T.wait("the suggestion inserted", function()
+    return qwen.suggestion_text() == nil
+  end, 2000)
+  T.type("<Esc>:write<CR>")
+  T.wait("the file written", function()
+    return not vim.bo.modified
+  end, 2000)
+  T.eq("de" .. typed .. expected .. "\n", T.read(vim.env.QWEN_TEST_DIR .. "/calc.py"):match("de[^\n]*mul.*"),
+    "saved text")
+end)
