@@ -175,6 +175,15 @@ function T.learn(client, chunks)
   error("the server suggests nothing after " .. vim.inspect(typed))
 end
 
+--- Writes `text` to `name` in the scenario's workspace and returns its path.
+function T.write(name, text)
+  local path = vim.env.QWEN_TEST_DIR .. "/" .. name
+  local file = assert(io.open(path, "w"))
+  file:write(text)
+  file:close()
+  return path
+end
+
 function T.read(path)
   local file = assert(io.open(path))
   local text = file:read("*a")
