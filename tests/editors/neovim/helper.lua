@@ -113,12 +113,17 @@ function T.on_screen(lnum, text)
   return shown == text:gsub("%s+$", "")
 end
 
---- qwen_lsp.setup{} with the server and model of this checkout, merged with `opts`.
-function T.setup(opts)
-  require("qwen_lsp").setup(vim.tbl_deep_extend("force", {
+--- The setup{} options for the server and model of this checkout.
+function T.options()
+  return {
     cmd = { vim.env.QWEN_TEST_SERVER or (repo .. "/.venv/bin/qwen-lsp"), "--stdio" },
     settings = { model = vim.env.QWEN_LSP_MODEL },
-  }, opts or {}))
+  }
+end
+
+--- qwen_lsp.setup{} with T.options() merged with `opts`.
+function T.setup(opts)
+  require("qwen_lsp").setup(vim.tbl_deep_extend("force", T.options(), opts or {}))
 end
 
 --- Waits for the qwen_lsp client of the current buffer and for its model to be loaded.

@@ -1,0 +1,25 @@
+-- :checkhealth qwen_lsp finds the server, the model and a ready worker, and reports no error.
+local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
+
+T.run(function()
+  T.setup()
+  vim.cmd("edit " .. T.write("hello.py", "print('hello')\n"))
+  T.wait_ready()
+
+  vim.cmd("checkhealth qwen_lsp")
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, true)
+  local report = table.concat(lines, "\n")
+  T.log("report:\n%s", report)
+  local function ok_line(text)
+    for _, line in ipairs(lines) do
+      if line:find("OK", 1, true) and line:find(text, 1, true) then
+        return true
+      end
+    end
+  end
+  for _, expected in ipairs({ "server: " .. T.options().cmd[1],
+    "model (settings.model): " .. vim.env.QWEN_LSP_MODEL, "server: running", "worker: ready" }) do
+    assert(ok_line(expected), "no OK line with " .. expected)
+  end
+  assert(not report:find("ERROR") and not report:find("WARN"), "errors or warnings reported")
+end)
