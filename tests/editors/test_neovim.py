@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
         "QWEN_LSP_REPO": str(REPO),
         "QWEN_LSP_MODEL": str(model),
         "QWEN_TEST_SERVER": str(SERVER),
+        "QWEN_TEST_PYTHON": sys.executable,
         "QWEN_TEST_DIR": str(workspace),
     }
     for xdg in ("CONFIG", "DATA", "STATE", "CACHE"):
@@ -78,6 +80,6 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}"
 
 
-@pytest.mark.parametrize("scenario", ["ghost_text", "checkhealth"])
+@pytest.mark.parametrize("scenario", ["ghost_text", "checkhealth", "keys"])
 def test_scenario(nvim: Path, model: Path, tmp_path: Path, scenario: str) -> None:
     run_scenario(nvim, model, tmp_path, scenario)
