@@ -9,8 +9,14 @@ local function lines()
 end
 
 T.run(function()
-  -- A mapping of the user's own that qwen_lsp's dismiss key must keep working.
-  vim.keymap.set("i", "<C-]>", "[user]")
+  -- The user's own mappings, of each kind, that qwen_lsp's keys must keep working.
+  vim.keymap.set("i", "<C-]>", "[dismiss]")
+  vim.keymap.set("i", "<M-Right>", function()
+    return "[word]"
+  end, { expr = true })
+  vim.keymap.set("i", "<M-C-Right>", function()
+    vim.api.nvim_put({ "[line]" }, "c", false, true)
+  end)
   T.setup({
     cmd = { vim.env.QWEN_TEST_PYTHON, T.repo .. "/tests/editors/neovim/fake_server.py" },
     settings = {
@@ -29,10 +35,10 @@ T.run(function()
       { command = "fake.log" }, 2000).result
   end
 
-  -- Nothing shown: Tab inserts a tab, <C-]> runs the user's mapping.
-  T.type("i<Tab><C-]>")
-  T.wait("Tab and the user's <C-]>", function()
-    return lines()[1] == "\t[user]"
+  -- Nothing shown: Tab inserts a tab, the other keys do what the user mapped them to.
+  T.type("i<Tab><C-]><M-Right><M-C-Right>")
+  T.wait("Tab and the user's mappings", function()
+    return lines()[1] == "\t[dismiss][word][line]"
   end, 2000)
   T.type("<Esc>0Di")
 

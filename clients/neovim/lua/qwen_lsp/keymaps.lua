@@ -12,10 +12,21 @@ local function feed(keys, remap)
   vim.api.nvim_feedkeys(keys, (remap and "m" or "n") .. "i", false)
 end
 
--- What `lhs` did before qwen_lsp mapped it: its earlier insert-mode mapping, or the key itself.
+local function same_key(a, b)
+  local codes = vim.api.nvim_replace_termcodes
+  return codes(a, true, true, true) == codes(b, true, true, true)
+end
+
+-- What `lhs` did before qwen_lsp mapped it: its earlier global insert-mode mapping, or the key
+-- itself. (nvim_get_keymap, not maparg: maparg gives 0.7's Lua callbacks as numbers.)
 local function fallback(lhs)
-  local map = vim.fn.maparg(lhs, "i", false, true)
-  if vim.tbl_isempty(map) or (map.desc or ""):sub(1, #DESC) == DESC then
+  local map
+  for _, m in ipairs(vim.api.nvim_get_keymap("i")) do
+    if same_key(m.lhs, lhs) and (m.desc or ""):sub(1, #DESC) ~= DESC then
+      map = m
+    end
+  end
+  if not map then
     return function()
       feed(lhs, false)
     end
