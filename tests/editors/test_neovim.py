@@ -80,6 +80,6 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}"
 
 
-@pytest.mark.parametrize("scenario", ["ghost_text", "checkhealth", "keys"])
+@pytest.mark.parametrize("scenario", ["ghost_text", "checkhealth", "keys", "actions"])
 def test_scenario(nvim: Path, model: Path, tmp_path: Path, scenario: str) -> None:
     run_scenario(nvim, model, tmp_path, scenario)

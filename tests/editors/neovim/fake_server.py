@@ -6,8 +6,11 @@ textDocument/inlineCompletion from `initializationOptions.fake`:
     {"completions": {"<line up to the cursor>": "<suggestion>", ...},
      "delays_ms": {"<line up to the cursor>": 300, ...}}
 
-and records what it receives; `workspace/executeCommand` `fake.log` returns that record:
-[{"method": ..., "id": ..., "line": ...} | {"method": "$/cancelRequest", "id": ...}, ...].
+offers two code actions on the cursor's line, shaped like qwen-lsp's: "Add docstring" (its
+edit comes from codeAction/resolve: a docstring line below) and "Refactor…" (the command
+`qwen.refactor`, whose `instruction` argument it writes as a comment above the line through
+workspace/applyEdit), and records what it receives; `workspace/executeCommand` `fake.log`
+returns that record: [{"method": ..., "id": ..., "line": ..., "instruction": ...}, ...].
 """
 
 from __future__ import annotations
@@ -62,14 +65,54 @@ def complete(request_id: int | str, before: str) -> None:
     send({"id": request_id, "result": {"items": items}})
 
 
+def insert_line(uri: str, line: int, text: str) -> dict[str, Any]:
+    """A WorkspaceEdit inserting `text` as a new line before `line`."""
+    at = {"line": line, "character": 0}
+    edit = {"range": {"start": at, "end": at}, "newText": text + "\n"}
+    return {"changes": {uri: [edit]}}
+
+
+def code_actions(params: dict[str, Any]) -> list[dict[str, Any]]:
+    data = {"uri": params["textDocument"]["uri"], "line": params["range"]["start"]["line"]}
+    refactor = {"title": "Refactor…", "command": "qwen.refactor", "arguments": [data]}
+    return [
+        {"title": "Add docstring", "kind": "refactor.rewrite.qwen.docstring", "data": data},
+        {"title": "Refactor…", "kind": "refactor.rewrite.qwen.refactor", "command": refactor},
+    ]
+
+
+def resolve(action: dict[str, Any]) -> dict[str, Any]:
+    """Only "Add docstring" resolves into an edit; a command action comes back as it was."""
+    if "data" not in action:
+        return action
+    data = action["data"]
+    log.append({"method": "codeAction/resolve", "line": data["line"]})
+    docstring = '    """Fake docstring."""'
+    return {**action, "edit": insert_line(data["uri"], data["line"] + 1, docstring)}
+
+
+def execute_command(request_id: int | str, params: dict[str, Any]) -> None:
+    if params["command"] == "qwen.refactor":
+        data = params["arguments"][0]
+        log.append({"method": params["command"], "instruction": data.get("instruction")})
+        edit = insert_line(data["uri"], data["line"], "# " + data["instruction"])
+        send({"id": "apply-1", "method": "workspace/applyEdit", "params": {"edit": edit}})
+        send({"id": request_id, "result": {"applied": True, "message": ""}})
+    else:
+        send({"id": request_id, "result": log})
+
+
 def handle(message: dict[str, Any]) -> bool:
     method, params, request_id = message.get("method"), message.get("params"), message.get("id")
-    if method == "initialize":
+    if method is None:  # the client's answer to workspace/applyEdit
+        log.append({"method": "response", "id": request_id, "result": message.get("result")})
+    elif method == "initialize":
         script.update((params.get("initializationOptions") or {}).get("fake", {}))
         capabilities = {
             "textDocumentSync": 1,
             "inlineCompletionProvider": {},
-            "executeCommandProvider": {"commands": ["fake.log"]},
+            "codeActionProvider": {"resolveProvider": True},
+            "executeCommandProvider": {"commands": ["fake.log", "qwen.refactor"]},
         }
         send({"id": request_id, "result": {"capabilities": capabilities}})
     elif method in ("textDocument/didOpen", "textDocument/didChange"):
@@ -83,8 +126,12 @@ def handle(message: dict[str, Any]) -> bool:
     elif method == "$/cancelRequest":
         cancelled.add(params["id"])
         log.append({"method": method, "id": params["id"]})
+    elif method == "textDocument/codeAction":
+        send({"id": request_id, "result": code_actions(params)})
+    elif method == "codeAction/resolve":
+        send({"id": request_id, "result": resolve(params)})
     elif method == "workspace/executeCommand":
-        send({"id": request_id, "result": log})
+        execute_command(request_id, params)
     elif method == "shutdown":
         send({"id": request_id, "result": None})
     elif method == "exit":

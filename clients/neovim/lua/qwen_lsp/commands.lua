@@ -57,7 +57,26 @@ end
 function M.docs()
   with_client(function(client)
     local uri = vim.uri_from_bufnr(vim.api.nvim_get_current_buf())
-    execute(client, "qwen.generateDocs", { uri })
+    execute(client, "qwen.generateDocs", { uri }, function(result)
+      notify(result.applied and ("documented %d definitions"):format(result.documented)
+        or result.message)
+    end)
+  end)
+end
+
+--- Client side of the Refactor… code action: its command needs the user's instruction.
+function M.refactor(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  vim.ui.input({ prompt = "Refactor (instruction): " }, function(instruction)
+    if not client or not instruction or vim.trim(instruction) == "" then
+      return
+    end
+    local data = vim.tbl_extend("force", command.arguments[1], { instruction = instruction })
+    execute(client, command.command, { data }, function(result)
+      if not result.applied then
+        notify("refactor not applied: " .. result.message, vim.log.levels.WARN)
+      end
+    end)
   end)
 end
 

@@ -86,6 +86,11 @@ local function client_config(bufnr)
     settings = { qwen = settings },
     capabilities = capabilities(),
     on_attach = on_attach,
+    commands = {
+      ["qwen.refactor"] = function(...)
+        require("qwen_lsp.commands").refactor(...)
+      end,
+    },
   }
 end
 
