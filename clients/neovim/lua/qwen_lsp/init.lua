@@ -1,25 +1,27 @@
 -- qwen_lsp: Qwen3-Coder completions, code actions and docs from the qwen-lsp language server.
 -- See :help qwen_lsp.
+local commands = require("qwen_lsp.commands")
+local suggestion = require("qwen_lsp.suggestion")
+
 local M = {}
+
+local function highlight()
+  vim.cmd("highlight default link QwenGhostText Comment")
+end
 
 --- Starts qwen-lsp for file buffers and maps the suggestion keys; see :help qwen_lsp-setup.
 function M.setup(opts)
   require("qwen_lsp.config").set(opts)
-  local function highlight()
-    vim.cmd("highlight default link QwenGhostText Comment")
-  end
   highlight()
   -- A colorscheme clears every group it does not define.
   vim.api.nvim_create_autocmd("ColorScheme", {
     group = vim.api.nvim_create_augroup("qwen_lsp.highlight", { clear = true }),
     callback = highlight,
   })
+  commands.create() -- plugin/ did too, unless the runtimepath was extended after startup
   require("qwen_lsp.keymaps").set()
   require("qwen_lsp.lsp").start()
 end
-
-local suggestion = require("qwen_lsp.suggestion")
-local commands = require("qwen_lsp.commands")
 
 M.accept = suggestion.accept
 M.accept_word = suggestion.accept_word
