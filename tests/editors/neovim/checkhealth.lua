@@ -1,4 +1,5 @@
--- :checkhealth qwen_lsp finds the server, the model and a ready worker, and reports no error.
+-- :checkhealth qwen_lsp finds the server, the model and a ready worker, and reports no error;
+-- :QwenStats shows the server's statistics.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
@@ -22,4 +23,10 @@ T.run(function()
     assert(ok_line(expected), "no OK line with " .. expected)
   end
   assert(not report:find("ERROR") and not report:find("WARN"), "errors or warnings reported")
+
+  vim.cmd("QwenStats")
+  T.wait(":QwenStats in the messages", function()
+    local messages = vim.fn.execute("messages")
+    return messages:find("requests: %d+") and messages:find("worker.state: ready")
+  end, 5000)
 end)

@@ -1,6 +1,6 @@
 -- Suggestion mechanics against the scripted fake_server.py: keys fall back when nothing is
--- shown, multi-line ghost text, typing through, accept word / line, dismiss, and cancellation
--- of a superseded request.
+-- shown, multi-line ghost text, typing through, accept word / line, dismiss, cancellation of a
+-- superseded request, and :QwenToggle.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 local qwen = require("qwen_lsp")
 
@@ -30,9 +30,14 @@ T.run(function()
   local client = T.wait("the client to attach", function()
     return require("qwen_lsp.lsp").get_client(0)
   end)
-  local function requests()
+  local function log()
     return require("qwen_lsp.lsp").request_sync(client, "workspace/executeCommand",
       { command = "fake.log" }, 2000).result
+  end
+  local function requests()
+    return vim.tbl_filter(function(entry)
+      return entry.method == "textDocument/inlineCompletion"
+    end, log())
   end
 
   -- Nothing shown: Tab inserts a tab, the other keys do what the user mapped them to.
@@ -83,12 +88,12 @@ T.run(function()
   -- "z" is answered slowly: typing on makes that request stale, so it is cancelled.
   T.type("<CR>z")
   local slow = T.wait("the slow request", function()
-    local log = requests()
-    return log[#log].line == "z" and log[#log].id
+    local asked = requests()
+    return asked[#asked].line == "z" and asked[#asked].id
   end, 2000)
   T.type("z")
   T.wait("the stale request cancelled", function()
-    for _, entry in ipairs(requests()) do
+    for _, entry in ipairs(log()) do
       if entry.method == "$/cancelRequest" and entry.id == slow then
         return true
       end
@@ -97,4 +102,14 @@ T.run(function()
   T.eq("top", T.wait("the suggestion for zz", qwen.suggestion_text), "suggestion after zz")
   T.sleep(500) -- the cancelled answer for "z" arrives meanwhile and must change nothing
   T.eq("top", qwen.suggestion_text(), "suggestion after the stale answer")
+
+  vim.cmd("QwenToggle")
+  asked = #requests()
+  T.type("<CR>x = ")
+  T.sleep(300)
+  T.eq(nil, qwen.suggestion_text(), "suggestion while turned off")
+  T.eq(asked, #requests(), "requests while turned off")
+  vim.cmd("QwenToggle")
+  T.type("<BS> ")
+  T.wait("suggestions on again", qwen.suggestion_text)
 end)

@@ -192,7 +192,9 @@ local function on_change(state)
   end
   cancel(state)
   state.timer:start(config.debounce_ms(), 0, vim.schedule_wrap(function()
-    if api.nvim_get_current_buf() == state.bufnr and api.nvim_get_mode().mode == "i" then
+    -- Not over the completion menu: both would offer text at the cursor.
+    if api.nvim_get_current_buf() == state.bufnr and api.nvim_get_mode().mode == "i"
+      and vim.fn.pumvisible() == 0 then
       request(state, TRIGGER_AUTOMATIC)
     end
   end))
