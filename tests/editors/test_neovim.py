@@ -80,6 +80,8 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}"
 
 
-@pytest.mark.parametrize("scenario", ["ghost_text", "checkhealth", "keys", "actions"])
+@pytest.mark.parametrize(
+    "scenario", sorted(p.stem for p in SCENARIOS.glob("*.lua") if p.stem != "helper")
+)
 def test_scenario(nvim: Path, model: Path, tmp_path: Path, scenario: str) -> None:
     run_scenario(nvim, model, tmp_path, scenario)

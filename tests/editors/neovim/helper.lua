@@ -13,8 +13,11 @@ vim.cmd("filetype on")
 T.repo = repo
 T.nvim = ("%d.%d.%d"):format(vim.version().major, vim.version().minor, vim.version().patch)
 
+local started = uv.now()
+
 function T.log(fmt, ...)
-  io.stderr:write(("[nvim %s] " .. fmt .. "\n"):format(T.nvim, ...))
+  local prefix = ("[nvim %s %5.2fs] "):format(T.nvim, (uv.now() - started) / 1000)
+  io.stderr:write((prefix .. fmt .. "\n"):format(...))
 end
 
 local co
@@ -132,6 +135,7 @@ function T.wait_ready()
   local client = T.wait("the qwen_lsp client to attach", function()
     return lsp.get_client(vim.api.nvim_get_current_buf())
   end)
+  T.log("client attached")
   local state, asking
   T.wait("the model worker to be ready", function()
     if not asking then
@@ -145,6 +149,7 @@ function T.wait_ready()
     end
     return state == "ready"
   end, 60000)
+  T.log("model loaded")
   return client
 end
 
