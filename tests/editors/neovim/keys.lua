@@ -1,6 +1,6 @@
 -- Suggestion mechanics against the scripted fake_server.py: keys fall back when nothing is
 -- shown, multi-line ghost text, typing through, accept word / line, dismiss, cancellation of a
--- superseded request, and :QwenToggle.
+-- superseded request, :QwenToggle, leaving and entering Insert mode.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 local qwen = require("qwen_lsp")
 
@@ -112,4 +112,12 @@ T.run(function()
   vim.cmd("QwenToggle")
   T.type("<BS> ")
   T.wait("suggestions on again", qwen.suggestion_text)
+
+  local row = vim.fn.line(".")
+  T.type("<Esc>")
+  T.wait("no ghost text in Normal mode", function()
+    return qwen.suggestion_text() == nil and T.on_screen(row, "x =")
+  end, 2000)
+  T.type("A")
+  T.wait("a suggestion on entering Insert mode", qwen.suggestion_text)
 end)

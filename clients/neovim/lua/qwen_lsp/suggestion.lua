@@ -47,7 +47,7 @@ end
 
 local function clear(state)
   state.shown = nil
-  if state.bufnr and api.nvim_buf_is_valid(state.bufnr) then
+  if api.nvim_buf_is_valid(state.bufnr) then
     api.nvim_buf_clear_namespace(state.bufnr, ns, 0, -1)
   end
 end
@@ -170,8 +170,8 @@ local function request(state, trigger_kind)
   state.request_id = ok and id or nil
 end
 
--- After the cursor moved or the text changed: keep the suggestion if the user typed (or
--- accepted) the start of it, else ask again after the debounce.
+-- On entering Insert mode, and after the cursor moved or the text changed: keep the suggestion
+-- if the user typed (or accepted) the start of it, else ask again after the debounce.
 local function on_change(state)
   local s = state.shown
   if s then
@@ -256,7 +256,7 @@ function M.attach(client, bufnr)
     return
   end
   state.timer = uv.new_timer()
-  api.nvim_create_autocmd({ "TextChangedI", "CursorMovedI" }, {
+  api.nvim_create_autocmd({ "InsertEnter", "TextChangedI", "CursorMovedI" }, {
     group = group,
     buffer = bufnr,
     callback = function()
