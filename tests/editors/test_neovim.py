@@ -19,6 +19,7 @@ pytestmark = pytest.mark.editor
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "editors" / "neovim"
 SERVER = REPO / ".venv" / "bin" / "qwen-lsp"
+SKIPPED = 77  # helper.lua's T.skip()
 
 
 def _binwheels_nvim() -> Path | None:
@@ -50,6 +51,16 @@ def model() -> Path:
     return path
 
 
+def trained_model() -> Path | None:
+    """The trained test model, where the protocol tests look for it, if it is built."""
+    candidates = [os.environ.get("QWEN_LSP_TRAINED_MODEL", "")]
+    candidates += [str(REPO / "build" / name) for name in ("trained-model", "test-model")]
+    for path in filter(None, candidates):
+        if (Path(path) / "config.json").is_file():
+            return Path(path)
+    return None
+
+
 def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -61,6 +72,8 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
         "QWEN_TEST_PYTHON": sys.executable,
         "QWEN_TEST_DIR": str(workspace),
     }
+    if trained := trained_model():
+        env["QWEN_TEST_TRAINED_MODEL"] = str(trained)
     for xdg in ("CONFIG", "DATA", "STATE", "CACHE"):
         env[f"XDG_{xdg}_HOME"] = str(tmp_path / xdg.lower())
     script = SCENARIOS / f"{name}.lua"
@@ -75,6 +88,8 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{name} hung past 120 s; output so far:\n{exc.stderr or ''}")
+    if proc.returncode == SKIPPED:
+        pytest.skip(proc.stderr.strip().rpartition("skipped: ")[2])
     # Headless Neovim echoes mode messages to stdout; the scenario reports on stderr.
     stdout = re.sub(r"-- INSERT --", "", proc.stdout)
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}"

@@ -21,10 +21,14 @@ function T.log(fmt, ...)
 end
 
 local co
+local SKIP = "qwen_lsp test skipped: "
 
 local function step(...)
   local ok, err = coroutine.resume(co, ...)
-  if not ok then
+  if not ok and tostring(err):find(SKIP, 1, true) then
+    T.log("%s", err)
+    vim.cmd("cquit 77")
+  elseif not ok then
     T.log("FAIL: %s", debug.traceback(co, err))
     T.log("screen:\n%s", table.concat(T.screen(), "\n"):gsub(" +\n", "\n"))
     T.log("messages:\n%s", vim.fn.execute("messages"))
@@ -49,6 +53,11 @@ function T.run(scenario, timeout_ms)
       step(error, ("scenario still running after %d ms"):format(timeout_ms or 60000))
     end
   end, timeout_ms or 60000)
+end
+
+--- Ends the scenario as skipped (exit code 77), saying why.
+function T.skip(reason)
+  error(SKIP .. reason, 0)
 end
 
 --- Lets the event loop run for `ms` (inside a scenario).

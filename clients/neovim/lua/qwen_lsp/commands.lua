@@ -64,19 +64,15 @@ function M.docs()
   end)
 end
 
---- Client side of the Refactor… code action: its command needs the user's instruction.
+--- Client side of the Refactor… code action: its command needs the user's instruction. (The
+--- server reports the outcome itself.)
 function M.refactor(command, ctx)
   local client = vim.lsp.get_client_by_id(ctx.client_id)
   vim.ui.input({ prompt = "Refactor (instruction): " }, function(instruction)
-    if not client or not instruction or vim.trim(instruction) == "" then
-      return
+    if client and instruction and vim.trim(instruction) ~= "" then
+      local data = vim.tbl_extend("force", command.arguments[1], { instruction = instruction })
+      execute(client, command.command, { data })
     end
-    local data = vim.tbl_extend("force", command.arguments[1], { instruction = instruction })
-    execute(client, command.command, { data }, function(result)
-      if not result.applied then
-        notify("refactor not applied: " .. result.message, vim.log.levels.WARN)
-      end
-    end)
   end)
 end
 
