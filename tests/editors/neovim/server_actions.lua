@@ -1,6 +1,6 @@
 -- Code actions of the real server through vim.lsp.buf.code_action(): listed at once, resolved
 -- by the model when picked. The random test model makes no edit and the server says why; the
--- trained test model (when built) writes the docstring.
+-- trained test model (when built) writes the docstring. The same for :QwenDocs.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 local SOURCE = { "import math", "", "", "def circle_area(radius):", "    return math.pi * radius ** 2" }
@@ -72,6 +72,19 @@ T.run(function()
     end, 60000)
     T.eq(SOURCE, lines(), "buffer after the random model's refactoring")
     assert(model_calls() > calls, "the server did not run the refactoring (no instruction?)")
+  end
+
+  -- :QwenDocs documents the whole buffer (as it was, undocumented) and says how it went.
+  vim.cmd("edit!")
+  calls = model_calls()
+  vim.cmd("messages clear")
+  vim.cmd("QwenDocs")
+  T.wait(":QwenDocs's report", function()
+    return vim.fn.execute("messages"):find("qwen_lsp: ", 1, true)
+  end, 60000)
+  assert(model_calls() > calls, ":QwenDocs asked the model nothing")
+  if trained then
+    assert(table.concat(lines(), "\n"):find('"""', 1, true), "no docstring from :QwenDocs")
   end
   T.log("%s", vim.trim(vim.fn.execute("messages")))
 end)
