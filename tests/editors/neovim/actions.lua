@@ -42,6 +42,9 @@ T.run(function()
     return lines()[1] == "# use radius"
   end, 5000)
   T.eq("Refactor (instruction): ", asked, "prompt")
-  T.eq({ "# use radius", "def area(r):", '    """Fake docstring."""', "    return 3.14 * r * r" },
-    lines(), "buffer")
+  T.eq(
+    { "# use radius", "def area(r):", '    """Fake docstring."""', "    return 3.14 * r * r" },
+    lines(),
+    "buffer"
+  )
 end)

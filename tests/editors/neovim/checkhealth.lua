@@ -18,8 +18,12 @@ T.run(function()
       end
     end
   end
-  for _, expected in ipairs({ "server: " .. T.options().cmd[1],
-    "model (settings.model): " .. vim.env.QWEN_LSP_MODEL, "server: running", "worker: ready" }) do
+  for _, expected in ipairs({
+    "server: " .. T.options().cmd[1],
+    "model (settings.model): " .. vim.env.QWEN_LSP_MODEL,
+    "server: running",
+    "worker: ready",
+  }) do
     assert(ok_line(expected), "no OK line with " .. expected)
   end
   assert(not report:find("ERROR") and not report:find("WARN"), "errors or warnings reported")

@@ -86,8 +86,10 @@ end
 
 function T.eq(expected, actual, what)
   if not vim.deep_equal(expected, actual) then
-    error(("%s:\n  expected %s\n  got      %s"):format(what, vim.inspect(expected),
-      vim.inspect(actual)), 2)
+    error(
+      ("%s:\n  expected %s\n  got      %s"):format(what, vim.inspect(expected), vim.inspect(actual)),
+      2
+    )
   end
 end
 
@@ -166,8 +168,13 @@ end
 function T.ask(client)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
   params.context = { triggerKind = 1 }
-  local response = require("qwen_lsp.lsp").request_sync(client, "textDocument/inlineCompletion",
-    params, 15000, vim.api.nvim_get_current_buf())
+  local response = require("qwen_lsp.lsp").request_sync(
+    client,
+    "textDocument/inlineCompletion",
+    params,
+    15000,
+    vim.api.nvim_get_current_buf()
+  )
   assert(response and not response.err, "inlineCompletion failed: " .. vim.inspect(response))
   local item = (response.result.items or response.result)[1]
   return item and item.insertText

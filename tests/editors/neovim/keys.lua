@@ -31,8 +31,12 @@ T.run(function()
     return require("qwen_lsp.lsp").get_client(0)
   end)
   local function log()
-    return require("qwen_lsp.lsp").request_sync(client, "workspace/executeCommand",
-      { command = "fake.log" }, 2000).result
+    return require("qwen_lsp.lsp").request_sync(
+      client,
+      "workspace/executeCommand",
+      { command = "fake.log" },
+      2000
+    ).result
   end
   local function requests()
     return vim.tbl_filter(function(entry)

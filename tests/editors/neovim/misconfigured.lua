@@ -3,13 +3,19 @@
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
-  T.setup({ cmd = { "/nonexistent/qwen-lsp", "--stdio" }, settings = { model = "/nonexistent/model" } })
+  T.setup({
+    cmd = { "/nonexistent/qwen-lsp", "--stdio" },
+    settings = { model = "/nonexistent/model" },
+  })
 
   vim.cmd("checkhealth qwen_lsp")
   local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, true), "\n")
   T.log("report:\n%s", report)
-  for _, expected in ipairs({ "ERROR.-server `/nonexistent/qwen%-lsp` not found",
-    "ERROR.-/nonexistent/model is not a model directory", "WARN.-server: not running" }) do
+  for _, expected in ipairs({
+    "ERROR.-server `/nonexistent/qwen%-lsp` not found",
+    "ERROR.-/nonexistent/model is not a model directory",
+    "WARN.-server: not running",
+  }) do
     assert(report:find(expected), "no match for " .. expected)
   end
 
@@ -18,11 +24,21 @@ T.run(function()
 
   local doc = vim.env.QWEN_TEST_DIR .. "/doc"
   vim.fn.mkdir(doc)
-  vim.fn.writefile(vim.fn.readfile(T.repo .. "/clients/neovim/doc/qwen_lsp.txt"), doc .. "/qwen_lsp.txt")
+  vim.fn.writefile(
+    vim.fn.readfile(T.repo .. "/clients/neovim/doc/qwen_lsp.txt"),
+    doc .. "/qwen_lsp.txt"
+  )
   vim.cmd("helptags " .. doc)
   vim.opt.runtimepath:append(vim.env.QWEN_TEST_DIR)
-  for _, tag in ipairs({ "qwen_lsp", "qwen_lsp-setup", "qwen_lsp-keys", ":QwenStats", ":QwenDocs",
-    ":QwenToggle", "qwen_lsp-health" }) do
+  for _, tag in ipairs({
+    "qwen_lsp",
+    "qwen_lsp-setup",
+    "qwen_lsp-keys",
+    ":QwenStats",
+    ":QwenDocs",
+    ":QwenToggle",
+    "qwen_lsp-health",
+  }) do
     vim.cmd("help " .. tag)
     T.eq("qwen_lsp.txt", vim.fn.expand("%:t"), ":help " .. tag)
   end

@@ -3,7 +3,8 @@
 -- trained test model (when built) writes the docstring. The same for :QwenDocs.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
-local SOURCE = { "import math", "", "", "def circle_area(radius):", "    return math.pi * radius ** 2" }
+local SOURCE =
+  { "import math", "", "", "def circle_area(radius):", "    return math.pi * radius ** 2" }
 local DOCSTRING, REFACTOR = "Add docstring with Qwen: circle_area", "Refactor with Qwen…"
 
 local function lines()
@@ -56,8 +57,12 @@ T.run(function()
     on_confirm(instruction)
   end
   local function model_calls()
-    return require("qwen_lsp.lsp").request_sync(client, "workspace/executeCommand",
-      { command = "qwen.stats" }, 2000).result.model_calls
+    return require("qwen_lsp.lsp").request_sync(
+      client,
+      "workspace/executeCommand",
+      { command = "qwen.stats" },
+      2000
+    ).result.model_calls
   end
   local calls = model_calls()
   vim.cmd("messages clear")

@@ -18,14 +18,19 @@ local function with_client(fn)
 end
 
 local function execute(client, command, arguments, on_result)
-  lsp.request(client, "workspace/executeCommand", { command = command, arguments = arguments },
+  lsp.request(
+    client,
+    "workspace/executeCommand",
+    { command = command, arguments = arguments },
     function(err, result)
       if err then
         notify(command .. ": " .. err.message, vim.log.levels.ERROR)
       elseif on_result then
         on_result(result)
       end
-    end, vim.api.nvim_get_current_buf())
+    end,
+    vim.api.nvim_get_current_buf()
+  )
 end
 
 -- Flattens nested tables into sorted "a.b: value" lines.
@@ -58,8 +63,9 @@ function M.docs()
   with_client(function(client)
     local uri = vim.uri_from_bufnr(vim.api.nvim_get_current_buf())
     execute(client, "qwen.generateDocs", { uri }, function(result)
-      notify(result.applied and ("documented %d definitions"):format(result.documented)
-        or result.message)
+      notify(
+        result.applied and ("documented %d definitions"):format(result.documented) or result.message
+      )
     end)
   end)
 end

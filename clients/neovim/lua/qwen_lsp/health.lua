@@ -67,8 +67,12 @@ local function check_worker()
     return
   end
   ok(("server: running (client id %d)"):format(client.id))
-  local response, err = lsp.request_sync(client, "workspace/executeCommand",
-    { command = "qwen.stats", arguments = {} }, 3000)
+  local response, err = lsp.request_sync(
+    client,
+    "workspace/executeCommand",
+    { command = "qwen.stats", arguments = {} },
+    3000
+  )
   if not response or response.err then
     fail("qwen.stats failed: " .. tostring(err or response.err.message))
     return
@@ -83,8 +87,14 @@ local function check_worker()
     info(state)
   end
   local stats = response.result
-  info(("requests %d, model calls %d, cache hits %d, cancelled %d"):format(
-    stats.requests, stats.model_calls, stats.cache_hits, stats.cancelled))
+  info(
+    ("requests %d, model calls %d, cache hits %d, cancelled %d"):format(
+      stats.requests,
+      stats.model_calls,
+      stats.cache_hits,
+      stats.cancelled
+    )
+  )
 end
 
 function M.check()

@@ -123,8 +123,13 @@ local function on_response(state, seq, tick, err, result)
   end
   state.request_id = nil
   local bufnr = state.bufnr
-  if err or not result or api.nvim_get_mode().mode ~= "i" or api.nvim_get_current_buf() ~= bufnr
-    or api.nvim_buf_get_changedtick(bufnr) ~= tick then
+  if
+    err
+    or not result
+    or api.nvim_get_mode().mode ~= "i"
+    or api.nvim_get_current_buf() ~= bufnr
+    or api.nvim_buf_get_changedtick(bufnr) ~= tick
+  then
     return
   end
   local item = (result.items or result)[1]
@@ -178,9 +183,14 @@ local function on_change(state)
     local row, col = cursor()
     local line = api.nvim_get_current_line()
     local typed = line:sub(s.col + 1, col)
-    if row == s.row and col >= s.col and line:sub(1, s.col) == s.prefix
-      and line:sub(col + 1) == s.suffix and s.text:sub(1, #typed) == typed
-      and #typed < #s.text then
+    if
+      row == s.row
+      and col >= s.col
+      and line:sub(1, s.col) == s.prefix
+      and line:sub(col + 1) == s.suffix
+      and s.text:sub(1, #typed) == typed
+      and #typed < #s.text
+    then
       s.text, s.col, s.prefix = s.text:sub(#typed + 1), col, line:sub(1, col)
       render(state)
       return
@@ -191,13 +201,20 @@ local function on_change(state)
     return
   end
   cancel(state)
-  state.timer:start(config.debounce_ms(), 0, vim.schedule_wrap(function()
-    -- Not over the completion menu: both would offer text at the cursor.
-    if api.nvim_get_current_buf() == state.bufnr and api.nvim_get_mode().mode == "i"
-      and vim.fn.pumvisible() == 0 then
-      request(state, TRIGGER_AUTOMATIC)
-    end
-  end))
+  state.timer:start(
+    config.debounce_ms(),
+    0,
+    vim.schedule_wrap(function()
+      -- Not over the completion menu: both would offer text at the cursor.
+      if
+        api.nvim_get_current_buf() == state.bufnr
+        and api.nvim_get_mode().mode == "i"
+        and vim.fn.pumvisible() == 0
+      then
+        request(state, TRIGGER_AUTOMATIC)
+      end
+    end)
+  )
 end
 
 local function current()
@@ -232,8 +249,11 @@ local function native_enable(bufnr, enable)
 end
 
 function M.attach(client, bufnr)
-  if buffers[bufnr] or not config.options.suggestion.enabled
-    or not lsp.supports_inline_completion(client) then
+  if
+    buffers[bufnr]
+    or not config.options.suggestion.enabled
+    or not lsp.supports_inline_completion(client)
+  then
     return
   end
   local state = { client = client, bufnr = bufnr, seq = 0 }
