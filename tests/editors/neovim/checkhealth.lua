@@ -1,11 +1,19 @@
 -- :checkhealth qwen_lsp finds the server, the model and a ready worker, and reports no error;
--- :QwenStats shows the server's statistics.
+-- :QwenStats shows the server's statistics; one server serves buffers of different projects.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
   T.setup()
   vim.cmd("edit " .. T.write("hello.py", "print('hello')\n"))
-  T.wait_ready()
+  local client = T.wait_ready()
+
+  -- One server for every buffer, whatever its project: the model is loaded once.
+  vim.fn.mkdir(vim.env.QWEN_TEST_DIR .. "/other/.git", "p")
+  vim.cmd("edit " .. T.write("other/main.lua", "print('hello')\n"))
+  T.wait("the second buffer attached", function()
+    return require("qwen_lsp.lsp").get_client(vim.api.nvim_get_current_buf())
+  end)
+  T.eq(client.id, require("qwen_lsp.lsp").get_client(0).id, "client of the second buffer")
 
   vim.cmd("checkhealth qwen_lsp")
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, true)
