@@ -7,7 +7,7 @@ M.defaults = {
   -- Server settings (the camelCase `qwen` section of the README), sent as initializationOptions
   -- and answered to workspace/configuration.
   settings = {},
-  -- Filetypes to attach to; nil attaches to every buffer that holds a file.
+  -- Filetypes to attach to; nil: every file buffer that has a filetype.
   filetypes = nil,
   -- Files or directories marking the workspace root of the first buffer (one server per Neovim).
   root_markers = { ".git" },
