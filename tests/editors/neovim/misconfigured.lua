@@ -1,5 +1,5 @@
--- What a user with a broken set-up sees: :checkhealth names the missing server and model,
--- :QwenStats says the server is not running, and :help qwen_lsp works.
+-- What a user with a broken set-up sees: a warning, :checkhealth naming the missing server and
+-- model, :QwenStats saying the server is not running; editing works, and so does :help.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
@@ -18,6 +18,15 @@ T.run(function()
   }) do
     assert(report:find(expected), "no match for " .. expected)
   end
+
+  -- Opening a file tries to start the missing server: Neovim says so, and editing goes on.
+  vim.cmd("edit " .. T.write("hello.py", "print('hello')\n"))
+  T.type("ohello<Esc>")
+  T.wait("the edit", function()
+    return vim.api.nvim_buf_get_lines(0, 1, 2, true)[1] == "hello"
+  end, 2000)
+  local messages = vim.fn.execute("messages")
+  assert(messages:find("server `/nonexistent/qwen-lsp` not found", 1, true), "no warning")
 
   vim.cmd("QwenStats")
   assert(vim.fn.execute("messages"):find("the server is not running"), ":QwenStats message")

@@ -11,7 +11,16 @@ end
 
 --- Starts qwen-lsp for file buffers and maps the suggestion keys; see :help qwen_lsp-setup.
 function M.setup(opts)
-  require("qwen_lsp.config").set(opts)
+  local config = require("qwen_lsp.config")
+  config.set(opts)
+  local server = config.cmd()[1]
+  if vim.fn.executable(server) == 0 then
+    -- Neovim 0.11 skips a missing server silently.
+    vim.notify(
+      ("qwen_lsp: server `%s` not found; see :checkhealth qwen_lsp"):format(server),
+      vim.log.levels.WARN
+    )
+  end
   highlight()
   -- A colorscheme clears every group it does not define.
   vim.api.nvim_create_autocmd("ColorScheme", {
