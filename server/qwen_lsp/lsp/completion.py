@@ -15,7 +15,7 @@ from ..engine.completion import (
     should_complete,
 )
 from ..errors import QwenError
-from .positions import document_path, offset_at
+from .positions import document_path, offset_at, open_document
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -34,7 +34,9 @@ async def inline_completion(
     started = time.perf_counter()
     ls.stats.requests += 1
     settings = ls.settings
-    document = ls.workspace.get_text_document(params.text_document.uri)
+    document = open_document(ls, params.text_document.uri)
+    if document is None:
+        return EMPTY
     request = CompletionRequest(
         uri=document.uri,
         version=document.version or 0,
