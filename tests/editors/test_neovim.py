@@ -43,14 +43,6 @@ def nvim(request: pytest.FixtureRequest) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def model() -> Path:
-    path = Path(os.environ.get("QWEN_LSP_MODEL") or REPO / "build" / "tiny-model")
-    if not (path / "config.json").exists():
-        pytest.fail(f"no test model at {path}: run `make tiny-model`")
-    return path
-
-
 def trained_model() -> Path | None:
     """The trained test model, where the protocol tests look for it, if it is built."""
     candidates = [os.environ.get("QWEN_LSP_TRAINED_MODEL", "")]
@@ -61,13 +53,13 @@ def trained_model() -> Path | None:
     return None
 
 
-def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
+def run_scenario(nvim: Path, tiny_model: Path, tmp_path: Path, name: str) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     env = {
         **os.environ,
         "QWEN_LSP_REPO": str(REPO),
-        "QWEN_LSP_MODEL": str(model),
+        "QWEN_LSP_MODEL": str(tiny_model),
         "QWEN_TEST_SERVER": str(SERVER),
         "QWEN_TEST_PYTHON": sys.executable,
         "QWEN_TEST_DIR": str(workspace),
@@ -98,5 +90,5 @@ def run_scenario(nvim: Path, model: Path, tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize(
     "scenario", sorted(p.stem for p in SCENARIOS.glob("*.lua") if p.stem != "helper")
 )
-def test_scenario(nvim: Path, model: Path, tmp_path: Path, scenario: str) -> None:
-    run_scenario(nvim, model, tmp_path, scenario)
+def test_scenario(nvim: Path, tiny_model: Path, tmp_path: Path, scenario: str) -> None:
+    run_scenario(nvim, tiny_model, tmp_path, scenario)
