@@ -4,8 +4,11 @@ local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
   T.setup()
-  vim.cmd("edit " .. T.write("hello.py", "print('hello')\n"))
+  vim.fn.mkdir(vim.env.QWEN_TEST_DIR .. "/.git", "p")
+  vim.fn.mkdir(vim.env.QWEN_TEST_DIR .. "/pkg", "p")
+  vim.cmd("edit " .. T.write("pkg/hello.py", "print('hello')\n"))
   local client = T.wait_ready()
+  T.eq(vim.fn.resolve(vim.env.QWEN_TEST_DIR), vim.fn.resolve(client.config.root_dir), "root")
 
   -- One server for every buffer, whatever its project: the model is loaded once.
   vim.fn.mkdir(vim.env.QWEN_TEST_DIR .. "/other/.git", "p")

@@ -58,7 +58,8 @@ local function find_root(bufnr)
       found = vim.fn.finddir(marker, dir .. ";")
     end
     if found ~= "" then
-      return vim.fn.fnamemodify(found, ":p:h:h")
+      -- The marker's directory; ":p" ends a directory's path with a slash.
+      return vim.fn.fnamemodify((vim.fn.fnamemodify(found, ":p"):gsub("/$", "")), ":h")
     end
   end
   return dir
