@@ -10,7 +10,19 @@ T.run(function()
   local client = T.wait_ready()
 
   T.type("Gode")
-  local typed, expected = T.learn(client, { "f mul(a, b):", "\n    return a", " * b" })
+  -- The random test model is silent in most places: offer it many.
+  local typed, expected = T.learn(client, {
+    "f mul(a, b):",
+    "\n    return a",
+    " * b",
+    "\n\n\nclass Point:",
+    "\n    def __init__(self, x, y):",
+    "\n        self.x = x",
+    "\n        self.y = ",
+    "y\n\n    def norm(self):",
+    "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
+    "\n\n\nif __name__ == ",
+  })
   local row = vim.api.nvim_win_get_cursor(0)[1]
   local shown = T.wait("the ghost text", qwen.suggestion_text)
   T.eq(expected, shown, "suggestion")

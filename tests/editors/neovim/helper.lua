@@ -185,6 +185,7 @@ end
 --- suggestions on, so that the plugin asks the same. Returns what was typed and the suggestion.
 function T.learn(client, chunks)
   local qwen = require("qwen_lsp")
+  vim.bo.autoindent = false -- the chunks carry their own indentation
   qwen.toggle(false)
   local typed = ""
   for _, chunk in ipairs(chunks) do
