@@ -84,7 +84,14 @@ def run_scenario(nvim: Path, tiny_model: Path, tmp_path: Path, name: str) -> Non
         pytest.skip(proc.stderr.strip().rpartition("skipped: ")[2])
     # Headless Neovim echoes mode messages to stdout; the scenario reports on stderr.
     stdout = re.sub(r"-- INSERT --", "", proc.stdout)
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}"
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}\n{stdout}\n{lsp_log(tmp_path)}"
+
+
+def lsp_log(tmp_path: Path) -> str:
+    """The end of Neovim's LSP log (with the server's stderr): in state/ from 0.8, cache/ before."""
+    for log in tmp_path.glob("*/nvim/lsp.log"):
+        return "lsp.log:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+    return ""
 
 
 @pytest.mark.parametrize(
