@@ -15,7 +15,7 @@ local fail = health.error or health.report_error
 local function check_neovim()
   local v = vim.version()
   local version = ("%d.%d.%d"):format(v.major, v.minor, v.patch)
-  if vim.lsp.inline_completion then
+  if require("qwen_lsp.suggestion").native then
     ok("Neovim " .. version .. ": native inline completion (vim.lsp.inline_completion)")
   else
     ok("Neovim " .. version .. ": ghost text drawn by qwen_lsp")

@@ -11,7 +11,9 @@ local M = {}
 local uv = vim.uv or vim.loop
 local api = vim.api
 local ns = api.nvim_create_namespace("qwen_lsp.suggestion")
-local native = vim.lsp.inline_completion ~= nil
+-- (Early 0.12 nightlies had the module without enable(): draw the ghost text there too.)
+local native = vim.lsp.inline_completion ~= nil and vim.lsp.inline_completion.enable ~= nil
+M.native = native
 local has_inline_virt_text = vim.fn.has("nvim-0.10") == 1
 
 local TRIGGER_INVOKED, TRIGGER_AUTOMATIC = 1, 2
