@@ -1,6 +1,6 @@
 -- Suggestion mechanics against the scripted fake_server.py: keys fall back when nothing is
 -- shown, multi-line ghost text, typing through, accept word / line, dismiss, cancellation of a
--- superseded request, :QwenToggle, leaving and entering Insert mode.
+-- superseded request, :QwenToggle, leaving and entering Insert mode, a server restart.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 local qwen = require("qwen_lsp")
 
@@ -124,4 +124,19 @@ T.run(function()
   end, 2000)
   T.type("A")
   T.wait("a suggestion on entering Insert mode", qwen.suggestion_text)
+
+  -- A restarted server serves the buffer's suggestions.
+  local lsp = require("qwen_lsp.lsp")
+  T.type("<Esc>")
+  vim.lsp.stop_client(client.id)
+  T.wait("the server stopped", function()
+    return lsp.is_stopped(client)
+  end)
+  vim.cmd("write | edit")
+  T.wait("a new server", function()
+    local new = lsp.get_client(0)
+    return new and new.id ~= client.id
+  end)
+  T.type("A")
+  T.wait("a suggestion from the new server", qwen.suggestion_text)
 end)

@@ -251,11 +251,11 @@ local function native_enable(bufnr, enable)
 end
 
 function M.attach(client, bufnr)
-  if
-    buffers[bufnr]
-    or not config.options.suggestion.enabled
-    or not lsp.supports_inline_completion(client)
-  then
+  if not config.options.suggestion.enabled or not lsp.supports_inline_completion(client) then
+    return
+  end
+  if buffers[bufnr] then
+    buffers[bufnr].client = client -- a restarted server
     return
   end
   local state = { client = client, bufnr = bufnr, seq = 0 }
