@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import commands, completion, lifecycle
+from . import actions, commands, completion, docs_on_save, lifecycle
 from .server import QwenLanguageServer
 
-FEATURES = (lifecycle, completion, commands)
+FEATURES = (lifecycle, completion, commands, actions, docs_on_save)
 
 
 def create_server() -> QwenLanguageServer:
