@@ -1,0 +1,363 @@
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type Middleware,
+  MessageType,
+  RevealOutputChannelOn,
+  ShowMessageNotification,
+  type ShowMessageParams,
+  State as ClientState,
+} from "vscode-languageclient/node";
+
+import { ProgressStatusFeature } from "./progress";
+import { resolveServer, ServerNotFoundError } from "./server";
+import { completionsEnabled, SECTION, serverSection, serverSettings } from "./settings";
+import { type Stats, StatusBar } from "./status";
+
+/** Commands of this extension (the server's own `qwen.*` commands are registered by the client). */
+const CMD = {
+  menu: "qwenLsp.menu",
+  restart: "qwenLsp.restart",
+  toggleCompletions: "qwenLsp.toggleCompletions",
+  showStats: "qwenLsp.showStats",
+  generateDocs: "qwenLsp.generateDocs",
+  openLogs: "qwenLsp.openLogs",
+} as const;
+
+/** `workspace/executeCommand` commands the server offers. */
+const SERVER_CMD = {
+  stats: "qwen.stats",
+  generateDocs: "qwen.generateDocs",
+  refactor: "qwen.refactor",
+} as const;
+
+/** Stats are fetched this long after the last completion, so typing costs no extra requests. */
+const STATS_DELAY_MS = 300;
+
+class QwenExtension implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  /** Set once the server has started, so a later stop is reported as a crash. */
+  private started = false;
+  private stopping = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private loading = false;
+  readonly output = vscode.window.createOutputChannel("Qwen LSP", { log: true });
+  readonly status = new StatusBar(CMD.menu);
+
+  async start(): Promise<void> {
+    this.status.set({ kind: "starting" });
+    let server;
+    try {
+      server = resolveServer();
+    } catch (err) {
+      if (err instanceof ServerNotFoundError) {
+        this.fail(err.message, ["Open Settings"]);
+        return;
+      }
+      throw err;
+    }
+    this.output.info(`Starting ${server.command} ${server.args.join(" ")} (from ${server.source})`);
+
+    const client = new LanguageClient(
+      "qwen",
+      "Qwen LSP",
+      { command: server.command, args: server.args },
+      this.clientOptions(),
+    );
+    client.registerFeature(
+      new ProgressStatusFeature(client, (active) => {
+        this.loading = active !== undefined;
+        if (active) {
+          this.status.set({ kind: "loading", ...active });
+        } else if (client.isRunning()) {
+          this.showIdle();
+        }
+      }),
+    );
+    client.registerFeature({
+      fillClientCapabilities: () => undefined,
+      getState: () => ({ kind: "static" }),
+      clear: () => undefined,
+      // Replaces the client's own showMessage handler: errors also turn the status bar red.
+      initialize: () => {
+        client.onNotification(ShowMessageNotification.type, (msg) => {
+          this.serverMessage(msg);
+        });
+      },
+    });
+    client.onDidChangeState(({ newState }) => {
+      if (newState === ClientState.Stopped && this.started && !this.stopping) {
+        this.fail("The qwen-lsp server stopped. See the log for why.", ["Restart"]);
+      } else if (newState === ClientState.Running && this.started) {
+        // The client restarted a crashed server by itself.
+        this.status.set({ kind: "starting" });
+        this.showIdle();
+      }
+    });
+    this.client = client;
+    try {
+      await client.start();
+    } catch (err) {
+      this.fail(`The qwen-lsp server failed to start: ${errorText(err)}`, ["Restart"]);
+      return;
+    }
+    this.started = true;
+    this.showIdle();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.started = false;
+    if (client) {
+      this.stopping = true;
+      try {
+        await client.dispose(5000);
+      } catch (err) {
+        this.output.warn(`Stopping the server: ${errorText(err)}`);
+      } finally {
+        this.stopping = false;
+      }
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  private clientOptions(): LanguageClientOptions {
+    const middleware: Middleware = {
+      provideInlineCompletionItems: async (document, position, context, token, next) => {
+        if (!completionsEnabled()) {
+          return null;
+        }
+        const started = performance.now();
+        const result = await next(document, position, context, token);
+        if (!token.isCancellationRequested) {
+          this.status.completed(performance.now() - started);
+          this.scheduleStats();
+        }
+        return result;
+      },
+      executeCommand: async (command, args, next) => {
+        if (command === SERVER_CMD.refactor) {
+          const instruction = await vscode.window.showInputBox({
+            title: "Qwen: Refactor",
+            prompt: "How should the selected code change?",
+            placeHolder: "e.g. extract the loop body into a function",
+            ignoreFocusOut: true,
+          });
+          if (!instruction) {
+            return undefined;
+          }
+          return (await next(command, [...(args as unknown[]), instruction])) as unknown;
+        }
+        return (await next(command, args)) as unknown;
+      },
+      workspace: {
+        // The `qwen` section minus the extension's own `qwen.server.*` keys.
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          if (!Array.isArray(answers)) {
+            return answers;
+          }
+          return params.items.map(({ section }, i) =>
+            section === SECTION || section?.startsWith(`${SECTION}.`)
+              ? serverSection(section)
+              : (answers[i] as unknown),
+          );
+        },
+      },
+    };
+    return {
+      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      initializationOptions: serverSettings(),
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // start() rejects and we say why; the client's own popup would repeat it.
+      initializationFailedHandler: () => false,
+      middleware,
+    };
+  }
+
+  /** Ready (or off, when completions are switched off), unless something is loading or broken. */
+  private showIdle(): void {
+    if (this.loading || this.status.current.kind === "error") {
+      return;
+    }
+    this.status.set({ kind: completionsEnabled() ? "ready" : "off" });
+  }
+
+  private fail(message: string, actions: string[]): void {
+    this.output.error(message);
+    this.status.set({ kind: "error", message });
+    void vscode.window
+      .showErrorMessage(`Qwen: ${message}`, ...actions, "Open Logs")
+      .then((choice) => this.runAction(choice));
+  }
+
+  private serverMessage({ type, message }: ShowMessageParams): void {
+    if (type === MessageType.Error) {
+      this.fail(message, ["Restart"]);
+    } else if (type === MessageType.Warning) {
+      void vscode.window.showWarningMessage(`Qwen: ${message}`);
+    } else {
+      void vscode.window.showInformationMessage(`Qwen: ${message}`);
+    }
+  }
+
+  private async runAction(choice: string | undefined): Promise<void> {
+    switch (choice) {
+      case "Open Settings":
+        await vscode.commands.executeCommand("workbench.action.openSettings", "qwen.server");
+        break;
+      case "Restart":
+        await this.restart();
+        break;
+      case "Open Logs":
+        this.output.show();
+        break;
+    }
+  }
+
+  /** Called when settings change: the server command needs a restart, the rest a notification. */
+  async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (event.affectsConfiguration(`${SECTION}.server`)) {
+      await this.restart();
+      return;
+    }
+    if (!event.affectsConfiguration(SECTION)) {
+      return;
+    }
+    if (this.client?.isRunning()) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { [SECTION]: serverSettings() },
+      });
+      this.showIdle();
+    }
+  }
+
+  private scheduleStats(): void {
+    clearTimeout(this.statsTimer);
+    this.statsTimer = setTimeout(() => {
+      this.fetchStats().then(
+        (stats) => {
+          if (stats) {
+            this.status.updateStats(stats);
+          }
+        },
+        (err: unknown) => {
+          this.output.debug(`qwen.stats: ${errorText(err)}`);
+        },
+      );
+    }, STATS_DELAY_MS);
+  }
+
+  private async fetchStats(): Promise<Stats | undefined> {
+    if (!this.client?.isRunning()) {
+      return undefined;
+    }
+    return (await this.client.sendRequest(ExecuteCommandRequest.type, {
+      command: SERVER_CMD.stats,
+      arguments: [],
+    })) as Stats;
+  }
+
+  async showStats(): Promise<void> {
+    const stats = await this.fetchStats();
+    if (!stats) {
+      void vscode.window.showWarningMessage("Qwen: the server is not running.");
+      return;
+    }
+    this.status.updateStats(stats);
+    const doc = await vscode.workspace.openTextDocument({
+      language: "json",
+      content: JSON.stringify(stats, null, 2),
+    });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  async toggleCompletions(): Promise<void> {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const inspected = config.inspect<boolean>("completion.enabled");
+    // Flip it where it is set, so a workspace value does not silently win over ours.
+    const target =
+      inspected?.workspaceFolderValue !== undefined
+        ? vscode.ConfigurationTarget.WorkspaceFolder
+        : inspected?.workspaceValue !== undefined
+          ? vscode.ConfigurationTarget.Workspace
+          : vscode.ConfigurationTarget.Global;
+    await config.update("completion.enabled", !completionsEnabled(), target);
+  }
+
+  async generateDocs(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage("Qwen: open a file to document first.");
+      return;
+    }
+    if (!this.client?.isRunning()) {
+      void vscode.window.showWarningMessage("Qwen: the server is not running.");
+      return;
+    }
+    await vscode.commands.executeCommand(SERVER_CMD.generateDocs, editor.document.uri.toString());
+  }
+
+  async menu(): Promise<void> {
+    const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
+      { label: "$(debug-restart) Restart server", run: () => this.restart() },
+      {
+        label: completionsEnabled() ? "$(circle-slash) Disable completions" : "$(check) Enable completions",
+        run: () => this.toggleCompletions(),
+      },
+      { label: "$(graph) Show stats", run: () => this.showStats() },
+      { label: "$(book) Generate docs for this file", run: () => this.generateDocs() },
+      {
+        label: "$(output) Open logs",
+        run: () => {
+          this.output.show();
+        },
+      },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: "Qwen LSP" });
+    await picked?.run();
+  }
+
+  dispose(): void {
+    clearTimeout(this.statsTimer);
+    this.status.dispose();
+    this.output.dispose();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+let extension: QwenExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const ext = new QwenExtension();
+  extension = ext;
+  context.subscriptions.push(
+    ext,
+    vscode.commands.registerCommand(CMD.menu, () => ext.menu()),
+    vscode.commands.registerCommand(CMD.restart, () => ext.restart()),
+    vscode.commands.registerCommand(CMD.toggleCompletions, () => ext.toggleCompletions()),
+    vscode.commands.registerCommand(CMD.showStats, () => ext.showStats()),
+    vscode.commands.registerCommand(CMD.generateDocs, () => ext.generateDocs()),
+    vscode.commands.registerCommand(CMD.openLogs, () => {
+      ext.output.show();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => ext.configurationChanged(e)),
+  );
+  await ext.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await extension?.stop();
+}
