@@ -1,0 +1,243 @@
+// Real VS Code for tests: code-server on a free loopback port with throwaway user-data and
+// extensions folders, the extension installed from its .vsix, driven by Debian's Chromium.
+import { spawn, execFile } from "node:child_process";
+import { once } from "node:events";
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "../../..");
+export const BUILD = path.join(ROOT, "build", "vscode-e2e");
+const CODE_SERVER = path.join(here, "node_modules", ".bin", "code-server");
+export const VSIX = process.env.QWEN_VSIX ?? path.join(ROOT, "clients", "vscode", "dist", "qwen-lsp.vsix");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const MOD = process.platform === "darwin" ? "Meta" : "Control";
+
+async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, "close");
+  return port;
+}
+
+async function waitForHttp(url, proc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      throw new Error(`code-server exited with ${proc.exitCode} before it listened`);
+    }
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+/**
+ * One VS Code session: `settings` go to the user settings.json, `files` ({name: text}) into a
+ * fresh workspace folder. Returns helpers; always `await session.close()`.
+ */
+export async function openVSCode({ name, settings = {}, files = {}, env = {} }) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "qwen-vscode-"));
+  const userData = path.join(dir, "user-data");
+  const extensions = path.join(dir, "extensions");
+  const workspace = path.join(dir, "workspace");
+  await fs.mkdir(path.join(userData, "User"), { recursive: true });
+  await fs.mkdir(workspace, { recursive: true });
+  await fs.writeFile(
+    path.join(userData, "User", "settings.json"),
+    JSON.stringify(
+      {
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "workbench.enableExperiments": false,
+        "workbench.welcomePage.walkthroughs.openOnInstall": false,
+        "extensions.ignoreRecommendations": true,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "security.workspace.trust.enabled": false,
+        "chat.disableAIFeatures": true,
+        "editor.inlineSuggest.enabled": true,
+        "editor.quickSuggestions": { other: false, comments: false, strings: false },
+        "editor.suggestOnTriggerCharacters": false,
+        "editor.acceptSuggestionOnEnter": "off",
+        "editor.autoClosingBrackets": "never",
+        "editor.autoClosingQuotes": "never",
+        "files.autoSave": "off",
+        "files.insertFinalNewline": false,
+        "files.trimTrailingWhitespace": false,
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
+  for (const [file, text] of Object.entries(files)) {
+    await fs.writeFile(path.join(workspace, file), text);
+  }
+
+  const baseEnv = {
+    ...process.env,
+    // The extension looks for qwen-lsp on PATH first.
+    PATH: `${path.join(ROOT, ".venv", "bin")}${path.delimiter}${process.env.PATH}`,
+    XDG_CONFIG_HOME: path.join(dir, "config"),
+    XDG_DATA_HOME: path.join(dir, "data"),
+    ...env,
+  };
+  const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
+  await promisify(execFile)(CODE_SERVER, [...common, "--install-extension", VSIX], {
+    env: baseEnv,
+  });
+
+  const port = await freePort();
+  const log = await fs.open(path.join(dir, "code-server.log"), "w");
+  const proc = spawn(
+    CODE_SERVER,
+    [
+      ...common,
+      "--auth", "none",
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--reconnection-grace-time", "3",
+      "--config", path.join(dir, "config.yaml"),
+      workspace,
+    ],
+    { env: baseEnv, stdio: ["ignore", log.fd, log.fd], detached: true },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  let browser;
+  const session = {
+    name,
+    dir,
+    workspace,
+    page: undefined,
+    async close({ failed = false } = {}) {
+      if (failed && session.page) {
+        await saveFailure(session).catch(() => undefined);
+      }
+      await browser?.close().catch(() => undefined);
+      // code-server runs in its own process group; end it with its extension host and server.
+      if (proc.exitCode === null) {
+        try {
+          process.kill(-proc.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+        await Promise.race([once(proc, "exit"), new Promise((r) => setTimeout(r, 3000))]);
+        if (proc.exitCode === null) {
+          try {
+            process.kill(-proc.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      await log.close();
+      if (!failed) {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  try {
+    await waitForHttp(`${url}healthz`, proc, 30_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    session.page = page;
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 30_000 });
+    return Object.assign(session, helpers(session));
+  } catch (err) {
+    await session.close({ failed: true });
+    throw err;
+  }
+}
+
+async function saveFailure(session) {
+  const out = path.join(BUILD, "failures");
+  await fs.mkdir(out, { recursive: true });
+  const png = path.join(out, `${session.name}.png`);
+  await session.page.screenshot({ path: png });
+  await fs.cp(session.dir, path.join(out, session.name), { recursive: true }).catch(() => undefined);
+  console.error(`screenshot: ${png}\nlogs: ${path.join(out, session.name)}`);
+}
+
+function helpers(session) {
+  const page = session.page;
+  const statusItem = page.locator(".statusbar-item", { hasText: "Qwen" });
+  return {
+    statusItem,
+    /** Wait until the Qwen status bar item's text contains `text`. */
+    async waitForStatus(text, timeout = 60_000) {
+      await statusItem.filter({ hasText: text }).first().waitFor({ timeout });
+    },
+    async statusText() {
+      return (await statusItem.first().innerText()).trim();
+    },
+    async runCommand(label) {
+      await page.keyboard.press(`${MOD}+Shift+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(`>${label}`);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
+      await page.keyboard.press("Enter");
+    },
+    /** Open a workspace file in the editor and put the cursor at its end. */
+    async openFile(file) {
+      await page.keyboard.press(`${MOD}+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(file);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.keyboard.press(`${MOD}+End`);
+    },
+    async save() {
+      await page.keyboard.press(`${MOD}+S`);
+    },
+    async readFile(file) {
+      return fs.readFile(path.join(session.workspace, file), "utf8");
+    },
+    /** Wait until `file` on disk satisfies `predicate`; returns its text. */
+    async waitForFile(file, predicate, timeout = 30_000) {
+      const deadline = Date.now() + timeout;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await fs.readFile(path.join(session.workspace, file), "utf8");
+        if (predicate(text)) return text;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${file} never reached the expected content; last saved:\n${text}`);
+    },
+  };
+}
