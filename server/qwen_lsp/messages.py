@@ -125,8 +125,8 @@ ToWorker = Generate | Chat | Cancel | Shutdown
 FromWorker = Progress | Ready | LoadFailed | Chunk | Done | Failed
 
 _encoder = msgspec.msgpack.Encoder()
-_to_worker = msgspec.msgpack.Decoder(ToWorker)  # type: ignore[arg-type]
-_from_worker = msgspec.msgpack.Decoder(FromWorker)  # type: ignore[arg-type]
+_to_worker = msgspec.msgpack.Decoder(ToWorker)
+_from_worker = msgspec.msgpack.Decoder(FromWorker)
 
 
 class FrameError(Exception):

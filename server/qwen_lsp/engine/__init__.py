@@ -1,0 +1,1 @@
+"""Pure completion, action and documentation logic: plain data in, plain data out."""

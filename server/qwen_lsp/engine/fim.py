@@ -1,0 +1,125 @@
+"""Qwen3-Coder fill-in-the-middle prompts in the cache-friendly layout.
+
+Stable context comes first (repo files as `<|file_sep|>` sections), then the lines above the
+cursor as the prefix, the rest of the current line plus the lines below as the suffix, and the
+current line up to the cursor AFTER `<|fim_middle|>`: typing then only changes the prompt's tail,
+so the worker's KV cache keeps serving almost all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIM_PREFIX = "<|fim_prefix|>"
+FIM_MIDDLE = "<|fim_middle|>"
+FIM_SUFFIX = "<|fim_suffix|>"
+FIM_PAD = "<|fim_pad|>"
+REPO_NAME = "<|repo_name|>"
+FILE_SEP = "<|file_sep|>"
+END_OF_TEXT = "<|endoftext|>"
+IM_END = "<|im_end|>"
+
+# Qwen's own FIM examples stop on all of these; the worker stops on their token ids.
+STOP_MARKERS = (
+    FIM_PREFIX,
+    FIM_MIDDLE,
+    FIM_SUFFIX,
+    FIM_PAD,
+    REPO_NAME,
+    FILE_SEP,
+    IM_END,
+    END_OF_TEXT,
+)
+
+CHARS_PER_TOKEN = 3.2  # code averages ~3-4 characters per BPE token; budgets are approximate
+PREFIX_SHARE = 0.75  # prefix:suffix about 3:1
+PREFIX_LINE_STEP = 16  # the prefix start moves in steps of lines so it stays put while typing
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFile:
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FimParts:
+    """A document cut at the cursor, trimmed to a budget."""
+
+    path: str
+    prefix: str  # whole lines above the cursor's line
+    line_prefix: str  # the cursor's line up to the cursor
+    suffix: str  # the rest of the cursor's line and the lines below
+    repo_name: str = ""
+    files: tuple[RepoFile, ...] = ()
+
+
+def char_budgets(max_prompt_tokens: int) -> tuple[int, int]:
+    """(prefix, suffix) character budgets for a prompt of about `max_prompt_tokens`."""
+    total = int(max_prompt_tokens * CHARS_PER_TOKEN)
+    prefix = int(total * PREFIX_SHARE)
+    return prefix, total - prefix
+
+
+def split_at_cursor(
+    text: str, offset: int, *, path: str, prefix_chars: int, suffix_chars: int
+) -> FimParts:
+    """Cut `text` at `offset` (code points) into prefix / line prefix / suffix within budgets."""
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return FimParts(
+        path=path,
+        prefix=_trim_prefix(text[:line_start], prefix_chars),
+        line_prefix=text[line_start:offset],
+        suffix=_trim_suffix(text[offset:], suffix_chars),
+    )
+
+
+def _trim_prefix(above: str, budget: int) -> str:
+    """Drop whole lines from the start, in steps, so the start moves rarely while typing."""
+    if len(above) <= budget:
+        return above
+    earliest = len(above) - budget
+    first = above.count("\n", 0, earliest)  # index of the first line that starts in budget
+    if earliest > 0 and above[earliest - 1] != "\n":
+        first += 1
+    snapped = -(-first // PREFIX_LINE_STEP) * PREFIX_LINE_STEP
+    keep_from = snapped if snapped < above.count("\n") else first
+    return above[_line_start(above, keep_from) :]
+
+
+def _line_start(text: str, line: int) -> int:
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    return start
+
+
+def _trim_suffix(below: str, budget: int) -> str:
+    if len(below) <= budget:
+        return below
+    cut = below.rfind("\n", 0, budget)
+    return below[: cut + 1] if cut >= 0 else below[:budget]
+
+
+def render_fim_prompt(parts: FimParts) -> str:
+    """The raw PSM prompt string (never wrapped in the chat template)."""
+    head = ""
+    if parts.repo_name or parts.files:
+        sections = "".join(f"{FILE_SEP}{f.path}\n{f.text}\n" for f in parts.files)
+        head = f"{REPO_NAME}{parts.repo_name}\n{sections}{FILE_SEP}{parts.path}\n"
+    return (
+        f"{head}{FIM_PREFIX}{parts.prefix}{FIM_SUFFIX}{parts.suffix}{FIM_MIDDLE}{parts.line_prefix}"
+    )
+
+
+def cut_at_stop_markers(generated: str) -> str:
+    """Text before the first FIM/repo/end marker (markers are not all special tokens)."""
+    cut = len(generated)
+    for marker in STOP_MARKERS:
+        index = generated.find(marker)
+        if index != -1:
+            cut = min(cut, index)
+    return generated[:cut]

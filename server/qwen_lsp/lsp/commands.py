@@ -1,0 +1,43 @@
+"""workspace/executeCommand: statistics and worker control."""
+
+from __future__ import annotations
+
+from ..settings import resolve_model
+from .lifecycle import start_backend
+from .server import QwenLanguageServer
+
+STATS = "qwen.stats"
+RESTART = "qwen.restart"
+TOGGLE = "qwen.toggleCompletions"
+
+
+def register(server: QwenLanguageServer) -> None:
+    server.command(STATS)(stats)
+    server.command(RESTART)(restart)
+    server.command(TOGGLE)(toggle_completions)
+
+
+def stats(ls: QwenLanguageServer, *args: object) -> dict:
+    return {
+        **ls.stats.snapshot(),
+        "worker": {
+            "state": ls.backend.state.value,
+            "model": resolve_model(ls.settings),
+            "pid": ls.backend.pid,
+            "error": ls.backend.error,
+        },
+        "completions_enabled": ls.settings.completion.enabled,
+    }
+
+
+async def restart(ls: QwenLanguageServer, *args: object) -> dict:
+    await ls.backend.stop()
+    ls.backend.reset(ls.worker_spec())
+    ls.background(start_backend(ls))
+    return {"state": ls.backend.state.value}
+
+
+def toggle_completions(ls: QwenLanguageServer, *args: object) -> dict:
+    completion = ls.settings.completion
+    ls.apply_settings({"completion": {"enabled": not completion.enabled}})
+    return {"completions_enabled": ls.settings.completion.enabled}

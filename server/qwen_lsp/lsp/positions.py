@@ -1,0 +1,40 @@
+"""Client positions → offsets, checked against the document (pygls does the unit conversion)."""
+
+from __future__ import annotations
+
+import os
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from .server import QwenLanguageServer
+
+
+def offset_at(document: TextDocument, position: types.Position) -> int:
+    """Code-point offset of `position`; a column past the line's end means the line's end.
+
+    A line past the end of the document is the client's error (-32602), not ours to guess.
+    """
+    lines = document.lines
+    if position.line > len(lines) or (position.line == len(lines) and position.character > 0):
+        raise JsonRpcInvalidParams(
+            f"position {position.line}:{position.character} is outside {document.uri} "
+            f"({len(lines)} lines)"
+        )
+    if position.line == len(lines):
+        return len(document.source)
+    line = lines[position.line]
+    content = line.rstrip("\r\n")
+    clamped = min(position.character, document.position_codec.client_num_units(content))
+    return document.offset_at_position(types.Position(line=position.line, character=clamped))
+
+
+def document_path(ls: QwenLanguageServer, uri: str) -> str:
+    """The document's path relative to the workspace root when inside it (repo-level FIM)."""
+    path = to_fs_path(uri) or uri
+    root = ls.workspace.root_path
+    if root and path.startswith(root.rstrip(os.sep) + os.sep):
+        return os.path.relpath(path, root)
+    return os.path.basename(path)

@@ -1,0 +1,133 @@
+"""The language server object: settings, the model backend, statistics and in-flight work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Coroutine
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from .. import __version__
+from .. import messages as m
+from ..backend import BackendState, PipeBackend, WorkerSpec
+from ..engine.stats import CompletionStats
+from ..settings import Settings, SettingsError, parse_settings, resolve_model
+
+log = logging.getLogger("qwen_lsp")
+T = TypeVar("T")
+
+_LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
+
+
+class QwenLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("qwen-lsp", __version__)
+        self.settings = Settings()
+        self.stats = CompletionStats()
+        self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
+        self.inflight: dict[str, asyncio.Task] = {}
+        self.load_progress: LoadProgress | None = None
+        self._background: set[asyncio.Task] = set()
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` detached, keeping a reference so it is not collected mid-flight."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def worker_spec(self) -> WorkerSpec:
+        worker = self.settings.worker
+        return WorkerSpec(
+            model=resolve_model(self.settings),
+            cache_mb=worker.cache_mb,
+            max_context_tokens=worker.max_context_tokens,
+        )
+
+    def apply_settings(self, raw: object) -> bool:
+        """Validate and apply settings; invalid ones keep the previous and tell the user."""
+        try:
+            self.settings = parse_settings(raw, base=self.settings)
+        except SettingsError as exc:
+            self.notify_user(types.MessageType.Error, f"qwen-lsp: {exc}")
+            return False
+        logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS.get(self.settings.log_level, 10))
+        return True
+
+    async def supersede(self, key: str, work: Awaitable[T]) -> T | None:
+        """Run `work` as the only in-flight job for `key`; a newer one cancels it (→ None)."""
+        if (previous := self.inflight.pop(key, None)) is not None:
+            previous.cancel()
+        task = asyncio.ensure_future(work)
+        self.inflight[key] = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the client cancelled this request itself
+            self.stats.cancelled += 1
+            return None
+        finally:
+            if self.inflight.get(key) is task:
+                del self.inflight[key]
+
+    def notify_user(self, kind: types.MessageType, text: str) -> None:
+        log.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, text)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=text))
+
+    def log_to_client(self, text: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=text))
+
+
+class LoadProgress:
+    """Work-done progress for the model load (a 17 GB model takes a while)."""
+
+    def __init__(self, server: QwenLanguageServer, token: str) -> None:
+        self.server = server
+        self.token = token
+        self.server.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(title="qwen-lsp: loading model", percentage=0),
+        )
+
+    def report(self, progress: m.Progress) -> None:
+        self.server.work_done_progress.report(
+            self.token,
+            types.WorkDoneProgressReport(message=progress.message, percentage=progress.percent),
+        )
+
+    def end(self, message: str) -> None:
+        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+
+
+class _BackendEvents:
+    def __init__(self, server: QwenLanguageServer) -> None:
+        self.server = server
+
+    def on_state(self, state: BackendState, detail: str) -> None:
+        log.info("worker %s: %s", state.value, detail)
+        progress = self.server.load_progress
+        if progress is not None and state is not BackendState.LOADING:
+            self.server.load_progress = None
+            progress.end(detail)
+        if state is BackendState.FAILED:
+            self.server.notify_user(
+                types.MessageType.Error,
+                f"qwen-lsp: {detail}. Completions are off until `model` is fixed.",
+            )
+
+    def on_progress(self, progress: m.Progress) -> None:
+        if self.server.load_progress is not None:
+            self.server.load_progress.report(progress)
+
+    def on_done(self, done: m.Done) -> None:
+        usage = done.usage
+        self.server.stats.record_model_usage(
+            usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
+        )
+
+    def on_log(self, line: str) -> None:
+        log.debug("worker: %s", line)

@@ -1,0 +1,1 @@
+"""The model worker process (mlx-lm); never imports pygls."""
