@@ -12,6 +12,7 @@ import {
   State as ClientState,
 } from "vscode-languageclient/node";
 
+import { pipeServerLog } from "./log";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
 import { completionsEnabled, SECTION, serverSection, serverSettings } from "./settings";
@@ -36,6 +37,8 @@ const SERVER_CMD = {
 
 /** Stats are fetched this long after the last completion, so typing costs no extra requests. */
 const STATS_DELAY_MS = 300;
+/** How often to ask about a model that is still loading when no progress arrives. */
+const SYNC_POLL_MS = 1000;
 
 class QwenExtension implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -44,6 +47,7 @@ class QwenExtension implements vscode.Disposable {
   private stopping = false;
   private statsTimer: NodeJS.Timeout | undefined;
   private loading = false;
+  private syncTimer: NodeJS.Timeout | undefined;
   readonly output = vscode.window.createOutputChannel("Qwen LSP", { log: true });
   readonly status = new StatusBar(CMD.menu);
 
@@ -72,8 +76,8 @@ class QwenExtension implements vscode.Disposable {
         this.loading = active !== undefined;
         if (active) {
           this.status.set({ kind: "loading", ...active });
-        } else if (client.isRunning()) {
-          this.showIdle();
+        } else {
+          void this.syncState();
         }
       }),
     );
@@ -94,7 +98,7 @@ class QwenExtension implements vscode.Disposable {
       } else if (newState === ClientState.Running && this.started) {
         // The client restarted a crashed server by itself.
         this.status.set({ kind: "starting" });
-        this.showIdle();
+        void this.syncState();
       }
     });
     this.client = client;
@@ -105,7 +109,7 @@ class QwenExtension implements vscode.Disposable {
       return;
     }
     this.started = true;
-    this.showIdle();
+    await this.syncState();
   }
 
   async stop(): Promise<void> {
@@ -177,6 +181,7 @@ class QwenExtension implements vscode.Disposable {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       initializationOptions: serverSettings(),
       outputChannel: this.output,
+      stdioOptions: { stdout: pipeServerLog, stderr: pipeServerLog },
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       // start() rejects and we say why; the client's own popup would repeat it.
       initializationFailedHandler: () => false,
@@ -184,12 +189,46 @@ class QwenExtension implements vscode.Disposable {
     };
   }
 
-  /** Ready (or off, when completions are switched off), unless something is loading or broken. */
-  private showIdle(): void {
-    if (this.loading || this.status.current.kind === "error") {
+  /**
+   * Show what the server says about its model (`qwen.stats` → worker.state), not a guess: the
+   * server answers before its model has loaded.
+   */
+  private async syncState(): Promise<void> {
+    clearTimeout(this.syncTimer);
+    if (!this.idle()) {
       return;
     }
+    let stats: Stats | undefined;
+    try {
+      stats = await this.fetchStats();
+    } catch (err) {
+      this.output.warn(`qwen.stats: ${errorText(err)}`);
+    }
+    // Progress may have begun, or the server stopped, while we asked.
+    if (!this.idle()) {
+      return;
+    }
+    const worker = stats?.worker;
+    switch (worker?.state) {
+      case "failed":
+        this.status.set({ kind: "error", message: worker.error || "The model failed to load." });
+        return;
+      case "stopped":
+      case "loading":
+        // Progress reports will follow; poll in case the server sends none.
+        this.status.set(worker.state === "loading" ? { kind: "loading", title: "loading model" } : { kind: "starting" });
+        this.syncTimer = setTimeout(() => void this.syncState(), SYNC_POLL_MS);
+        return;
+    }
+    if (stats) {
+      this.status.updateStats(stats);
+    }
     this.status.set({ kind: completionsEnabled() ? "ready" : "off" });
+  }
+
+  /** Running, and no progress of its own to show. */
+  private idle(): boolean {
+    return !this.loading && this.client?.isRunning() === true;
   }
 
   private fail(message: string, actions: string[]): void {
@@ -237,7 +276,7 @@ class QwenExtension implements vscode.Disposable {
       await this.client.sendNotification(DidChangeConfigurationNotification.type, {
         settings: { [SECTION]: serverSettings() },
       });
-      this.showIdle();
+      await this.syncState();
     }
   }
 
@@ -329,6 +368,7 @@ class QwenExtension implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.statsTimer);
+    clearTimeout(this.syncTimer);
     this.status.dispose();
     this.output.dispose();
   }

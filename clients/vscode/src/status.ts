@@ -10,6 +10,8 @@ export interface Stats {
   generated_tokens: number;
   cancelled: number;
   latency_ms: { p50: number; p95: number };
+  /** The model worker, as the server sees it. */
+  worker?: { state: "stopped" | "loading" | "ready" | "failed"; model: string; error: string };
 }
 
 export type State =

@@ -54,44 +54,42 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
   const userData = path.join(dir, "user-data");
   const extensions = path.join(dir, "extensions");
   const workspace = path.join(dir, "workspace");
-  await fs.mkdir(path.join(userData, "User"), { recursive: true });
+  const userSettings = {
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.enableExperiments": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    "extensions.ignoreRecommendations": true,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "security.workspace.trust.enabled": false,
+    "chat.disableAIFeatures": true,
+    "editor.inlineSuggest.enabled": true,
+    "editor.quickSuggestions": { other: false, comments: false, strings: false },
+    "editor.suggestOnTriggerCharacters": false,
+    "editor.acceptSuggestionOnEnter": "off",
+    "editor.autoClosingBrackets": "never",
+    "editor.autoClosingQuotes": "never",
+    "files.autoSave": "off",
+    "files.insertFinalNewline": false,
+    "files.trimTrailingWhitespace": false,
+    ...settings,
+  };
+  // code-server is a remote: machine-scoped settings (qwen.server.*) live in Machine/.
+  for (const scope of ["User", "Machine"]) {
+    await fs.mkdir(path.join(userData, scope), { recursive: true });
+    await fs.writeFile(path.join(userData, scope, "settings.json"), JSON.stringify(userSettings, null, 2));
+  }
   await fs.mkdir(workspace, { recursive: true });
-  await fs.writeFile(
-    path.join(userData, "User", "settings.json"),
-    JSON.stringify(
-      {
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": false,
-        "workbench.enableExperiments": false,
-        "workbench.welcomePage.walkthroughs.openOnInstall": false,
-        "extensions.ignoreRecommendations": true,
-        "telemetry.telemetryLevel": "off",
-        "update.mode": "none",
-        "security.workspace.trust.enabled": false,
-        "chat.disableAIFeatures": true,
-        "editor.inlineSuggest.enabled": true,
-        "editor.quickSuggestions": { other: false, comments: false, strings: false },
-        "editor.suggestOnTriggerCharacters": false,
-        "editor.acceptSuggestionOnEnter": "off",
-        "editor.autoClosingBrackets": "never",
-        "editor.autoClosingQuotes": "never",
-        "files.autoSave": "off",
-        "files.insertFinalNewline": false,
-        "files.trimTrailingWhitespace": false,
-        ...settings,
-      },
-      null,
-      2,
-    ),
-  );
   for (const [file, text] of Object.entries(files)) {
     await fs.writeFile(path.join(workspace, file), text);
   }
 
   const baseEnv = {
     ...process.env,
-    // The extension looks for qwen-lsp on PATH first.
-    PATH: `${path.join(ROOT, ".venv", "bin")}${path.delimiter}${process.env.PATH}`,
     XDG_CONFIG_HOME: path.join(dir, "config"),
     XDG_DATA_HOME: path.join(dir, "data"),
     ...env,
@@ -148,8 +146,10 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
         }
       }
       await log.close();
-      if (!failed) {
+      if (!failed && !process.env.QWEN_E2E_KEEP) {
         await fs.rm(dir, { recursive: true, force: true });
+      } else {
+        console.error(`VS Code files and logs: ${dir}`);
       }
     },
   };
@@ -195,6 +195,26 @@ function helpers(session) {
   const statusItem = page.locator(".statusbar-item", { hasText: "Qwen" });
   return {
     statusItem,
+    async screenshot(label) {
+      const out = path.join(BUILD, "failures");
+      await fs.mkdir(out, { recursive: true });
+      const png = path.join(out, `${label}.png`);
+      await page.screenshot({ path: png });
+      console.error(`screenshot: ${png}`);
+    },
+    /** Wait until the editor shows ghost text that contains `text`'s first non-blank line. */
+    async waitForGhostText(text, timeout = 20_000) {
+      const want = (text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
+      const ghost = page.locator(".ghost-text-decoration, .ghost-text");
+      const deadline = Date.now() + timeout;
+      let seen = "";
+      while (Date.now() < deadline) {
+        seen = (await ghost.allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
+        if (seen && seen.includes(want)) return;
+        await page.waitForTimeout(100);
+      }
+      throw new Error(`no ghost text with ${JSON.stringify(want)}; last seen: ${JSON.stringify(seen)}`);
+    },
     /** Wait until the Qwen status bar item's text contains `text`. */
     async waitForStatus(text, timeout = 60_000) {
       await statusItem.filter({ hasText: text }).first().waitFor({ timeout });
