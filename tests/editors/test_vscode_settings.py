@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from qwen_lsp.settings import settings_schema
 
 pytestmark = pytest.mark.unit
@@ -55,9 +54,7 @@ def test_every_server_setting_is_contributed() -> None:
 
     expected = leaves(schema["$ref"].rsplit("/", 1)[1], "qwen.")
     contributed = {
-        key
-        for key in _sync_settings().server_properties()
-        if not key.startswith("qwen.server.")
+        key for key in _sync_settings().server_properties() if not key.startswith("qwen.server.")
     }
     assert contributed == expected
     assert "server" not in defs["Settings"]["properties"], (

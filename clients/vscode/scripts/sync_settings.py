@@ -59,7 +59,6 @@ def _declared_order(struct: type) -> list[str]:
 def server_properties() -> dict[str, dict[str, Any]]:
     """The `qwen.*` configuration properties that mirror `settings_schema()`, in declared order."""
     import msgspec
-
     from qwen_lsp import settings
 
     schema = settings.settings_schema()
@@ -105,9 +104,7 @@ def server_properties() -> dict[str, dict[str, Any]]:
 
 def expected_configuration(package: dict[str, Any]) -> dict[str, Any]:
     current = package["contributes"].get("configuration", {})
-    client = {
-        k: v for k, v in current.get("properties", {}).items() if k.startswith(CLIENT_PREFIX)
-    }
+    client = {k: v for k, v in current.get("properties", {}).items() if k.startswith(CLIENT_PREFIX)}
     return {
         "title": "Qwen LSP",
         "properties": {**client, **server_properties()},
