@@ -46,7 +46,7 @@ class QwenExtension implements vscode.Disposable {
   private started = false;
   private stopping = false;
   private statsTimer: NodeJS.Timeout | undefined;
-  private loading = false;
+  private working = false;
   private syncTimer: NodeJS.Timeout | undefined;
   readonly output = vscode.window.createOutputChannel("Qwen LSP", { log: true });
   readonly status = new StatusBar(CMD.menu);
@@ -73,9 +73,9 @@ class QwenExtension implements vscode.Disposable {
     );
     client.registerFeature(
       new ProgressStatusFeature(client, (active) => {
-        this.loading = active !== undefined;
+        this.working = active !== undefined;
         if (active) {
-          this.status.set({ kind: "loading", ...active });
+          this.status.set({ kind: "working", ...active });
         } else {
           void this.syncState();
         }
@@ -149,16 +149,19 @@ class QwenExtension implements vscode.Disposable {
       },
       executeCommand: async (command, args, next) => {
         if (command === SERVER_CMD.refactor) {
+          // The server's Refactor… action carries the selection; the instruction is the user's.
           const instruction = await vscode.window.showInputBox({
             title: "Qwen: Refactor",
-            prompt: "How should the selected code change?",
+            prompt: "How should this code change?",
             placeHolder: "e.g. extract the loop body into a function",
             ignoreFocusOut: true,
           });
-          if (!instruction) {
+          if (!instruction?.trim()) {
             return undefined;
           }
-          return (await next(command, [...(args as unknown[]), instruction])) as unknown;
+          const [data, ...rest] = args as unknown[];
+          const withInstruction = typeof data === "object" && data !== null ? { ...data, instruction } : { instruction };
+          return (await next(command, [withInstruction, ...rest])) as unknown;
         }
         return (await next(command, args)) as unknown;
       },
@@ -216,7 +219,7 @@ class QwenExtension implements vscode.Disposable {
       case "stopped":
       case "loading":
         // Progress reports will follow; poll in case the server sends none.
-        this.status.set(worker.state === "loading" ? { kind: "loading", title: "loading model" } : { kind: "starting" });
+        this.status.set(worker.state === "loading" ? { kind: "working", title: "loading model" } : { kind: "starting" });
         this.syncTimer = setTimeout(() => void this.syncState(), SYNC_POLL_MS);
         return;
     }
@@ -228,14 +231,14 @@ class QwenExtension implements vscode.Disposable {
 
   /** Running, and no progress of its own to show. */
   private idle(): boolean {
-    return !this.loading && this.client?.isRunning() === true;
+    return !this.working && this.client?.isRunning() === true;
   }
 
   private fail(message: string, actions: string[]): void {
     this.output.error(message);
     this.status.set({ kind: "error", message });
     void vscode.window
-      .showErrorMessage(`Qwen: ${message}`, ...actions, "Open Logs")
+      .showErrorMessage(withSource(message), ...actions, "Open Logs")
       .then((choice) => this.runAction(choice));
   }
 
@@ -243,9 +246,9 @@ class QwenExtension implements vscode.Disposable {
     if (type === MessageType.Error) {
       this.fail(message, ["Restart"]);
     } else if (type === MessageType.Warning) {
-      void vscode.window.showWarningMessage(`Qwen: ${message}`);
+      void vscode.window.showWarningMessage(withSource(message));
     } else {
-      void vscode.window.showInformationMessage(`Qwen: ${message}`);
+      void vscode.window.showInformationMessage(withSource(message));
     }
   }
 
@@ -343,7 +346,19 @@ class QwenExtension implements vscode.Disposable {
       void vscode.window.showWarningMessage("Qwen: the server is not running.");
       return;
     }
-    await vscode.commands.executeCommand(SERVER_CMD.generateDocs, editor.document.uri.toString());
+    if (!this.serverHas(SERVER_CMD.generateDocs)) {
+      void vscode.window.showWarningMessage("Qwen: this qwen-lsp cannot generate docs; update it.");
+      return;
+    }
+    // Progress and the edit come from the server (work-done progress, workspace/applyEdit).
+    await this.client.sendRequest(ExecuteCommandRequest.type, {
+      command: SERVER_CMD.generateDocs,
+      arguments: [editor.document.uri.toString()],
+    });
+  }
+
+  private serverHas(command: string): boolean {
+    return this.client?.initializeResult?.capabilities.executeCommandProvider?.commands.includes(command) === true;
   }
 
   async menu(): Promise<void> {
@@ -372,6 +387,11 @@ class QwenExtension implements vscode.Disposable {
     this.status.dispose();
     this.output.dispose();
   }
+}
+
+/** Prefix "Qwen: " unless the text already names its source ("qwen-lsp: …"). */
+function withSource(message: string): string {
+  return /^qwen/i.test(message) ? message : `Qwen: ${message}`;
 }
 
 function errorText(err: unknown): string {

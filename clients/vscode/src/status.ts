@@ -16,10 +16,15 @@ export interface Stats {
 
 export type State =
   | { kind: "starting" }
-  | { kind: "loading"; title: string; message?: string; percentage?: number }
+  | { kind: "working"; title: string; message?: string; percentage?: number }
   | { kind: "ready" }
   | { kind: "off" }
   | { kind: "error"; message: string };
+
+/** "qwen-lsp: loading model" → "loading model": the item already says Qwen. */
+function shortTitle(title: string): string {
+  return title.replace(/^(qwen-lsp|qwen)\s*:\s*/i, "");
+}
 
 /** The status bar item: tells the truth about the server, opens the Qwen menu when clicked. */
 export class StatusBar implements vscode.Disposable {
@@ -65,9 +70,9 @@ export class StatusBar implements vscode.Disposable {
         item.text = "$(loading~spin) Qwen: starting";
         item.tooltip = "Starting the qwen-lsp server…";
         break;
-      case "loading": {
+      case "working": {
         const pct = s.percentage === undefined ? "" : ` ${Math.round(s.percentage)}%`;
-        item.text = `$(loading~spin) Qwen: loading${pct}`;
+        item.text = `$(loading~spin) Qwen: ${shortTitle(s.title)}${pct}`;
         item.tooltip = [s.title, s.message].filter(Boolean).join(": ");
         break;
       }
