@@ -276,8 +276,10 @@ class QwenExtension implements vscode.Disposable {
       return;
     }
     if (this.client?.isRunning()) {
+      const settings = serverSettings();
+      this.output.info(`Settings changed; sent to the server: ${JSON.stringify(settings)}`);
       await this.client.sendNotification(DidChangeConfigurationNotification.type, {
-        settings: { [SECTION]: serverSettings() },
+        settings: { [SECTION]: settings },
       });
       await this.syncState();
     }

@@ -9,17 +9,29 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { openVSCode, ROOT, VSIX } from "./harness.mjs";
-import { applyInline, LspClient, positionAt } from "./lsp.mjs";
+import { applyInline, applyWorkspaceEdit, LspClient, positionAt } from "./lsp.mjs";
 
 const MODEL = path.resolve(process.env.QWEN_LSP_TEST_MODEL ?? path.join(ROOT, "build", "tiny-model"));
-const SERVER = path.join(ROOT, ".venv", "bin", "qwen-lsp");
+// QWEN_LSP_SERVER: test another build of the server (default: the one `make install` made).
+const SERVER = path.resolve(process.env.QWEN_LSP_SERVER ?? path.join(ROOT, ".venv", "bin", "qwen-lsp"));
 // Repository context would make VS Code's prompts depend on its typing history; off, the
 // prompt depends on the document alone and the oracle below sees the same one.
-const SERVER_SETTINGS = { model: MODEL, context: { repoFiles: false } };
 
 const COMPLETION_FILE = "complete.py";
 const COMPLETION_BEFORE = "import os\n\n\n";
 const TYPED = "def add(a, b):";
+// No final newline: Ctrl+End leaves the cursor inside the function.
+const ACTION_FILE = "geometry.py";
+const ACTION_SOURCE = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2";
+const ACTION_TITLE = "Add docstring with Qwen";
+const DOCS_FILE = "shapes.py";
+const DOCS_SOURCE = "def square_area(side):\n    return side * side";
+const DOCS_TYPED = " * 1";
+// A model run per action: keep them short.
+const ACTION_LIMITS = { actions: { maxTokens: 48 }, docs: { maxPerSave: 1 } };
+// Repository context would make VS Code's prompts depend on its typing history; off, the
+// prompt depends on the document alone and the oracle below sees the same one.
+const SERVER_SETTINGS = { model: MODEL, context: { repoFiles: false }, ...ACTION_LIMITS };
 
 /** VS Code's flat `qwen.a.b` keys for a nested server settings object. */
 function flatten(obj, prefix = "qwen") {
@@ -34,10 +46,10 @@ let capabilities;
 let failed = false;
 
 /** A scenario that leaves a screenshot and VS Code's logs under build/ when it fails. */
-function scenario(name, options, fn) {
-  test(name, options, async () => {
+function scenario(name, fn) {
+  test(name, async (t) => {
     try {
-      await fn();
+      await fn(t);
     } catch (err) {
       failed = true;
       await vsc?.screenshot(name.replace(/\W+/g, "-")).catch(() => undefined);
@@ -57,7 +69,7 @@ before(async () => {
     name: "suite",
     // code-server's extension host takes PATH from a login shell, so name the server outright.
     settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
-    files: { [COMPLETION_FILE]: COMPLETION_BEFORE },
+    files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE },
   });
 });
 
@@ -81,11 +93,11 @@ async function expectedCompletion(uri, text) {
   return { item: items[0], after: applyInline(text, position, items[0]) };
 }
 
-scenario("the status bar reaches ready", {}, async () => {
+scenario("the status bar reaches ready", async () => {
   await vsc.waitForStatus("Qwen: ready", 60_000);
 });
 
-scenario("typing shows ghost text and Tab accepts it", {}, async () => {
+scenario("typing shows ghost text and Tab accepts it", async () => {
   const typedText = COMPLETION_BEFORE + TYPED;
   const uri = pathToFileURL(path.join(vsc.workspace, COMPLETION_FILE)).href;
   const { item, after } = await expectedCompletion(uri, typedText);
@@ -99,4 +111,90 @@ scenario("typing shows ghost text and Tab accepts it", {}, async () => {
   const saved = await vsc.waitForFile(COMPLETION_FILE, (text) => text !== COMPLETION_BEFORE);
   assert.equal(saved, after);
   await vsc.waitForStatus(" ms", 10_000);
+});
+
+const fileUri = (file) => pathToFileURL(path.join(vsc.workspace, file)).href;
+
+/** The server's answer to resolving the action `title` at the end of `text`: edit or message. */
+async function expectedAction(uri, text, title) {
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
+  const position = positionAt(text, text.length);
+  const actions = await oracle.request("textDocument/codeAction", {
+    textDocument: { uri },
+    range: { start: position, end: position },
+    context: { diagnostics: [], triggerKind: 2 },
+  });
+  const action = (actions ?? []).find((a) => a.title.startsWith(title));
+  assert.ok(action, `the server offers no "${title}" action; it offers ${JSON.stringify(actions?.map((a) => a.title))}`);
+  const seen = oracle.messages.length;
+  const resolved = await oracle.request("codeAction/resolve", action);
+  oracle.notify("textDocument/didClose", { textDocument: { uri } });
+  return {
+    title: action.title,
+    after: resolved.edit ? applyWorkspaceEdit(text, uri, resolved.edit) : undefined,
+    message: oracle.messages.slice(seen).map((m) => m.message).join("\n"),
+  };
+}
+
+/** What documentation on save does to `before` edited into `after`: the new text or the log line. */
+async function expectedDocs(uri, before, after) {
+  oracle.notify("workspace/didChangeConfiguration", { settings: { qwen: { ...SERVER_SETTINGS, docs: { ...ACTION_LIMITS.docs, onSave: true } } } });
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text: before } });
+  oracle.notify("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: after }] });
+  const edits = oracle.appliedEdits.length;
+  const logs = oracle.logs.length;
+  oracle.notify("textDocument/didSave", { textDocument: { uri } });
+  const deadline = Date.now() + 60_000;
+  while (oracle.appliedEdits.length === edits && !oracle.logs.slice(logs).some((l) => l.startsWith("qwen-lsp docs:"))) {
+    assert.ok(Date.now() < deadline, "the server never finished documenting on save");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  oracle.notify("textDocument/didClose", { textDocument: { uri } });
+  const edit = oracle.appliedEdits[edits];
+  return {
+    after: edit ? applyWorkspaceEdit(after, uri, edit) : undefined,
+    log: oracle.logs.slice(logs).find((l) => l.startsWith("qwen-lsp docs:"))?.replace(/^qwen-lsp docs: \S+: /, ""),
+  };
+}
+
+/** Skips `t` (and says why) when the server has no code actions yet. */
+const noActions = (t) => !capabilities.codeActionProvider && (t.skip("this qwen-lsp has no code actions yet"), true);
+
+scenario("a code action from the light bulb applies its edit", async (t) => {
+  if (noActions(t)) return;
+  const expected = await expectedAction(fileUri(ACTION_FILE), ACTION_SOURCE, ACTION_TITLE);
+  await vsc.openFile(ACTION_FILE);
+  await vsc.page.locator(".lightBulbWidget").click({ timeout: 15_000 });
+  await vsc.page.locator(".action-widget .monaco-list-row", { hasText: expected.title }).click();
+  if (expected.after !== undefined) {
+    await vsc.waitForDirty(ACTION_FILE, 90_000);
+    await vsc.save();
+    assert.equal(await vsc.waitForFile(ACTION_FILE, (text) => text !== ACTION_SOURCE), expected.after);
+  } else {
+    // The model made no edit (random weights): VS Code must say why, and leave the file alone.
+    await vsc.waitForNotification(expected.message.replace(/^qwen-lsp: /, "").slice(0, 30), 90_000);
+    await vsc.save();
+    assert.equal(await vsc.readFile(ACTION_FILE), ACTION_SOURCE);
+  }
+});
+
+scenario("with docs.onSave on, saving writes documentation", async (t) => {
+  if (noActions(t)) return;
+  const typed = DOCS_SOURCE + DOCS_TYPED;
+  const expected = await expectedDocs(fileUri(DOCS_FILE), DOCS_SOURCE, typed);
+  await vsc.updateSettings({ "qwen.docs.onSave": true });
+  await vsc.waitForLog('"onSave":true', 15_000);
+  await vsc.openFile(DOCS_FILE);
+  await vsc.page.keyboard.type(DOCS_TYPED);
+  await vsc.save();
+  await vsc.waitForFile(DOCS_FILE, (text) => text === typed);
+  if (expected.after !== undefined) {
+    await vsc.waitForDirty(DOCS_FILE, 90_000);
+    await vsc.save();
+    assert.equal(await vsc.waitForFile(DOCS_FILE, (text) => text !== typed), expected.after);
+  } else {
+    // The model wrote nothing (random weights): the run still happened, and says so in the log.
+    await vsc.waitForLog(`docs: ${fileUri(DOCS_FILE)}: ${expected.log}`, 90_000);
+    assert.equal(await vsc.readFile(DOCS_FILE), typed);
+  }
 });

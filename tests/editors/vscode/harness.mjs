@@ -242,6 +242,32 @@ function helpers(session) {
       await page.locator(".monaco-editor .view-lines").first().click();
       await page.keyboard.press(`${MOD}+End`);
     },
+    /** Wait until the editor tab of `file` shows unsaved changes. */
+    async waitForDirty(file, timeout = 30_000) {
+      await page.locator(`.tab.dirty[aria-label^="${file}"]`).first().waitFor({ timeout });
+    },
+    async waitForNotification(text, timeout = 30_000) {
+      await page.locator(".notification-toast", { hasText: text }).first().waitFor({ timeout });
+    },
+    /** Wait until the extension's log (the "Qwen LSP" output channel, as VS Code writes it) has `text`. */
+    async waitForLog(text, timeout = 30_000) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const logs = await fs.readdir(path.join(session.dir, "user-data", "logs"), { recursive: true });
+        const file = logs.find((f) => f.endsWith(path.join("qwen-lsp.qwen-lsp", "Qwen LSP.log")));
+        const log = file ? await fs.readFile(path.join(session.dir, "user-data", "logs", file), "utf8") : "";
+        if (log.includes(text)) return;
+        if (Date.now() > deadline) throw new Error(`the Qwen LSP log never said ${JSON.stringify(text)}`);
+        await page.waitForTimeout(200);
+      }
+    },
+    /** Change settings as a person would, in the workspace's .vscode/settings.json. */
+    async updateSettings(changes) {
+      const file = path.join(session.workspace, ".vscode", "settings.json");
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const current = JSON.parse(await fs.readFile(file, "utf8").catch(() => "{}"));
+      await fs.writeFile(file, JSON.stringify({ ...current, ...changes }, null, 2));
+    },
     async save() {
       await page.keyboard.press(`${MOD}+S`);
     },

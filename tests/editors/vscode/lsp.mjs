@@ -7,6 +7,10 @@ export class LspClient {
     this.settings = settings;
     this.proc = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
     this.nextId = 1;
+    /** What the server asked the editor to do or show. */
+    this.appliedEdits = [];
+    this.messages = [];
+    this.logs = [];
     this.pending = new Map();
     this.buffer = Buffer.alloc(0);
     this.stderr = "";
@@ -31,13 +35,18 @@ export class LspClient {
   onMessage(msg) {
     if (msg.method && msg.id !== undefined) {
       // Requests from the server: answer like VS Code does.
-      const result =
-        msg.method === "workspace/configuration"
-          ? msg.params.items.map(() => this.settings)
-          : null;
+      let result = null;
+      if (msg.method === "workspace/configuration") {
+        result = msg.params.items.map(() => this.settings);
+      } else if (msg.method === "workspace/applyEdit") {
+        this.appliedEdits.push(msg.params.edit);
+        result = { applied: true };
+      }
       this.write({ jsonrpc: "2.0", id: msg.id, result });
     } else if (msg.method) {
       if (msg.method === "$/progress" && msg.params.value?.kind === "end") this.onProgressEnd?.();
+      if (msg.method === "window/showMessage") this.messages.push(msg.params);
+      if (msg.method === "window/logMessage") this.logs.push(msg.params.message);
     } else {
       const waiter = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -74,7 +83,15 @@ export class LspClient {
         general: { positionEncodings: ["utf-16"] },
         window: { workDoneProgress: true },
         workspace: { configuration: true, workspaceFolders: true, applyEdit: true },
-        textDocument: { inlineCompletion: {}, synchronization: { didSave: true } },
+        textDocument: {
+          inlineCompletion: {},
+          synchronization: { didSave: true },
+          codeAction: {
+            codeActionLiteralSupport: { codeActionKind: { valueSet: ["quickfix", "refactor"] } },
+            resolveSupport: { properties: ["edit"] },
+            dataSupport: true,
+          },
+        },
       },
     });
     this.notify("initialized", {});
@@ -113,4 +130,18 @@ export function applyInline(text, position, item) {
   const insert = typeof item.insertText === "string" ? item.insertText : item.insertText.value;
   const range = item.range ?? { start: position, end: position };
   return text.slice(0, offsetAt(text, range.start)) + insert + text.slice(offsetAt(text, range.end));
+}
+
+/** `text` of `uri` after a WorkspaceEdit (`changes` or `documentChanges`). */
+export function applyWorkspaceEdit(text, uri, edit) {
+  const edits = [
+    ...(edit.changes?.[uri] ?? []),
+    ...(edit.documentChanges ?? []).filter((c) => c.textDocument?.uri === uri).flatMap((c) => c.edits),
+  ];
+  // Back to front, so earlier offsets stay valid.
+  const located = edits
+    .map((e) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText }))
+    .sort((a, b) => b.start - a.start);
+  for (const e of located) text = text.slice(0, e.start) + e.newText + text.slice(e.end);
+  return text;
 }
