@@ -24,6 +24,9 @@ const TYPED = "def add(a, b):";
 const ACTION_FILE = "geometry.py";
 const ACTION_SOURCE = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2";
 const ACTION_TITLE = "Add docstring with Qwen";
+const REFACTOR_FILE = "loops.py";
+const REFACTOR_SOURCE = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s";
+const INSTRUCTION = "use the built-in sum";
 const DOCS_FILE = "shapes.py";
 const DOCS_SOURCE = "def square_area(side):\n    return side * side";
 const DOCS_TYPED = " * 1";
@@ -69,7 +72,7 @@ before(async () => {
     name: "suite",
     // code-server's extension host takes PATH from a login shell, so name the server outright.
     settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
-    files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE },
+    files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE, [REFACTOR_FILE]: REFACTOR_SOURCE },
   });
 });
 
@@ -136,6 +139,28 @@ async function expectedAction(uri, text, title) {
   };
 }
 
+/** What Refactor… with `instruction` does at the end of `text`: the new text or the message. */
+async function expectedRefactor(uri, text, instruction) {
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
+  const position = positionAt(text, text.length);
+  const actions = await oracle.request("textDocument/codeAction", {
+    textDocument: { uri },
+    range: { start: position, end: position },
+    context: { diagnostics: [], triggerKind: 2 },
+  });
+  const action = (actions ?? []).find((a) => a.command?.command === "qwen.refactor");
+  assert.ok(action, `the server offers no Refactor action; it offers ${JSON.stringify(actions?.map((a) => a.title))}`);
+  const [data] = action.command.arguments;
+  const edits = oracle.appliedEdits.length;
+  const result = await oracle.request("workspace/executeCommand", {
+    command: "qwen.refactor",
+    arguments: [{ ...data, instruction }],
+  });
+  oracle.notify("textDocument/didClose", { textDocument: { uri } });
+  const edit = oracle.appliedEdits[edits];
+  return { title: action.title, after: edit ? applyWorkspaceEdit(text, uri, edit) : undefined, message: result.message };
+}
+
 /** What documentation on save does to `before` edited into `after`: the new text or the log line. */
 async function expectedDocs(uri, before, after) {
   oracle.notify("workspace/didChangeConfiguration", { settings: { qwen: { ...SERVER_SETTINGS, docs: { ...ACTION_LIMITS.docs, onSave: true } } } });
@@ -176,6 +201,42 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
     await vsc.save();
     assert.equal(await vsc.readFile(ACTION_FILE), ACTION_SOURCE);
   }
+});
+
+scenario("Refactor… asks for an instruction and applies the edit", async (t) => {
+  if (noActions(t)) return;
+  const expected = await expectedRefactor(fileUri(REFACTOR_FILE), REFACTOR_SOURCE, INSTRUCTION);
+  await vsc.openFile(REFACTOR_FILE);
+  await vsc.page.locator(".lightBulbWidget").click({ timeout: 15_000 });
+  await vsc.page.locator(".action-widget .monaco-list-row", { hasText: expected.title }).click();
+  const input = vsc.page.locator(".quick-input-widget", { hasText: "Qwen: Refactor" }).locator("input");
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(INSTRUCTION);
+  await vsc.page.keyboard.press("Enter");
+  if (expected.after !== undefined) {
+    await vsc.waitForDirty(REFACTOR_FILE, 90_000);
+    await vsc.save();
+    assert.equal(await vsc.waitForFile(REFACTOR_FILE, (text) => text !== REFACTOR_SOURCE), expected.after);
+  } else {
+    await vsc.waitForNotification("made no edit", 90_000);
+    await vsc.save();
+    assert.equal(await vsc.readFile(REFACTOR_FILE), REFACTOR_SOURCE);
+  }
+});
+
+scenario("the status bar menu turns completions off and on", async () => {
+  const menu = async (label) => {
+    await vsc.statusItem.first().click();
+    await vsc.page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().click();
+  };
+  await menu("Disable completions");
+  await vsc.waitForStatus("Qwen: off", 10_000);
+  assert.equal((await vsc.userSettings())["qwen.completion.enabled"], false);
+  await menu("Enable completions");
+  await vsc.statusItem.filter({ hasNotText: "off" }).first().waitFor({ timeout: 10_000 });
+  assert.equal((await vsc.userSettings())["qwen.completion.enabled"], true);
+  await menu("Show stats");
+  await vsc.page.locator(".monaco-editor .view-lines", { hasText: '"requests"' }).first().waitFor({ timeout: 10_000 });
 });
 
 scenario("with docs.onSave on, saving writes documentation", async (t) => {

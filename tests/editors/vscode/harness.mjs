@@ -261,6 +261,9 @@ function helpers(session) {
         await page.waitForTimeout(200);
       }
     },
+    async userSettings() {
+      return JSON.parse(await fs.readFile(path.join(session.dir, "user-data", "User", "settings.json"), "utf8"));
+    },
     /** Change settings as a person would, in the workspace's .vscode/settings.json. */
     async updateSettings(changes) {
       const file = path.join(session.workspace, ".vscode", "settings.json");
