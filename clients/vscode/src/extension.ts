@@ -15,7 +15,7 @@ import {
 import { pipeServerLog } from "./log";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
-import { completionsEnabled, SECTION, serverSection, serverSettings } from "./settings";
+import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
 import { type Stats, StatusBar } from "./status";
 
 /** Commands of this extension (the server's own `qwen.*` commands are registered by the client). */
@@ -140,6 +140,13 @@ class QwenExtension implements vscode.Disposable {
           return null;
         }
         const started = performance.now();
+        // Debounce: VS Code cancels this request when the next keystroke comes.
+        if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
+          await sleep(debounceMs());
+          if (token.isCancellationRequested) {
+            return null;
+          }
+        }
         const result = await next(document, position, context, token);
         if (!token.isCancellationRequested) {
           this.status.completed(performance.now() - started);
@@ -389,6 +396,10 @@ class QwenExtension implements vscode.Disposable {
     this.status.dispose();
     this.output.dispose();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Prefix "Qwen: " unless the text already names its source ("qwen-lsp: …"). */

@@ -96,8 +96,15 @@ async function expectedCompletion(uri, text) {
   return { item: items[0], after: applyInline(text, position, items[0]) };
 }
 
-scenario("the status bar reaches ready", async () => {
-  await vsc.waitForStatus("Qwen: ready", 60_000);
+scenario("the status bar shows the model loading, then ready", async () => {
+  const seen = new Set();
+  const deadline = Date.now() + 60_000;
+  while (!(await vsc.statusItem.count()) || !(await vsc.statusText()).includes("Qwen: ready")) {
+    assert.ok(Date.now() < deadline, `the status bar never said "Qwen: ready"; it said ${JSON.stringify([...seen])}`);
+    if (await vsc.statusItem.count()) seen.add(await vsc.statusText());
+    await vsc.page.waitForTimeout(50);
+  }
+  assert.ok([...seen].some((text) => text.startsWith("Qwen: loading model")), `no loading state among ${JSON.stringify([...seen])}`);
 });
 
 scenario("typing shows ghost text and Tab accepts it", async () => {
@@ -189,8 +196,7 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
   if (noActions(t)) return;
   const expected = await expectedAction(fileUri(ACTION_FILE), ACTION_SOURCE, ACTION_TITLE);
   await vsc.openFile(ACTION_FILE);
-  await vsc.page.locator(".lightBulbWidget").click({ timeout: 15_000 });
-  await vsc.page.locator(".action-widget .monaco-list-row", { hasText: expected.title }).click();
+  await vsc.lightBulbAction(expected.title);
   if (expected.after !== undefined) {
     await vsc.waitForDirty(ACTION_FILE, 90_000);
     await vsc.save();
@@ -207,8 +213,7 @@ scenario("Refactor… asks for an instruction and applies the edit", async (t) =
   if (noActions(t)) return;
   const expected = await expectedRefactor(fileUri(REFACTOR_FILE), REFACTOR_SOURCE, INSTRUCTION);
   await vsc.openFile(REFACTOR_FILE);
-  await vsc.page.locator(".lightBulbWidget").click({ timeout: 15_000 });
-  await vsc.page.locator(".action-widget .monaco-list-row", { hasText: expected.title }).click();
+  await vsc.lightBulbAction(expected.title);
   const input = vsc.page.locator(".quick-input-widget", { hasText: "Qwen: Refactor" }).locator("input");
   await input.waitFor({ timeout: 10_000 });
   await input.fill(INSTRUCTION);

@@ -220,15 +220,8 @@ function helpers(session) {
       await statusItem.filter({ hasText: text }).first().waitFor({ timeout });
     },
     async statusText() {
-      return (await statusItem.first().innerText()).trim();
-    },
-    async runCommand(label) {
-      await page.keyboard.press(`${MOD}+Shift+P`);
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor();
-      await input.fill(`>${label}`);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
-      await page.keyboard.press("Enter");
+      // The item re-renders as the state changes; a detached read counts as no text.
+      return (await statusItem.first().innerText({ timeout: 1000 }).catch(() => "")).trim();
     },
     /** Open a workspace file in the editor and put the cursor at its end. */
     async openFile(file) {
@@ -270,6 +263,24 @@ function helpers(session) {
       await fs.mkdir(path.dirname(file), { recursive: true });
       const current = JSON.parse(await fs.readFile(file, "utf8").catch(() => "{}"));
       await fs.writeFile(file, JSON.stringify({ ...current, ...changes }, null, 2));
+    },
+    /**
+     * Open the light bulb's menu at the cursor and pick `title`. The bulb must first move to the
+     * cursor's line: one left over from an earlier position runs actions VS Code has already
+     * dropped ("Actual command not found").
+     */
+    async lightBulbAction(title, timeout = 15_000) {
+      const bulb = page.locator(".lightBulbWidget");
+      const cursor = page.locator(".monaco-editor.focused .cursor").first();
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const [b, c] = await Promise.all([bulb.boundingBox().catch(() => null), cursor.boundingBox().catch(() => null)]);
+        if (b && c && Math.abs(b.y + b.height / 2 - (c.y + c.height / 2)) < c.height) break;
+        if (Date.now() > deadline) throw new Error("no light bulb on the cursor's line");
+        await page.waitForTimeout(100);
+      }
+      await bulb.click();
+      await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().click();
     },
     async save() {
       await page.keyboard.press(`${MOD}+S`);
