@@ -132,12 +132,19 @@ _POSITIVE = {
 }
 
 
+_NON_NEGATIVE = {
+    "completion.debounceMs": lambda s: s.completion.debounce_ms,
+    "worker.promptLookup": lambda s: s.worker.prompt_lookup,
+}
+
+
 def _check_ranges(settings: Settings) -> None:
     for key, get in _POSITIVE.items():
         if get(settings) <= 0:
             raise SettingsError(f"invalid qwen settings: `{key}` must be positive")
-    if settings.completion.debounce_ms < 0 or settings.worker.prompt_lookup < 0:
-        raise SettingsError("invalid qwen settings: durations and counts cannot be negative")
+    for key, get in _NON_NEGATIVE.items():
+        if get(settings) < 0:
+            raise SettingsError(f"invalid qwen settings: `{key}` cannot be negative")
 
 
 def resolve_model(settings: Settings) -> str:
