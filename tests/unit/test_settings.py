@@ -39,7 +39,6 @@ def test_partial_updates_merge_over_the_base():
         ({"completoin": {}}, "completoin"),
         ({"worker": {"cacheMb": 0}}, r"worker\.cacheMb"),
         ({"completion": {"debounceMs": -1}}, r"completion\.debounceMs"),
-        ({"worker": {"promptLookup": -2}}, r"worker\.promptLookup"),
         ([1, 2], "JSON object"),
     ],
 )
