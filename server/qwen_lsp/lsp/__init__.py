@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import commands, completion, lifecycle
+from . import commands, completion, documents, lifecycle
 from .server import QwenLanguageServer
 
-FEATURES = (lifecycle, completion, commands)
+FEATURES = (lifecycle, documents, completion, commands)
 
 
 def create_server() -> QwenLanguageServer:
