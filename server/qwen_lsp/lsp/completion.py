@@ -86,7 +86,7 @@ async def inline_completion(
         ls.stats.stale += 1  # computed for a text the user has already changed
         return EMPTY
     text = format_completion(done.text, plan, settings.completion)
-    ls.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+    ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
     if not text:
         return EMPTY
     ls.typing_cache.remember(request.uri, before, after, text)
