@@ -55,8 +55,10 @@ async def inline_completion(
     if (cached := ls.typing_cache.lookup(request.uri, before, after)) is not None:
         ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
         return _items(cached, params.position)
-    if not await _debounced(ls, request):
+    waited = await _debounce(ls, request)
+    if waited is None:
         return EMPTY
+    started += waited  # waiting on purpose is neither model time nor server overhead
     plan = build_prompt(
         request,
         settings.completion,
@@ -100,14 +102,16 @@ def _items(text: str, position: types.Position) -> types.InlineCompletionList:
     )
 
 
-async def _debounced(ls: QwenLanguageServer, request: CompletionRequest) -> bool:
-    """Wait per the typing rhythm; False when the document changed meanwhile (superseded)."""
+async def _debounce(ls: QwenLanguageServer, request: CompletionRequest) -> float | None:
+    """Wait per the typing rhythm: seconds waited, None when the document changed meanwhile."""
     delay_ms = ls.debounce.observe(request.uri, time.monotonic() * 1000)
     if delay_ms <= 0:
-        return True
+        return 0.0
     await asyncio.sleep(delay_ms / 1000)
     document = open_document(ls, request.uri)
-    return document is not None and (document.version or 0) == request.version
+    if document is None or (document.version or 0) != request.version:
+        return None  # superseded by the next keystroke: no model call at all
+    return delay_ms / 1000
 
 
 def _repo_files(ls: QwenLanguageServer, request: CompletionRequest) -> tuple[RepoFile, ...]:
