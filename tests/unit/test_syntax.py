@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -93,3 +94,20 @@ def test_node_at_cursor() -> None:
     doc = syntax.SyntaxDocument("python", "x = 'é' + name\n")
     node = doc.node_at(doc.text.index("name") + 2)
     assert node is not None and node.type == "identifier"
+
+
+# Random bytes on which the TSX grammar parses for minutes: the server must not hang on them.
+PATHOLOGICAL_TSX = (
+    ';z}b/),\n]] ,];\t[ c""", [=:=\\#fn 😀\n :yx/a)}éz--[[=<|fim_pad|>'
+    'a,\\é:-fn }"\ny\néay  [--[[<|fim_pad|>/ c;[    c--[[[`]]\t;end \n'
+    "`--[[`-c }}\t[<|fim_pad|>(\r\n:]😀z;]];)fn <|fim_pad|>\t}ac,[*='\n"
+    'b(ac"""b(def " #.#(\r\nb.x)b\t-"""*}#]`b yendéé;"""😀'
+)
+
+
+def test_a_pathological_parse_gives_up_in_time() -> None:
+    started = time.monotonic()
+    doc = syntax.SyntaxDocument("typescriptreact", PATHOLOGICAL_TSX)
+    doc.replace(0, 0, "x")
+    assert syntax.syntax_errors("typescriptreact", PATHOLOGICAL_TSX, budget_s=0.05) is None
+    assert time.monotonic() - started < 2.0
