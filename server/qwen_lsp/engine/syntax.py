@@ -169,6 +169,13 @@ class SyntaxDocument:
         )
         self.tree = parse_bytes(self._parser, self._data, self.tree)
 
+    def update(self, text: str) -> int:
+        """Follow the document to `text` by one edit of the span that changed; its start."""
+        start, old_end, new_end = changed_span(self.text, text)
+        if text != self.text:
+            self.replace(start, old_end, text[start:new_end])
+        return start
+
     def set_text(self, text: str) -> None:
         """A full-document change: parse from scratch."""
         self.text = text
@@ -185,3 +192,24 @@ class SyntaxDocument:
             return None
         byte = len(self.text[:offset].encode())
         return self.tree.root_node.named_descendant_for_byte_range(byte, byte)
+
+
+def changed_span(old: str, new: str) -> tuple[int, int, int]:
+    """(start, end in old, end in new) of the one region where `old` and `new` differ."""
+    limit = min(len(old), len(new))
+    low, high = 0, limit  # longest common prefix by bisection: slice compares run in C
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[:mid] == new[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    start = low
+    low, high = 0, limit - start
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            low = mid
+        else:
+            high = mid - 1
+    return start, len(old) - low, len(new) - low

@@ -31,11 +31,9 @@ def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams
     syntax_doc = ls.syntax_docs.get(uri)
     if document is None or syntax_doc is None:
         return
-    new_text = document.source
-    start, old_end, new_end = changed_span(syntax_doc.text, new_text)
-    syntax_doc.replace(start, old_end, new_text[start:new_end])
-    line = new_text.count("\n", 0, start)
-    ls.repo_context.edited(document_path(ls, uri), new_text, line)
+    start = syntax_doc.update(document.source)
+    line = document.source.count("\n", 0, start)
+    ls.repo_context.edited(document_path(ls, uri), document.source, line)
 
 
 def did_save(ls: QwenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -49,24 +47,3 @@ def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) 
     ls.syntax_docs.pop(uri, None)
     ls.typing_cache.forget(uri)
     ls.repo_context.closed(document_path(ls, uri))
-
-
-def changed_span(old: str, new: str) -> tuple[int, int, int]:
-    """(start, end in old, end in new) of the one region where `old` and `new` differ."""
-    limit = min(len(old), len(new))
-    low, high = 0, limit  # longest common prefix by bisection: slice compares run in C
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[:mid] == new[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    start = low
-    low, high = 0, limit - start
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return start, len(old) - low, len(new) - low
