@@ -1,49 +1,44 @@
-"""Document events → engine state: syntax trees, repository context, typing cache."""
+"""Document notifications, registered once and fanned out to every feature that follows them.
+
+pygls keeps one user handler per method (after its own text sync), so features subscribe here
+instead of registering didOpen/didChange/didSave/didClose themselves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
 from lsprotocol import types
 
-from ..engine.syntax import SyntaxDocument, language_for
-from .positions import document_path, open_document
-from .server import QwenLanguageServer
+if TYPE_CHECKING:
+    from .server import QwenLanguageServer
+
+Listener = Callable[["QwenLanguageServer", Any], None]
+
+
+@dataclass
+class DocumentEvents:
+    opened: list[Listener] = field(default_factory=list)
+    changed: list[Listener] = field(default_factory=list)
+    saved: list[Listener] = field(default_factory=list)
+    closed: list[Listener] = field(default_factory=list)
 
 
 def register(server: QwenLanguageServer) -> None:
-    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
-    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
-    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)
-    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    events = server.document_events
 
+    def fan_out(listeners: list[Listener]) -> Listener:
+        def notify(ls: QwenLanguageServer, params: Any) -> None:
+            for listener in listeners:
+                listener(ls, params)
 
-def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    item = params.text_document
-    path = document_path(ls, item.uri)
-    language = language_for(path, item.language_id)
-    ls.syntax_docs[item.uri] = SyntaxDocument(language, item.text)
-    ls.repo_context.opened(path)
+        return notify
 
-
-def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    """pygls has applied the change already; the tree follows by one incremental edit."""
-    uri = params.text_document.uri
-    document = open_document(ls, uri)
-    syntax_doc = ls.syntax_docs.get(uri)
-    if document is None or syntax_doc is None:
-        return
-    start = syntax_doc.update(document.source)
-    line = document.source.count("\n", 0, start)
-    ls.repo_context.edited(document_path(ls, uri), document.source, line)
-
-
-def did_save(ls: QwenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-    document = open_document(ls, params.text_document.uri)
-    if document is not None:
-        ls.repo_context.saved(document_path(ls, document.uri), document.source)
-
-
-def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    ls.syntax_docs.pop(uri, None)
-    ls.typing_cache.forget(uri)
-    ls.repo_context.closed(document_path(ls, uri))
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(fan_out(events.opened))
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(fan_out(events.changed))
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(
+        fan_out(events.saved)
+    )
+    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(fan_out(events.closed))

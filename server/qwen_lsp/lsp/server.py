@@ -19,6 +19,7 @@ from ..engine.stats import CompletionStats
 from ..engine.syntax import SyntaxDocument
 from ..engine.typing_cache import TypingCache
 from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from .documents import DocumentEvents
 from .protocol import QwenProtocol
 
 log = logging.getLogger("qwen_lsp")
@@ -32,7 +33,7 @@ class QwenLanguageServer(LanguageServer):
         super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
-        # Completion helpers fed by document events (lsp/documents.py).
+        # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
         self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
@@ -41,6 +42,7 @@ class QwenLanguageServer(LanguageServer):
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
+        self.document_events = DocumentEvents()
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
