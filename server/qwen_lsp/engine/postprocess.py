@@ -141,7 +141,7 @@ def _ending(site: Site) -> str:
     line_prefix, line_suffix = split_lines_at(site.before, site.after)
     if not line_suffix.strip():
         return ""
-    return "\n" + (line_prefix if not line_prefix.strip() else "")
+    return "\n" + line_prefix[: len(line_prefix) - len(line_prefix.lstrip())]
 
 
 def _trim_blank_tail(lines: list[str]) -> list[str]:
