@@ -27,7 +27,7 @@ $(TINY_MODEL)/config.json: scripts/make_tiny_model.py | install
 
 tiny-model: $(TINY_MODEL)/config.json
 
-demo: install
+demo: install trained-model
 	$(BIN)/python scripts/demo.py
 
 lint: install
