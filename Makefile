@@ -5,9 +5,11 @@ BIN    := $(VENV)/bin
 BUILD  := build
 TINY_MODEL := $(BUILD)/tiny-model
 
-# Extra prerequisites of `make test` (editor installs); mk/*.mk files append to these.
+# Extra prerequisites of `make test` (editor installs): mk/*.mk files append to these, and are
+# included here, before the rules that use them.
 TEST_PREREQS :=
 PYTEST_ARGS ?=
+-include mk/*.mk
 
 .PHONY: install demo test lint format bench test-unit test-protocol test-worker test-editors clean
 .DEFAULT_GOAL := install
@@ -25,7 +27,7 @@ $(TINY_MODEL)/config.json: scripts/make_tiny_model.py | install
 
 tiny-model: $(TINY_MODEL)/config.json
 
-demo: install
+demo: install trained-model
 	$(BIN)/python scripts/demo.py
 
 lint: install
@@ -58,4 +60,3 @@ bench: install tiny-model
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
 
--include mk/*.mk

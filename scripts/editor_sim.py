@@ -86,6 +86,10 @@ class Editor:
             )
         )
 
+    def move(self, chars: int) -> None:
+        """Move the cursor forward over existing text (no change is sent)."""
+        self.before, self.after = self.before + self.after[:chars], self.after[chars:]
+
     async def stats(self) -> dict:
         return await self.client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="qwen.stats")
@@ -169,14 +173,14 @@ async def close_editor(editor: Editor) -> None:
 
 
 def default_model() -> str:
-    """$QWEN_LSP_MODEL, else the test model built locally (no download)."""
-
+    """$QWEN_LSP_MODEL, else the test model trained on tests/fixtures/corpus (built once)."""
     if model := os.environ.get("QWEN_LSP_MODEL"):
         return model
-    out = REPO / "build" / "tiny-model"
+    out = REPO / "build" / "trained-model"
+    corpus = sorted(str(p) for p in (REPO / "tests" / "fixtures" / "corpus").iterdir())
     if not (out / "config.json").exists():
-        print("Building the small test model (once) …", flush=True)
-        subprocess.run(
-            [sys.executable, str(REPO / "scripts/make_tiny_model.py"), str(out)], check=True
-        )
+        print("Training the small test model on tests/fixtures/corpus (once, a few minutes) …")
+    # The builder returns at once when the model there was made from the same inputs.
+    builder = [sys.executable, str(REPO / "scripts/make_tiny_model.py"), str(out), "--train"]
+    subprocess.run([*builder, *corpus], check=True, stdout=subprocess.DEVNULL)
     return str(out)

@@ -13,6 +13,7 @@ import asyncio
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from qwen_lsp import messages as m
@@ -20,7 +21,6 @@ from qwen_lsp.engine import docs
 
 from .editor import Editor
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
-from .models import trained_model_or_skip
 from .scripted import Harness
 
 pytestmark = pytest.mark.protocol
@@ -257,7 +257,7 @@ async def test_real_server_save(client: LanguageClient):
 
 @pytest_lsp.fixture(config=SERVER)
 async def trained_client(lsp_client: LanguageClient):
-    model = trained_model_or_skip()
+    model = trained_model_dir()
     await start_session(lsp_client, {"model": str(model), **ON})
     await wait_for_worker(lsp_client)
     lsp_client.editor = Editor(lsp_client)  # type: ignore[attr-defined]
@@ -330,3 +330,23 @@ async def test_trained_model_typing_after_save_drops_the_edit(trained_client: La
             break
         await asyncio.sleep(0.1)
     assert editor.applied and editor.texts[uri].endswith("print(Circle(2).area())\n")
+
+
+async def test_time_cap_keeps_what_was_written_and_owes_the_rest():
+    h = Harness({"docs": {"timeoutS": 1}})
+    uri = _uri("python")
+    h.open(uri, PY_ADDED, "python")
+
+    async def slow_second(chat: m.Chat) -> None:
+        if len(h.backend.requests) == 2:
+            await asyncio.sleep(30)  # cut by the cap, which cancels the request
+
+    h.backend.before_answer = slow_second
+    result = await h.command("qwen.generateDocs", uri)
+    assert result == {"documented": 1, "applied": True, "message": ""}
+    assert '"""Describe Circle.area.' in h.text(uri) and "Describe old_helper" not in h.text(uri)
+    h.backend.before_answer = None
+    await h.save(uri)  # onSave is off: the owed one waits for the next run
+    assert "Describe old_helper" not in h.text(uri)
+    assert (await h.command("qwen.generateDocs", uri))["documented"] == 1
+    assert "Describe old_helper" in h.text(uri)

@@ -4,55 +4,25 @@ Pure: tree-sitter over plain text. Conventions: Python docstrings (Google/NumPy/
 for JavaScript/TypeScript, `///` for Rust, `// Name …` for Go, `---` for Lua. The model writes
 the text only; markers and indentation are added here so they are always right.
 
-Parser access is kept minimal (`_parse`) so it can later move onto `engine.syntax`.
+Parsing goes through `engine.syntax` (grammar wheels, languageId aliases).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 
 import tree_sitter
-import tree_sitter_go
-import tree_sitter_javascript
-import tree_sitter_lua
-import tree_sitter_python
-import tree_sitter_rust
-import tree_sitter_typescript
 
-# LSP languageId → grammar.
-_GRAMMARS: dict[str, Callable[[], object]] = {
-    "python": tree_sitter_python.language,
-    "javascript": tree_sitter_javascript.language,
-    "javascriptreact": tree_sitter_javascript.language,
-    "typescript": tree_sitter_typescript.language_typescript,
-    "typescriptreact": tree_sitter_typescript.language_tsx,
-    "rust": tree_sitter_rust.language,
-    "go": tree_sitter_go.language,
-    "lua": tree_sitter_lua.language,
-}
-SUPPORTED_LANGUAGES = frozenset(_GRAMMARS)
-_EXTENSIONS = {
-    ".py": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".rs": "rust",
-    ".go": "go",
-    ".lua": "lua",
-}
+from qwen_lsp.engine import syntax
 
 
 def language_of(filename: str) -> str:
-    """The LSP languageId of a file name with a supported grammar, else ""."""
-    dot = filename.rfind(".")
-    return _EXTENSIONS.get(filename[dot:].lower(), "") if dot > 0 else ""
+    """The languageId of a file name whose language has a grammar, else ""."""
+    language = syntax.language_for(filename)
+    return language if syntax.has_grammar(language) else ""
 
 
 _JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
@@ -76,23 +46,15 @@ _COMMENT_PREFIX = {"js": "/**", "rust": "///", "go": "//", "lua": "---"}
 
 
 def _family(language: str) -> str:
+    language = syntax.language_for("", language)  # editors' aliases (Neovim's `tsx`, …)
     if language in _JS:
         return "js"
     return language
 
 
-@cache
-def _parser(language: str) -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(_GRAMMARS[language]()))
-
-
-def _parse(language: str, text: str) -> tree_sitter.Node:
-    return _parser(language).parse(text.encode()).root_node
-
-
 def parses_cleanly(language: str, text: str) -> bool:
     """True when tree-sitter finds no syntax error in `text`."""
-    return not _parse(language, text).has_error
+    return syntax.syntax_errors(syntax.language_for("", language), text) == 0
 
 
 @dataclass(frozen=True)
@@ -133,12 +95,14 @@ def convention(language: str, style: str = "google") -> str:
 
 def definitions(language: str, text: str) -> list[Definition]:
     """Every documentable definition, outermost first, in source order."""
-    if language not in _GRAMMARS:
+    language = syntax.language_for("", language)
+    tree = syntax.parse(language, text)
+    if tree is None:
         return []
     fam = _family(language)
     lines = text.split("\n")
     out: list[Definition] = []
-    for node, qual in _walk(_parse(language, text), fam, ""):
+    for node, qual in _walk(tree.root_node, fam, ""):
         d = _definition(node, qual, fam, lines)
         if d is not None:
             out.append(d)

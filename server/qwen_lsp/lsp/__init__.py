@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from . import actions, commands, completion, docs_on_save, lifecycle
+from . import actions, commands, completion, completion_state, docs_on_save, documents, lifecycle
 from .server import QwenLanguageServer
 
-FEATURES = (lifecycle, completion, commands, actions, docs_on_save)
+FEATURES = (lifecycle, completion, completion_state, commands, actions, docs_on_save)
 
 
 def create_server() -> QwenLanguageServer:
     server = QwenLanguageServer()
     for feature in FEATURES:
         feature.register(server)
+    documents.register(server)  # after the features have subscribed to document events
     return server

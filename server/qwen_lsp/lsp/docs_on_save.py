@@ -29,7 +29,6 @@ GENERATE = "qwen.generateDocs"
 def register(server: QwenLanguageServer) -> None:
     docs = DocsOnSave()
 
-    # pygls tags handlers with attributes, which bound methods refuse: plain functions here.
     def on_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         docs.tracker.opened(params.text_document.uri, params.text_document.text)
 
@@ -42,9 +41,10 @@ def register(server: QwenLanguageServer) -> None:
     async def generate(ls: QwenLanguageServer, *args: Any) -> dict:
         return await docs.generate(ls, *args)
 
-    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(on_open)
-    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(on_close)
-    server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(on_save)
+    events = server.document_events
+    events.opened.append(on_open)
+    events.closed.append(on_close)
+    events.saved.append(on_save)
     server.command(GENERATE)(generate)
 
 
@@ -108,18 +108,23 @@ class DocsOnSave:
                 else:
                     log.info("no documentation for %s: %s", d.qualname, outcome.message)
 
-        await self._capped(ls, work)
+        if not await self._capped(ls, work):
+            return {"documented": 0, "applied": False, "message": "cancelled"}
         return await self.apply(ls, uri, version, written)
 
-    async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> None:
-        """`work` under cancellable progress and the per-save time cap (what it wrote is kept)."""
+    async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> bool:
+        """`work` under cancellable progress and the per-save time cap. False: the user
+        cancelled (nothing is applied); at the cap, what was written so far is kept."""
         cap = ls.settings.docs.timeout_s
-        try:
-            await with_progress(
-                ls, "Qwen: writing documentation", lambda r: asyncio.wait_for(work(r), cap)
-            )
-        except TimeoutError:
-            log.info("documentation run hit the %d s cap", cap)
+
+        async def capped(report: Report) -> bool:
+            try:
+                await asyncio.wait_for(work(report), cap)
+            except TimeoutError:
+                log.info("documentation run hit the %d s cap", cap)
+            return True
+
+        return bool(await with_progress(ls, "Qwen: writing documentation", capped))
 
     async def apply(
         self,

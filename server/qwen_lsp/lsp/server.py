@@ -13,14 +13,24 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from .. import messages as m
 from ..backend import BackendState, PipeBackend, WorkerSpec
+from ..engine.context import RepoContext
+from ..engine.debounce import AdaptiveDebounce
 from ..engine.stats import CompletionStats
+from ..engine.syntax import SyntaxDocument
+from ..engine.typing_cache import TypingCache
 from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from .documents import DocumentEvents
 from .protocol import QwenProtocol
 
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
 
-_LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
+_LOG_LEVELS = {
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
 
 
 class QwenLanguageServer(LanguageServer):
@@ -28,10 +38,16 @@ class QwenLanguageServer(LanguageServer):
         super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
+        # Completion helpers fed by document events (lsp/completion_state.py).
+        self.typing_cache = TypingCache()
+        self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
+        self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
+        self.syntax_docs: dict[str, SyntaxDocument] = {}
         self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
+        self.document_events = DocumentEvents()
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
@@ -54,7 +70,9 @@ class QwenLanguageServer(LanguageServer):
         except SettingsError as exc:
             self.notify_user(types.MessageType.Error, f"qwen-lsp: {exc}")
             return False
-        logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS.get(self.settings.log_level, 10))
+        logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS[self.settings.log_level])
+        self.repo_context.max_chunks = self.settings.context.max_chunks
+        self.debounce.client_ms = self.settings.completion.debounce_ms
         return True
 
     async def supersede(self, key: str, work: Awaitable[T]) -> T | None:
