@@ -51,16 +51,23 @@ class SourceFile:
         return spans
 
 
-def fim_prompt(text: str, offset: int, path: str) -> str:
+# The server names the workspace folder (`<|repo_name|>`) when it has one: train with and without.
+REPO_NAMES = ("", "demo", "project", "src", "work")
+
+
+def fim_prompt(text: str, offset: int, path: str, repo_name: str = "") -> str:
     """The server's prompt for a document `text` with the cursor at `offset`."""
     request = completion.CompletionRequest(path, 0, path, "", text, offset)
-    return completion.build_prompt(request, CompletionSettings(), ContextSettings()).prompt
+    settings = CompletionSettings(), ContextSettings()
+    return completion.build_prompt(request, *settings, repo_name=repo_name).prompt
 
 
-def fim_example(source: SourceFile, start: int, end: int, encode: Encode) -> Example:
+def fim_example(
+    source: SourceFile, start: int, end: int, encode: Encode, repo_name: str = ""
+) -> Example:
     """Cut text[start:end] out; the model must write it back, then <|endoftext|>."""
     document = source.text[:start] + source.text[end:]
-    prompt = encode(fim_prompt(document, start, source.path))
+    prompt = encode(fim_prompt(document, start, source.path, repo_name))
     middle = encode(source.text[start:end] + fim.END_OF_TEXT)
     return Example(prompt + middle, len(prompt), FIM_PROMPT_WEIGHT)
 
@@ -93,4 +100,5 @@ def fim_examples(sources: list[SourceFile], encode: Encode, seed: int) -> Iterat
     weights = [len(s.line_spans()) for s in sources]
     while True:
         source = rng.choices(sources, weights)[0]
-        yield fim_example(source, *random_span(source, rng), encode)
+        start, end = random_span(source, rng)
+        yield fim_example(source, start, end, encode, rng.choice(REPO_NAMES))

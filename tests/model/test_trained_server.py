@@ -40,6 +40,10 @@ async def test_served_completions_fill_holes_with_the_original_line(client: Lang
         result = await client.text_document_inline_completion_async(inline_params(uri, row, 0))
         assert isinstance(result, types.InlineCompletionList)
         got = result.items[0].insert_text if result.items else ""
+        # One open document at a time: other open files would become repository context.
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         if got != line:
             misses.append((path.name, line, got))
     assert len(misses) <= HOLES * (1 - EXACT_SHARE), misses
