@@ -147,7 +147,7 @@ class ModelHost:
         deadline = started + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
 
-        text, produced, ttft = "", [], 0.0
+        streamed, produced, ttft = "", [], 0.0
         finish: FinishReason = "length"
         for response in stream_generate(
             self.model,
@@ -158,16 +158,15 @@ class ModelHost:
             **_sampling_kwargs(sampling),
         ):
             ttft = ttft or time.perf_counter() - started
-            text += response.text
             if response.finish_reason == "stop":
                 finish = "stop"
                 break
             produced.append(response.token)
+            streamed += response.text
             if on_text and response.text:
                 on_text(response.text)
-            stop_at = _first_stop(text, extra_stops)
-            if stop_at is not None:
-                text, finish = text[:stop_at], "stop"
+            if _first_stop(streamed, extra_stops) is not None:
+                finish = "stop"
                 break
             if response.finish_reason == "length":
                 break
@@ -176,6 +175,10 @@ class ModelHost:
                 break
             if deadline is not None and time.perf_counter() > deadline:
                 break
+        # The streaming detokenizer drops a leading space: the answer is decoded whole.
+        text = self.tokenizer.decode(produced)
+        if (stop_at := _first_stop(text, extra_stops)) is not None:
+            text = text[:stop_at]
 
         self._keep_cache(request.cache_key, tokens + produced, cache)
         usage = Usage(
