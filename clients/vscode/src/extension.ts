@@ -13,6 +13,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { pipeServerLog } from "./log";
+import { withSource } from "./messages";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
 import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
@@ -400,11 +401,6 @@ class QwenExtension implements vscode.Disposable {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Prefix "Qwen: " unless the text already names its source ("qwen-lsp: …"). */
-function withSource(message: string): string {
-  return /^qwen/i.test(message) ? message : `Qwen: ${message}`;
 }
 
 function errorText(err: unknown): string {

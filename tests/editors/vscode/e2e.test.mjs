@@ -65,15 +65,17 @@ before(async () => {
   for (const [what, file] of [["the server (make install)", SERVER], ["the model (make tiny-model)", path.join(MODEL, "config.json")], ["the extension (make vscode-vsix)", VSIX]]) {
     assert.ok(fs.existsSync(file), `missing ${what}: ${file}`);
   }
-  const workspaceUri = pathToFileURL("/tmp/qwen-oracle").href;
   oracle = new LspClient(SERVER, ["--stdio"], { env: process.env, settings: SERVER_SETTINGS });
-  capabilities = await oracle.start(workspaceUri);
-  vsc = await openVSCode({
-    name: "suite",
-    // code-server's extension host takes PATH from a login shell, so name the server outright.
-    settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
-    files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE, [REFACTOR_FILE]: REFACTOR_SOURCE },
-  });
+  // The oracle's model loads while VS Code starts.
+  [capabilities, vsc] = await Promise.all([
+    oracle.start(pathToFileURL("/tmp/qwen-oracle").href),
+    openVSCode({
+      name: "suite",
+      // code-server's extension host takes PATH from a login shell, so name the server outright.
+      settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
+      files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE, [REFACTOR_FILE]: REFACTOR_SOURCE },
+    }),
+  ]);
 });
 
 after(async () => {
@@ -195,6 +197,7 @@ const noActions = (t) => !capabilities.codeActionProvider && (t.skip("this qwen-
 scenario("a code action from the light bulb applies its edit", async (t) => {
   if (noActions(t)) return;
   const expected = await expectedAction(fileUri(ACTION_FILE), ACTION_SOURCE, ACTION_TITLE);
+  await vsc.clearNotifications();
   await vsc.openFile(ACTION_FILE);
   await vsc.lightBulbAction(expected.title);
   if (expected.after !== undefined) {
@@ -212,6 +215,7 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
 scenario("Refactor… asks for an instruction and applies the edit", async (t) => {
   if (noActions(t)) return;
   const expected = await expectedRefactor(fileUri(REFACTOR_FILE), REFACTOR_SOURCE, INSTRUCTION);
+  await vsc.clearNotifications();
   await vsc.openFile(REFACTOR_FILE);
   await vsc.lightBulbAction(expected.title);
   const input = vsc.page.locator(".quick-input-widget", { hasText: "Qwen: Refactor" }).locator("input");

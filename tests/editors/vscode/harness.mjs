@@ -223,6 +223,19 @@ function helpers(session) {
       // The item re-renders as the state changes; a detached read counts as no text.
       return (await statusItem.first().innerText({ timeout: 1000 }).catch(() => "")).trim();
     },
+    async runCommand(label) {
+      await page.keyboard.press(`${MOD}+Shift+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(`>${label}`);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
+      await page.keyboard.press("Enter");
+    },
+    /** Dismiss every notification, so a wait for one cannot match an earlier one. */
+    async clearNotifications() {
+      await this.runCommand("Notifications: Clear All Notifications");
+      await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
+    },
     /** Open a workspace file in the editor and put the cursor at its end. */
     async openFile(file) {
       await page.keyboard.press(`${MOD}+P`);
