@@ -16,8 +16,6 @@ VSCODE_SRC    := $(wildcard $(VSCODE_DIR)/src/*.ts) $(VSCODE_DIR)/package.json \
                  $(VSCODE_DIR)/tsconfig.json $(VSCODE_DIR)/eslint.config.mjs $(VSCODE_DIR)/README.md
 
 TEST_PREREQS += vscode-e2e-deps
-# `test:` expanded TEST_PREREQS before this file was included, so name the prerequisites here too.
-test test-editors: vscode-e2e-deps
 
 .PHONY: node24 vscode-apt vscode-check vscode-vsix vscode-e2e-deps vscode-e2e
 

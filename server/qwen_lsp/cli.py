@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(message)s"
     )
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
     from .lsp import create_server
 
     create_server().start_io()

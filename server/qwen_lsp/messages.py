@@ -111,7 +111,7 @@ class Done(msgspec.Struct, tag="done", omit_defaults=True):
     id: int
     text: str
     finish_reason: FinishReason
-    usage: Usage = Usage()
+    usage: Usage = msgspec.field(default_factory=Usage)
     tool_calls: list[ToolCall] = []
     tool_call_errors: list[str] = []
 

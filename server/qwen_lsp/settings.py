@@ -15,11 +15,13 @@ DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"
 MODEL_ENV = "QWEN_LSP_MODEL"
 
 
-class _Section(msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
+class _Section(
+    msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True, frozen=True
+):
     pass
 
 
-class CompletionSettings(_Section):
+class CompletionSettings(_Section, frozen=True):
     enabled: bool = True
     """Serve inline completions."""
     multiline: Literal["auto", "always", "never"] = "auto"
@@ -34,7 +36,7 @@ class CompletionSettings(_Section):
     """A suggestion still generating after this long is cut short and returned as is."""
 
 
-class ContextSettings(_Section):
+class ContextSettings(_Section, frozen=True):
     max_prompt_tokens: int = 2048
     """Approximate token budget of a completion prompt (prefix:suffix about 3:1)."""
     repo_files: bool = True
@@ -43,7 +45,7 @@ class ContextSettings(_Section):
     """Size of the ring buffer of recently edited or viewed chunks."""
 
 
-class WorkerSettings(_Section):
+class WorkerSettings(_Section, frozen=True):
     cache_mb: int = 2048
     """Memory the KV prompt caches may hold, in MiB."""
     max_context_tokens: int = 32768
@@ -54,7 +56,7 @@ class WorkerSettings(_Section):
     """Tokens proposed per step by prompt-lookup (n-gram) speculation; 0 turns it off."""
 
 
-class DocsSettings(_Section):
+class DocsSettings(_Section, frozen=True):
     on_save: bool = False
     """Write documentation for undocumented definitions when a file is saved."""
     style: Literal["google", "numpy", "sphinx"] = "google"
@@ -65,7 +67,7 @@ class DocsSettings(_Section):
     """Time cap of one save's documentation run."""
 
 
-class ActionsSettings(_Section):
+class ActionsSettings(_Section, frozen=True):
     enabled: bool = True
     """Offer the model's code actions."""
     max_turns: int = 4
@@ -74,7 +76,7 @@ class ActionsSettings(_Section):
     """Most tokens the model may write per turn."""
 
 
-class Settings(_Section):
+class Settings(_Section, frozen=True):
     model: str = ""
     """Local model directory or Hugging Face repo id; empty: $QWEN_LSP_MODEL, then the default."""
     completion: CompletionSettings = CompletionSettings()

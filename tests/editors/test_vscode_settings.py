@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from qwen_lsp.settings import settings_schema
 
 pytestmark = pytest.mark.unit

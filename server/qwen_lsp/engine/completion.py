@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from ..settings import CompletionSettings, ContextSettings
 from .fim import FimParts, char_budgets, render_fim_prompt, split_at_cursor
-from .postprocess import postprocess
-
-BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "then", "do")
+from .postprocess import Site, postprocess
+from .shape import decide_shape
+from .syntax import language_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class CompletionPlan:
     max_tokens: int
     stop: tuple[str, ...]
     parts: FimParts
+    site: Site
 
 
 def should_complete(request: CompletionRequest) -> bool:
@@ -43,17 +44,6 @@ def should_complete(request: CompletionRequest) -> bool:
         return False
     window = request.text[max(0, request.offset - 4096) : request.offset + 4096]
     return "\x00" not in window
-
-
-def decide_multiline(parts: FimParts, mode: str) -> bool:
-    """Multi-line on an empty line or after a block opener; one line in the middle of a line."""
-    if mode != "auto":
-        return mode == "always"
-    rest_of_line = parts.suffix.split("\n", 1)[0]
-    if rest_of_line.strip():
-        return False
-    typed = parts.line_prefix.rstrip()
-    return not typed or typed.endswith(BLOCK_OPENERS)
 
 
 def build_prompt(
@@ -67,7 +57,9 @@ def build_prompt(
         prefix_chars=prefix_chars,
         suffix_chars=suffix_chars,
     )
-    multiline = decide_multiline(parts, completion.multiline)
+    before, after = request.text[: request.offset], request.text[request.offset :]
+    language = language_for(request.path, request.language_id)
+    multiline = decide_shape(before, after, language, completion.multiline).multiline
     return CompletionPlan(
         prompt=render_fim_prompt(parts),
         cache_key=request.uri,
@@ -76,13 +68,9 @@ def build_prompt(
         # One-line suggestions stop at the newline instead of generating lines to throw away.
         stop=() if multiline else ("\n",),
         parts=parts,
+        site=Site(before, after, language, multiline, completion.max_lines),
     )
 
 
 def format_completion(generated: str, plan: CompletionPlan, completion: CompletionSettings) -> str:
-    return postprocess(
-        generated,
-        suffix=plan.parts.suffix,
-        multiline=plan.multiline,
-        max_lines=completion.max_lines,
-    )
+    return postprocess(generated, plan.site)

@@ -30,6 +30,12 @@ class CompletionStats:
     errors: int = 0
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+
+    def record_latency(self, total_ms: float, model_ms: float) -> None:
+        """One answered request: its wall time and the part spent outside the model."""
+        self.latencies_ms.append(total_ms)
+        self.overhead_ms.append(max(0.0, total_ms - model_ms))
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:
         self.prompt_tokens += prompt
@@ -39,8 +45,6 @@ class CompletionStats:
             self.ttft_ms.append(ttft_ms)
 
     def snapshot(self) -> dict:
-        latencies = list(self.latencies_ms)
-        ttft = list(self.ttft_ms)
         return {
             "requests": self.requests,
             "model_calls": self.model_calls,
@@ -54,12 +58,12 @@ class CompletionStats:
             "cancelled": self.cancelled,
             "stale": self.stale,
             "errors": self.errors,
-            "latency_ms": {
-                "p50": round(percentile(latencies, 0.5), 2),
-                "p95": round(percentile(latencies, 0.95), 2),
-            },
-            "ttft_ms": {
-                "p50": round(percentile(ttft, 0.5), 2),
-                "p95": round(percentile(ttft, 0.95), 2),
-            },
+            "latency_ms": _p50_p95(self.latencies_ms),
+            "ttft_ms": _p50_p95(self.ttft_ms),
+            "server_overhead_ms": _p50_p95(self.overhead_ms),
         }
+
+
+def _p50_p95(samples: deque[float]) -> dict[str, float]:
+    values = list(samples)
+    return {"p50": round(percentile(values, 0.5), 2), "p95": round(percentile(values, 0.95), 2)}

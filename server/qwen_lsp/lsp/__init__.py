@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from . import commands, completion, lifecycle
+from . import actions, commands, completion, docs_on_save, documents, lifecycle
 from .server import QwenLanguageServer
 
-FEATURES = (lifecycle, completion, commands)
+FEATURES = (lifecycle, completion, commands, actions, docs_on_save)
 
 
 def create_server() -> QwenLanguageServer:
     server = QwenLanguageServer()
     for feature in FEATURES:
         feature.register(server)
+    documents.register(server)  # after the features have subscribed to document events
     return server

@@ -15,7 +15,7 @@ from ..engine.completion import (
     should_complete,
 )
 from ..errors import QwenError
-from .positions import document_path, offset_at
+from .positions import document_path, offset_at, open_document
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -34,7 +34,9 @@ async def inline_completion(
     started = time.perf_counter()
     ls.stats.requests += 1
     settings = ls.settings
-    document = ls.workspace.get_text_document(params.text_document.uri)
+    document = open_document(ls, params.text_document.uri)
+    if document is None:
+        return EMPTY
     request = CompletionRequest(
         uri=document.uri,
         version=document.version or 0,
@@ -67,7 +69,7 @@ async def inline_completion(
         ls.stats.stale += 1  # computed for a text the user has already changed
         return EMPTY
     text = format_completion(done.text, plan, settings.completion)
-    ls.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+    ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
     if not text:
         return EMPTY
     here = types.Range(start=params.position, end=params.position)

@@ -12,6 +12,11 @@ from pygls.workspace import TextDocument
 from .server import QwenLanguageServer
 
 
+def open_document(ls: QwenLanguageServer, uri: str) -> TextDocument | None:
+    """The synced document, or None when the client never opened it (never read from disk)."""
+    return ls.workspace.text_documents.get(uri)
+
+
 def offset_at(document: TextDocument, position: types.Position) -> int:
     """Code-point offset of `position`; a column past the line's end means the line's end.
 

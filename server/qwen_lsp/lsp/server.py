@@ -15,6 +15,8 @@ from .. import messages as m
 from ..backend import BackendState, PipeBackend, WorkerSpec
 from ..engine.stats import CompletionStats
 from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from .documents import DocumentEvents
+from .protocol import QwenProtocol
 
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
@@ -24,13 +26,14 @@ _LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": loggi
 
 class QwenLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("qwen-lsp", __version__)
+        super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
         self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
+        self.document_events = DocumentEvents()
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
@@ -68,8 +71,7 @@ class QwenLanguageServer(LanguageServer):
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # the client cancelled this request itself
-            self.stats.cancelled += 1
-            return None
+            return None  # superseded by a newer request
         finally:
             if self.inflight.get(key) is task:
                 del self.inflight[key]
@@ -125,6 +127,8 @@ class _BackendEvents:
 
     def on_done(self, done: m.Done) -> None:
         usage = done.usage
+        if done.finish_reason == "cancelled":
+            self.server.stats.cancelled += 1  # confirmed by the worker: it stopped generating
         self.server.stats.record_model_usage(
             usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
         )

@@ -19,7 +19,7 @@ from mlx_lm import load, stream_generate
 from mlx_lm.models.cache import LRUPromptCache, make_prompt_cache, trim_prompt_cache
 from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
-from ..engine.fim import STOP_MARKERS
+from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 
 TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(</tool_call>|$)", re.DOTALL)
@@ -92,6 +92,8 @@ class ModelHost:
         self.generation_config = _read_generation_config(Path(model_dir))
         args = getattr(model, "args", None)
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
+        progress("Warming up", 97)
+        self._warm_up()
         progress("Model ready", 100)
 
     @staticmethod
@@ -109,6 +111,17 @@ class ModelHost:
                 batch, batch_bytes = [], 0
                 progress("Loading weights", 5 + int(90 * done / total))
         mx.eval(batch)
+
+    def _warm_up(self) -> None:
+        """First-use costs (kernels, chat template compile) belong to loading, not a keystroke."""
+        self.generate(
+            Generate(id=0, prompt=FIM_PREFIX + FIM_SUFFIX + FIM_MIDDLE, max_tokens=1),
+            cancelled=lambda: False,
+        )
+        if getattr(self.tokenizer, "chat_template", None):
+            self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False
+            )
 
     @property
     def has_tool_parser(self) -> bool:

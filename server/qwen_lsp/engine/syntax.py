@@ -1,0 +1,155 @@
+"""Tree-sitter parsing: languages from grammar wheels, incremental trees, syntax-error counts.
+
+Grammars are loaded lazily from the per-language wheels (no run-time downloads). A document
+whose language has no grammar simply has no tree; every caller falls back to line heuristics.
+"""
+
+from __future__ import annotations
+
+import importlib
+import posixpath
+from collections.abc import Callable
+from functools import cache
+
+import tree_sitter as ts
+
+# language id → (wheel module, function returning the grammar pointer)
+_GRAMMARS: dict[str, tuple[str, str]] = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "javascriptreact": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "typescriptreact": ("tree_sitter_typescript", "language_tsx"),
+    "rust": ("tree_sitter_rust", "language"),
+    "go": ("tree_sitter_go", "language"),
+    "lua": ("tree_sitter_lua", "language"),
+}
+
+_EXTENSIONS = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "typescriptreact",
+    ".rs": "rust",
+    ".go": "go",
+    ".lua": "lua",
+}
+
+# Editors disagree on a few ids (Neovim's filetype vs VS Code's languageId).
+_ALIASES = {"tsx": "typescriptreact", "jsx": "javascriptreact", "py": "python", "rs": "rust"}
+
+
+def language_for(path: str, language_id: str = "") -> str:
+    """The language of a document: its languageId when known, else from its file extension."""
+    lang = _ALIASES.get(language_id, language_id)
+    if lang in _GRAMMARS:
+        return lang
+    ext = posixpath.splitext(path.lower())[1]
+    return _EXTENSIONS.get(ext, lang)
+
+
+def has_grammar(language: str) -> bool:
+    return language in _GRAMMARS
+
+
+@cache
+def _language(language: str) -> ts.Language | None:
+    spec = _GRAMMARS.get(language)
+    if spec is None:
+        return None
+    try:
+        module = importlib.import_module(spec[0])
+    except ImportError:  # a grammar wheel missing from the install: degrade, do not fail
+        return None
+    loader: Callable[[], object] = getattr(module, spec[1])
+    return ts.Language(loader())
+
+
+def parser_for(language: str) -> ts.Parser | None:
+    """A fresh parser (parsers are not shared: they keep state between parses)."""
+    lang = _language(language)
+    return ts.Parser(lang) if lang is not None else None
+
+
+def parse(language: str, text: str) -> ts.Tree | None:
+    parser = parser_for(language)
+    return parser.parse(text.encode()) if parser is not None else None
+
+
+def count_errors(tree: ts.Tree | None) -> int:
+    """ERROR and MISSING nodes in `tree`; walks only subtrees that contain an error."""
+    if tree is None:
+        return 0
+    count = 0
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    return count
+
+
+def syntax_errors(language: str, text: str) -> int | None:
+    """Error count of `text` parsed fresh; None when the language has no grammar."""
+    tree = parse(language, text)
+    return count_errors(tree) if tree is not None else None
+
+
+def _point_at(data: bytes, byte: int) -> tuple[int, int]:
+    row = data.count(b"\n", 0, byte)
+    return row, byte - (data.rfind(b"\n", 0, byte) + 1)
+
+
+class SyntaxDocument:
+    """A document's text with its tree, kept current by incremental edits (didChange)."""
+
+    def __init__(self, language: str, text: str) -> None:
+        self.language = language
+        self.text = text
+        self._data = text.encode()
+        self._parser = parser_for(language)
+        self.tree = self._parser.parse(self._data) if self._parser is not None else None
+
+    def replace(self, start: int, end: int, new_text: str) -> None:
+        """Replace code points [start, end) of the text with `new_text` and reparse."""
+        start_byte = len(self.text[:start].encode())
+        old_end_byte = start_byte + len(self.text[start:end].encode())
+        new_end_byte = start_byte + len(new_text.encode())
+        old_data = self._data
+        self.text = self.text[:start] + new_text + self.text[end:]
+        self._data = old_data[:start_byte] + new_text.encode() + old_data[old_end_byte:]
+        if self.tree is None or self._parser is None:
+            return
+        self.tree.edit(
+            start_byte=start_byte,
+            old_end_byte=old_end_byte,
+            new_end_byte=new_end_byte,
+            start_point=_point_at(old_data, start_byte),
+            old_end_point=_point_at(old_data, old_end_byte),
+            new_end_point=_point_at(self._data, new_end_byte),
+        )
+        self.tree = self._parser.parse(self._data, self.tree)
+
+    def set_text(self, text: str) -> None:
+        """A full-document change: parse from scratch."""
+        self.text = text
+        self._data = text.encode()
+        if self._parser is not None:
+            self.tree = self._parser.parse(self._data)
+
+    def sexp(self) -> str:
+        return str(self.tree.root_node) if self.tree is not None else ""
+
+    def node_at(self, offset: int) -> ts.Node | None:
+        """The smallest named node covering code point `offset`."""
+        if self.tree is None:
+            return None
+        byte = len(self.text[:offset].encode())
+        return self.tree.root_node.named_descendant_for_byte_range(byte, byte)

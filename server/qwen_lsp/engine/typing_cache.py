@@ -1,0 +1,88 @@
+"""Answers without the model: typing through a suggestion, and repeats of an earlier request.
+
+Typing-through: while the user types the characters a suggestion starts with, the rest of that
+suggestion is still the answer (llama.vim, Tabby and Continue all do this). Exact reuse: the same
+(document, text before, text after) gets the same answer, e.g. after an undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+
+ANCHOR_CHARS = 256  # characters either side of the cursor that identify where a suggestion was
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    """Where a suggestion was made, cheap to compare: lengths plus text near the cursor."""
+
+    before_len: int
+    before_tail: str
+    after_len: int
+    after_head: str
+
+    @classmethod
+    def at(cls, before: str, after: str) -> _Anchor:
+        return cls(len(before), before[-ANCHOR_CHARS:], len(after), after[:ANCHOR_CHARS])
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggestion:
+    anchor: _Anchor
+    text: str
+
+
+class TypingCache:
+    """Per-document recent suggestions (scanned back for typing-through) and exact reuse."""
+
+    def __init__(self, documents: int = 64, per_document: int = 8, exact: int = 512) -> None:
+        self._recent: LRUCache[str, list[_Suggestion]] = LRUCache(maxsize=documents)
+        self._exact: LRUCache[tuple[str, _Anchor], str] = LRUCache(maxsize=exact)
+        self._per_document = per_document
+
+    def remember(self, document: str, before: str, after: str, text: str) -> None:
+        """Record the suggestion shown for a cursor between `before` and `after`."""
+        if not text:
+            return
+        anchor = _Anchor.at(before, after)
+        self._exact[(document, anchor)] = text
+        recent = [s for s in self._recent.get(document, []) if s.anchor != anchor]
+        self._recent[document] = [_Suggestion(anchor, text), *recent][: self._per_document]
+
+    def lookup(self, document: str, before: str, after: str) -> str | None:
+        """The rest of a suggestion the user is typing through, or an exact earlier answer."""
+        anchor = _Anchor.at(before, after)
+        exact = self._exact.get((document, anchor))
+        if exact is not None:
+            return exact
+        for suggestion in self._recent.get(document, []):
+            rest = _typed_through(suggestion, before, anchor)
+            if rest:
+                return rest
+        return None
+
+    def forget(self, document: str) -> None:
+        """Drop a closed document's suggestions."""
+        self._recent.pop(document, None)
+        for key in [k for k in self._exact if k[0] == document]:
+            del self._exact[key]
+
+
+def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> str | None:
+    """What is left of `suggestion` if the text typed since it was made is its beginning."""
+    old = suggestion.anchor
+    typed = anchor.before_len - old.before_len
+    if not 0 < typed < len(suggestion.text) or typed > ANCHOR_CHARS:
+        return None
+    if (anchor.after_len, anchor.after_head) != (old.after_len, old.after_head):
+        return None  # the text after the cursor changed: the suggestion may not fit any more
+    if before[-typed:] != suggestion.text[:typed]:
+        return None
+    # The text before what was typed must be what the suggestion was made for.
+    start = len(before) - typed
+    if before[max(0, start - ANCHOR_CHARS) : start] != old.before_tail:
+        return None
+    rest = suggestion.text[typed:]
+    return rest if rest.strip() else None

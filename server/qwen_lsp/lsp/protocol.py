@@ -1,0 +1,30 @@
+"""pygls's protocol, made to answer every request: malformed params get -32602, not silence."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol
+
+log = logging.getLogger("qwen_lsp")
+
+# handle_message() ignores a message whose jsonrpc is not "2.0": the request is answered here.
+_ANSWERED = SimpleNamespace(jsonrpc="answered")
+
+
+class QwenProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" not in data or "method" not in data:
+                raise  # a notification or response: there is no one to answer
+            cause = exc.__cause__ or exc
+            summary = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+            error = JsonRpcInvalidParams(f"invalid params for {data['method']}: {summary}")
+            log.warning("%s", error)
+            self._send_response(data["id"], error=error.to_response_error())
+            return _ANSWERED

@@ -1,0 +1,27 @@
+"""Paths of the test models, built once by scripts/make_tiny_model.py into build/ when missing.
+
+Import from any test (`from models import tiny_model_dir`; pyproject puts tests/ on the path).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "make_tiny_model.py"
+TINY_MODEL = ROOT / "build" / "tiny-model"
+
+
+def build_model(out: Path, *args: str) -> Path:
+    """Run the builder (as `make` does) and return `out`."""
+    subprocess.run([sys.executable, str(SCRIPT), str(out), *args], check=True)
+    return out
+
+
+def tiny_model_dir() -> Path:
+    """The random-weight model (`make tiny-model`)."""
+    if not (TINY_MODEL / "config.json").exists():
+        build_model(TINY_MODEL)
+    return TINY_MODEL

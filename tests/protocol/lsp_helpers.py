@@ -1,0 +1,87 @@
+"""Helpers for driving the real server with pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "qwen_lsp", "--stdio"])
+
+
+def capabilities(client: str = "visual-studio-code") -> types.ClientCapabilities:
+    """A real client's recorded capabilities, plus inline completion (they predate it)."""
+    caps = client_capabilities(client)
+    assert caps.text_document is not None
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    return caps
+
+
+async def start_session(
+    client: LanguageClient, options: dict[str, Any], client_name: str = "visual-studio-code"
+) -> types.InitializeResult:
+    client.set_configuration(options, section="qwen")
+    return await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(client_name),
+            initialization_options=options,
+            root_uri="file:///work/demo",
+        )
+    )
+
+
+async def stats(client: LanguageClient) -> dict:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="qwen.stats")
+    )
+
+
+async def wait_for_worker(
+    client: LanguageClient, state: str = "ready", timeout: float = 60
+) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        current = await stats(client)
+        if current["worker"]["state"] == state:
+            return current
+        if time.monotonic() > deadline:
+            raise AssertionError(f"worker never reached {state!r}: {current['worker']}")
+        await asyncio.sleep(0.1)
+
+
+def open_document(client: LanguageClient, uri: str, text: str, language: str = "python") -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=text
+            )
+        )
+    )
+
+
+def insert(client: LanguageClient, uri: str, version: int, line: int, col: int, text: str):
+    here = types.Position(line=line, character=col)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=here, end=here), text=text
+                )
+            ],
+        )
+    )
+
+
+def inline_params(uri: str, line: int, col: int) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=col),
+        context=types.InlineCompletionContext(
+            trigger_kind=types.InlineCompletionTriggerKind.Automatic
+        ),
+    )

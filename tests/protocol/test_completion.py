@@ -1,0 +1,166 @@
+"""Inline completions through the real server, the real worker and the random-weight test model."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from .lsp_helpers import (
+    SERVER,
+    inline_params,
+    insert,
+    open_document,
+    start_session,
+    stats,
+    wait_for_worker,
+)
+
+pytestmark = pytest.mark.protocol
+
+URI = "file:///work/demo/geometry.py"
+SOURCE = "import math\n\n\ndef circle_area(radius):\n    return \n\n\nprint(circle_area(2))\n"
+LONG_GENERATION = {"completion": {"maxTokens": 3000, "multiline": "always", "maxLines": 10000}}
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient, tiny_model):
+    result = await start_session(lsp_client, {"model": str(tiny_model)})
+    lsp_client.initialize_result = result  # type: ignore[attr-defined]
+    await wait_for_worker(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_inline_completion_capability_is_advertised(client: LanguageClient):
+    capabilities = client.initialize_result.capabilities  # type: ignore[attr-defined]
+    assert capabilities.inline_completion_provider is not None
+    assert capabilities.position_encoding == types.PositionEncodingKind.Utf16
+
+
+async def test_model_load_reports_work_done_progress(client: LanguageClient):
+    reports = [r for token, rs in client.progress_reports.items() for r in rs]
+    kinds = [type(r).__name__ for r in reports]
+    assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
+    assert any(isinstance(r, types.WorkDoneProgressReport) and r.percentage for r in reports)
+
+
+async def test_completion_round_trip_inserts_at_the_cursor(client: LanguageClient):
+    open_document(client, URI, SOURCE)
+    result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    assert isinstance(result, types.InlineCompletionList)
+    after = await stats(client)
+    assert after["model_calls"] == 1 and after["generated_tokens"] > 0
+    assert after["prompt_tokens"] > 10 and after["latency_ms"]["p50"] > 0
+    for item in result.items:
+        assert item.range == types.Range(start=types.Position(4, 11), end=types.Position(4, 11))
+        assert item.insert_text.strip()
+
+
+async def test_one_more_typed_character_reuses_the_kv_cache(client: LanguageClient):
+    open_document(client, URI, SOURCE)
+    await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    first = await stats(client)
+    insert(client, URI, 2, 4, 11, "m")
+    await client.text_document_inline_completion_async(inline_params(URI, 4, 12))
+    second = await stats(client)
+    prompt = second["prompt_tokens"] - first["prompt_tokens"]
+    reused = second["reused_prompt_tokens"] - first["reused_prompt_tokens"]
+    assert prompt > 0 and reused / prompt >= 0.95
+
+
+def generate_long(client: LanguageClient) -> None:
+    """Ask for very long suggestions so a generation is still running when the test acts."""
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"qwen": LONG_GENERATION})
+    )
+
+
+def send(request):
+    """pytest-lsp sends a request only when awaited: start it now."""
+    return asyncio.ensure_future(request)
+
+
+async def test_cancel_request_answers_32800_and_stops_the_worker(client: LanguageClient):
+    generate_long(client)
+    open_document(client, URI, SOURCE)
+    future = client.protocol.send_request(
+        types.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(URI, 4, 11), msg_id="slow-1"
+    )
+    await asyncio.sleep(0.3)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="slow-1"))
+    with pytest.raises(JsonRpcException) as raised:
+        await asyncio.wait_for(asyncio.wrap_future(future), 10)
+    assert raised.value.code == -32800
+    for _ in range(50):  # the worker confirms it stopped generating
+        current = await stats(client)
+        if current["cancelled"]:
+            break
+        await asyncio.sleep(0.1)
+    assert current["cancelled"] == 1
+    assert 0 < current["generated_tokens"] < 3000
+
+
+async def test_newer_request_for_the_same_document_supersedes_the_older(client: LanguageClient):
+    generate_long(client)
+    open_document(client, URI, SOURCE)
+    older = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
+    await asyncio.sleep(0.2)
+    newer = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
+    older_result, _ = await asyncio.gather(older, newer)
+    assert len(older_result.items) == 0
+    current = await stats(client)
+    assert current["cancelled"] >= 1 and current["generated_tokens"] < 2 * 3000
+
+
+async def test_answer_for_an_older_document_version_is_dropped(client: LanguageClient):
+    generate_long(client)
+    open_document(client, URI, SOURCE)
+    pending = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
+    await asyncio.sleep(0.2)
+    insert(client, URI, 2, 0, 0, "# edited while the model was writing\n")
+    result = await pending
+    assert len(result.items) == 0
+    assert (await stats(client))["stale"] == 1
+
+
+async def test_worker_crash_fails_pending_at_once_and_restarts(client: LanguageClient):
+    generate_long(client)
+    open_document(client, URI, SOURCE)
+    before = await stats(client)
+    pending = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
+    await asyncio.sleep(0.2)
+    os.kill(before["worker"]["pid"], signal.SIGKILL)
+    result = await asyncio.wait_for(pending, 5)
+    assert len(result.items) == 0
+    await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    after = await wait_for_worker(client)
+    assert after["worker"]["pid"] not in (None, before["worker"]["pid"])
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client_with_missing_model(lsp_client: LanguageClient, tmp_path):
+    missing = tmp_path / "no-such-model"
+    await start_session(lsp_client, {"model": str(missing)})
+    lsp_client.missing_model = str(missing)  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_missing_model_is_reported_and_the_server_stays_up(
+    client_with_missing_model: LanguageClient,
+):
+    client = client_with_missing_model
+    await wait_for_worker(client, state="failed")
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert errors and client.missing_model in errors[0]  # type: ignore[attr-defined]
+    assert "QWEN_LSP_MODEL" in errors[0]
+    open_document(client, URI, SOURCE)
+    result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    assert len(result.items) == 0

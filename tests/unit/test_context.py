@@ -1,0 +1,180 @@
+"""Repository context: ring of chunks, definitions in use, and a prompt head that stays put."""
+
+from __future__ import annotations
+
+import pytest
+
+from qwen_lsp.engine.context import (
+    RepoContext,
+    chunk_around,
+    find_definition,
+    names_near,
+    similarity,
+)
+from qwen_lsp.engine.fim import FimParts, render_fim_prompt
+
+pytestmark = pytest.mark.unit
+
+UTILS = '''"""Helpers."""
+
+import math
+
+
+def clamp(value, low, high):
+    """Keep value within [low, high]."""
+    return max(low, min(high, value))
+
+
+class Vector:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def length(self):
+        return math.hypot(self.x, self.y)
+
+
+def unrelated():
+    return 42
+'''
+
+MAIN = """from utils import Vector, clamp
+
+def speed(v):
+    vec = Vector(v, 0)
+    length = vec.length()
+
+    return length
+"""
+
+
+def _context(**kwargs: int) -> tuple[RepoContext, dict[str, str]]:
+    ctx = RepoContext(**kwargs)
+    docs = {"utils.py": UTILS, "main.py": MAIN}
+    ctx.opened("utils.py")
+    ctx.opened("main.py")
+    return ctx, docs
+
+
+def test_similarity_is_line_jaccard() -> None:
+    assert similarity("a\nb\n", "b\na") == 1.0
+    assert similarity("a\nb", "a\nc") == pytest.approx(1 / 3)
+    assert similarity("", "") == 1.0
+
+
+def test_chunk_around_stays_inside_the_file() -> None:
+    text = "\n".join(str(i) for i in range(100))
+    assert chunk_around(text, 0, 10) == (0, "\n".join(str(i) for i in range(10)))
+    first, body = chunk_around(text, 99, 10)
+    assert first == 90 and body.endswith("99")
+
+
+def test_names_near_skip_the_line_being_typed() -> None:
+    offset = MAIN.index("length = ") + 3
+    names = names_near(MAIN.replace("length = vec", "length = typing_now"), offset)
+    assert "Vector" in names and "speed" in names
+    assert "typing_now" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "first_line"),
+    [
+        (UTILS, "clamp", "def clamp(value, low, high):"),
+        (UTILS, "Vector", "class Vector:"),
+        ("export function parse(s) {\n  return 1;\n}\n", "parse", "export function parse(s) {"),
+        ("pub fn area(w: u32) -> u32 {\n    w\n}\n", "area", "pub fn area(w: u32) -> u32 {"),
+        ("func (s *Server) Start() error {\n\treturn nil\n}\n", "Start", "func (s *Server)"),
+        ("function M.add(a, b)\n  return a + b\nend\n", "add", "function M.add(a, b)"),
+        ("interface User {\n  id: number;\n}\n", "User", "interface User {"),
+    ],
+)
+def test_definitions_by_language(text: str, name: str, first_line: str) -> None:
+    found = find_definition(text, name, 16)
+    assert found is not None and found.startswith(first_line)
+
+
+def test_definition_block_ends_with_its_closer() -> None:
+    text = "fn a() {\n    1\n}\n\nfn b() {}\n"
+    assert find_definition(text, "a", 16) == "fn a() {\n    1\n}"
+    assert find_definition(UTILS, "clamp", 16) == (
+        'def clamp(value, low, high):\n    """Keep value within [low, high]."""\n'
+        "    return max(low, min(high, value))"
+    )
+
+
+def test_definitions_of_names_in_use_come_from_other_open_files() -> None:
+    ctx, docs = _context()
+    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), docs)
+    files = ctx.files_for("main.py", docs, 10_000)
+    texts = [f.text for f in files]
+    assert files[0].path == "utils.py"  # the other open file's head comes first
+    assert any(t.startswith("class Vector:") for t in texts)
+    assert any(t.startswith("def clamp(") for t in texts)
+    assert not any("unrelated" in t for t in texts[1:])
+
+
+def test_ring_replaces_similar_chunks_and_is_bounded() -> None:
+    ctx = RepoContext(max_chunks=3, chunk_lines=4)
+    text = "\n".join(f"line {i}" for i in range(100))
+    ctx.add_chunk("a.py", text, 10)
+    ctx.add_chunk("a.py", text, 10)  # the same place again: replaced, not duplicated
+    assert len(ctx.files_for("b.py", {}, 10_000)) == 1
+    for line in (30, 50, 70, 90):
+        ctx.add_chunk("a.py", text, line)
+    files = ctx.files_for("b.py", {}, 10_000)
+    assert [f.text.split("\n")[0] for f in files] == ["line 48", "line 68", "line 88"]
+
+
+def test_an_edit_elsewhere_keeps_the_previous_place() -> None:
+    ctx = RepoContext(chunk_lines=8)
+    text = "\n".join(f"row {i}" for i in range(200))
+    ctx.edited("a.py", text, 10)
+    ctx.edited("a.py", text, 11)  # still the same place
+    assert ctx.files_for("b.py", {}, 10_000) == ()
+    ctx.edited("a.py", text, 150)
+    (chunk,) = ctx.files_for("b.py", {}, 10_000)
+    assert "row 10" in chunk.text
+    ctx.saved("a.py", text)
+    assert "row 150" in ctx.files_for("b.py", {}, 10_000)[-1].text
+
+
+def test_chunks_of_the_current_file_are_left_out() -> None:
+    ctx = RepoContext()
+    ctx.add_chunk("a.py", "x = 1\ny = 2", 0)
+    assert ctx.files_for("a.py", {}, 10_000) == ()
+    assert len(ctx.files_for("b.py", {}, 10_000)) == 1
+
+
+def test_budget_drops_the_newest_sections() -> None:
+    ctx, docs = _context()
+    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), docs)
+    everything = ctx.files_for("main.py", docs, 10_000)
+    some = ctx.files_for("main.py", docs, 600)
+    assert 0 < len(some) < len(everything)
+    assert everything[: len(some)] == some
+
+
+def _prompt_head(ctx: RepoContext, docs: dict[str, str], text: str, offset: int) -> str:
+    ctx.note_definitions("main.py", text, offset, docs)
+    files = ctx.files_for("main.py", {**docs, "main.py": text}, 4_000)
+    parts = FimParts("main.py", text[: text.rfind("\n", 0, offset) + 1], "", "", "demo", files)
+    prompt = render_fim_prompt(parts)
+    return prompt[: prompt.index("<|fim_prefix|>")]
+
+
+def test_prompt_head_is_stable_while_typing_and_append_only_after() -> None:
+    ctx, docs = _context()
+    base = MAIN.replace("    return length\n", "    \n")
+    cursor = base.index("    \n") + 4
+    line = "return clamp(length, 0, 10)"
+    heads = {
+        _prompt_head(ctx, docs, base[:cursor] + line[:i] + base[cursor:], cursor + i)
+        for i in range(len(line) + 1)
+    }
+    assert len(heads) == 1  # typing on a line never changes the repository section
+    (head,) = heads
+    # A new line above the cursor may add definitions, only ever after what was there.
+    typed = base[:cursor] + line + "\n    " + base[cursor:]
+    docs["utils.py"] = UTILS  # unchanged
+    later = _prompt_head(ctx, docs, typed, cursor + len(line) + 5)
+    assert later.startswith(head.rsplit("<|file_sep|>main.py", 1)[0])

@@ -1,0 +1,112 @@
+"""FIM prompt layout: exact token strings, the cache-friendly order, and budgets."""
+
+import pytest
+
+from qwen_lsp.engine.fim import (
+    FimParts,
+    RepoFile,
+    char_budgets,
+    cut_at_stop_markers,
+    render_fim_prompt,
+    split_at_cursor,
+)
+
+pytestmark = pytest.mark.unit
+
+DOC = "import os\n\ndef area(r):\n    return 3.14 * r\n\nprint(area(2))\n"
+
+
+def cut(text: str, marker: str = "‸", **budgets: int) -> FimParts:
+    offset = text.index(marker)
+    limits = {"prefix_chars": 10_000, "suffix_chars": 10_000, **budgets}
+    return split_at_cursor(text.replace(marker, ""), offset, path="geo.py", **limits)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        pytest.param(
+            "import os\n\ndef area(r):\n    return 3.‸14 * r\n",
+            "<|fim_prefix|>import os\n\ndef area(r):\n<|fim_suffix|>14 * r\n"
+            "<|fim_middle|>    return 3.",
+            id="current-line-after-fim-middle",
+        ),
+        pytest.param(
+            "‸x = 1\n",
+            "<|fim_prefix|><|fim_suffix|>x = 1\n<|fim_middle|>",
+            id="start-of-file",
+        ),
+        pytest.param(
+            "def f():\n    ‸",
+            "<|fim_prefix|>def f():\n<|fim_suffix|><|fim_middle|>    ",
+            id="end-of-file-no-newline",
+        ),
+        pytest.param(
+            "a = 1\r\nb = ‸2\r\n",
+            "<|fim_prefix|>a = 1\r\n<|fim_suffix|>2\r\n<|fim_middle|>b = ",
+            id="crlf-kept-verbatim",
+        ),
+    ],
+)
+def test_prompt_is_psm_with_the_line_prefix_after_fim_middle(document, expected):
+    assert render_fim_prompt(cut(document)) == expected
+
+
+def test_repo_context_comes_first_as_file_sections():
+    parts = FimParts(
+        path="app/main.py",
+        prefix="import util\n",
+        line_prefix="util.",
+        suffix="\n",
+        repo_name="demo",
+        files=(RepoFile("app/util.py", "def helper(): ..."),),
+    )
+    assert render_fim_prompt(parts) == (
+        "<|repo_name|>demo\n<|file_sep|>app/util.py\ndef helper(): ...\n"
+        "<|file_sep|>app/main.py\n<|fim_prefix|>import util\n<|fim_suffix|>\n"
+        "<|fim_middle|>util."
+    )
+
+
+def test_typing_changes_only_the_tail_of_the_prompt():
+    """The KV cache can only reuse a shared prefix: a keystroke must not touch earlier text."""
+    before = render_fim_prompt(cut(DOC.replace("3.14", "3.‸")))
+    after = render_fim_prompt(cut(DOC.replace("3.14", "3.1‸")))
+    assert after.startswith(before)
+
+
+def test_prefix_budget_keeps_whole_lines_and_moves_in_steps():
+    text = "".join(f"line {i:03d}\n" for i in range(200)) + "‸"
+    parts = cut(text, prefix_chars=300)
+    assert len(parts.prefix) <= 300
+    assert parts.prefix.startswith("line ") and parts.prefix.endswith("line 199\n")
+    first_kept = int(parts.prefix[5:8])
+    assert first_kept % 16 == 0  # the start snaps to a 16-line step
+    # Typing one more line keeps the same start (the KV cache stays valid).
+    longer = cut(text.replace("‸", "line 200\n‸"), prefix_chars=300 + 9)
+    assert longer.prefix.startswith(f"line {first_kept:03d}")
+
+
+def test_suffix_budget_cuts_at_a_line_end():
+    text = "x = ‸1\n" + "".join(f"y{i} = {i}\n" for i in range(100))
+    parts = cut(text, suffix_chars=40)
+    assert len(parts.suffix) <= 40 and parts.suffix.endswith("\n")
+    assert parts.suffix.startswith("1\ny0 = 0\n")
+
+
+def test_budgets_split_three_to_one():
+    prefix, suffix = char_budgets(1000)
+    assert prefix + suffix == 3200 and prefix == 3 * suffix
+
+
+@pytest.mark.parametrize(
+    ("generated", "expected"),
+    [
+        ("return x<|endoftext|>junk", "return x"),
+        ("a<|file_sep|>other.py\n", "a"),
+        ("b<|fim_pad|><|fim_middle|>", "b"),
+        ("no marker", "no marker"),
+    ],
+)
+def test_cut_at_stop_markers(generated, expected):
+    assert cut_at_stop_markers(generated) == expected

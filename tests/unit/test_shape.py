@@ -1,0 +1,60 @@
+"""Shape decisions: one line or a block, per golden case and per setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from qwen_lsp.engine import syntax
+from qwen_lsp.engine.shape import decide_shape
+
+try:  # tests/unit may or may not be a package
+    from .golden_cases import Case, load_cases
+except ImportError:
+    from golden_cases import Case, load_cases  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.unit
+
+CASES = load_cases()
+
+
+def _shape(case: Case, mode: str = "auto", with_tree: bool = True):
+    before, after = case.text[: case.offset], case.text[case.offset :]
+    doc = syntax.SyntaxDocument(case.language, case.text) if with_tree else None
+    return decide_shape(before, after, case.language, mode, doc)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_golden_shape(case: Case) -> None:
+    shape = _shape(case)
+    assert ("multi" if shape.multiline else "single") == case.shape, shape.reason
+
+
+@pytest.mark.parametrize("mode", ["always", "never"])
+def test_setting_overrides_the_syntax(mode: str) -> None:
+    for case in CASES[:5]:
+        assert _shape(case, mode).multiline is (mode == "always")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "language", "multiline"),
+    [
+        ("if ready:", "\n", "python", True),
+        ("x = {'a':", "\n", "python", False),  # a dict value, not a block
+        ("fn main() {", "\n}", "rust", True),
+        ("const f = () =>", "\n", "javascript", True),
+        ("if ok then", "\nend", "lua", True),
+        ("for i = 1, 10 do", "\nend", "lua", True),
+        ("local t = setmetatable({}, {", "\n", "lua", False),
+        ("notes: ", "\n", "plaintext", False),
+        ("", "\n", "plaintext", True),
+    ],
+)
+def test_block_openers(before: str, after: str, language: str, multiline: bool) -> None:
+    assert decide_shape(before, after, language).multiline is multiline
+
+
+def test_no_grammar_falls_back_to_line_heuristics() -> None:
+    before, after = "    total = 0\n    ", "\n    return total\n"
+    shape = decide_shape(before, after, "cobol", "auto", syntax.SyntaxDocument("cobol", ""))
+    assert shape.multiline and shape.reason == "new line in a block"
+    assert not decide_shape("x = compute(", ")\n", "cobol").multiline

@@ -1,0 +1,85 @@
+"""Typing-through and exact reuse; the replay figure (≥ 50% of keystrokes from the cache)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qwen_lsp.engine.typing_cache import TypingCache
+
+try:  # tests/unit may or may not be a package
+    from . import typing_replay
+except ImportError:
+    import typing_replay  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.unit
+
+REAL_FILE = Path(__file__).resolve().parents[2] / "server" / "qwen_lsp" / "engine" / "fim.py"
+
+
+def test_typing_through_answers_the_rest() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "compute(1, 2)")
+    assert cache.lookup("a.py", "x = c", "\n") == "ompute(1, 2)"
+    assert cache.lookup("a.py", "x = compute(1", "\n") == ", 2)"
+
+
+def test_a_different_character_is_a_miss() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "compute(1, 2)")
+    assert cache.lookup("a.py", "x = d", "\n") is None
+    assert cache.lookup("b.py", "x = c", "\n") is None  # another document
+
+
+def test_typing_it_all_or_changing_the_text_after_is_a_miss() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "f()")
+    assert cache.lookup("a.py", "x = f()", "\n") is None
+    assert cache.lookup("a.py", "x = f", ")\n") is None  # auto-closed paren changed the suffix
+
+
+def test_edits_above_the_cursor_invalidate() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "import os\nx = ", "\n", "os.getcwd()")
+    assert cache.lookup("a.py", "import sys\nx = o", "\n") is None
+
+
+def test_exact_reuse_after_undo() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "def f():\n    ", "\n", "return 1")
+    assert cache.lookup("a.py", "def f():\n    ", "\n") == "return 1"
+
+
+def test_back_scan_finds_an_older_suggestion() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "compute(1, 2)")
+    cache.remember("a.py", "y = ", "\nx = 1", "other()")  # another place in the file
+    assert cache.lookup("a.py", "x = comp", "\n") == "ute(1, 2)"
+
+
+def test_whitespace_rest_is_not_an_answer() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "1  ")
+    assert cache.lookup("a.py", "x = 1", "\n") is None
+
+
+def test_forget_drops_a_document() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "1")
+    cache.forget("a.py")
+    assert cache.lookup("a.py", "x = ", "\n") is None
+
+
+def test_replay_answers_most_keystrokes_from_the_cache() -> None:
+    text = REAL_FILE.read_text(encoding="utf-8")
+    start = text.index("def split_at_cursor")
+    end = text.index("\n\ndef _line_start") + 1  # the cursor sits on an empty line
+    result = typing_replay.replay(text, start, end)
+    print(
+        f"typing replay: {result.cache_hits}/{result.keystrokes} keystrokes from the cache "
+        f"({result.hit_rate:.1%}), {result.model_calls} model calls"
+    )
+    assert result.keystrokes > 300
+    assert result.hit_rate >= 0.5
+    assert result.cache_hits + result.model_calls == result.requests

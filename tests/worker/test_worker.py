@@ -1,0 +1,151 @@
+"""The real model worker process, driven through the pipe backend with the random-weight model."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from qwen_lsp import messages as m
+from qwen_lsp.backend import BackendState, PipeBackend, WorkerSpec
+from qwen_lsp.engine.fim import FimParts, render_fim_prompt
+from qwen_lsp.errors import GenerationFailed, ModelUnavailable
+
+pytestmark = pytest.mark.worker
+
+SOURCE = (Path(__file__).resolve().parents[2] / "server/qwen_lsp/engine/fim.py").read_text()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.states: list[BackendState] = []
+        self.progress: list[m.Progress] = []
+        self.done: list[m.Done] = []
+
+    def on_state(self, state: BackendState, detail: str) -> None:
+        self.states.append(state)
+
+    def on_progress(self, progress: m.Progress) -> None:
+        self.progress.append(progress)
+
+    def on_done(self, done: m.Done) -> None:
+        self.done.append(done)
+
+    def on_log(self, line: str) -> None:
+        pass
+
+
+@pytest.fixture
+async def worker(tiny_model):
+    events = Recorder()
+    backend = PipeBackend(WorkerSpec(model=str(tiny_model), max_context_tokens=8192), events)
+    await backend.start()
+    backend.recorder = events  # type: ignore[attr-defined]
+    yield backend
+    await backend.stop()
+
+
+def fim(typed: str) -> m.Generate:
+    parts = FimParts(
+        path="fim.py", prefix=SOURCE[:3000], line_prefix=typed, suffix=SOURCE[3000:3600]
+    )
+    return m.Generate(id=0, prompt=render_fim_prompt(parts), cache_key="fim.py", max_tokens=8)
+
+
+async def test_loading_reports_progress_up_to_ready(worker: PipeBackend):
+    events = worker.recorder  # type: ignore[attr-defined]
+    percents = [p.percent for p in events.progress if p.percent is not None]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert events.states == [BackendState.LOADING, BackendState.READY]
+
+
+async def test_next_keystroke_reuses_the_kv_cache(worker: PipeBackend):
+    first = await worker.request(fim("def spl"))
+    assert first.usage.reused_tokens == 0 and first.usage.generated_tokens > 0
+    second = await worker.request(fim("def spli"))
+    assert second.usage.reused_tokens / second.usage.prompt_tokens >= 0.95
+    third = await worker.request(fim("def spli"))  # the same prompt again: fully cached
+    assert third.usage.reused_tokens == third.usage.prompt_tokens - 1
+    assert third.text == second.text  # greedy and cached: the same answer
+
+
+async def test_caches_are_kept_per_document(worker: PipeBackend):
+    await worker.request(fim("x = "))
+    other = fim("x = ")
+    other.cache_key = "other.py"
+    answer = await worker.request(other)
+    assert answer.usage.reused_tokens == 0
+
+
+async def test_cancel_stops_generation_within_a_token(worker: PipeBackend):
+    long = fim("def ")
+    long.max_tokens = 3000
+    task = asyncio.ensure_future(worker.request(long))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    started = time.perf_counter()
+    quick = await worker.request(fim("def "))  # served right after the cancelled one stops
+    assert time.perf_counter() - started < 2.0
+    assert quick.finish_reason in ("stop", "length")
+    cancelled = [d for d in worker.recorder.done if d.finish_reason == "cancelled"]  # type: ignore[attr-defined]
+    assert len(cancelled) == 1 and 0 < cancelled[0].usage.generated_tokens < 3000
+
+
+async def test_stop_strings_end_the_generation(worker: PipeBackend):
+    request = fim("def ")
+    request.max_tokens = 64
+    free = await worker.request(request)
+    assert len(free.text) > 2
+    stop = free.text[1:3]
+    request.stop = [stop]
+    stopped = await worker.request(request)
+    assert stopped.finish_reason == "stop"
+    assert stopped.text == free.text[: free.text.find(stop)]
+
+
+async def test_too_long_prompt_fails_that_request_only(worker: PipeBackend):
+    huge = m.Generate(id=0, prompt="x = 1\n" * 5000, max_tokens=8)
+    with pytest.raises(GenerationFailed, match="maxContextTokens"):
+        await worker.request(huge)
+    assert (await worker.request(fim("y"))).finish_reason in ("stop", "length")
+
+
+async def test_chat_with_tools_renders_and_reports_no_tool_calls(worker: PipeBackend):
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "replace_lines",
+            "description": "Replace lines",
+            "parameters": {"type": "object", "properties": {"text": {"type": "string"}}},
+        },
+    }
+    chat = m.Chat(id=0, messages=[{"role": "user", "content": "hi"}], tools=[tool], max_tokens=8)
+    done = await worker.request(chat)
+    assert done.usage.prompt_tokens > 20  # the tool schema went into the prompt
+    assert done.tool_calls == []  # random weights never write a well-formed call
+
+
+async def test_crashed_worker_fails_pending_and_restarts(worker: PipeBackend):
+    long = fim("def ")
+    long.max_tokens = 3000
+    task = asyncio.ensure_future(worker.request(long))
+    await asyncio.sleep(0.3)
+    first_pid = worker.pid
+    assert worker._proc is not None
+    worker._proc.kill()
+    with pytest.raises(Exception, match="exited"):
+        await asyncio.wait_for(task, 5)
+    answer = await worker.request(fim("def "))  # restarted on demand
+    assert worker.pid != first_pid and answer.usage.prompt_tokens > 0
+
+
+async def test_missing_model_fails_fast_with_a_clear_error(tmp_path):
+    events = Recorder()
+    backend = PipeBackend(WorkerSpec(model=str(tmp_path / "nope")), events)
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        await asyncio.wait_for(backend.start(), 30)
+    assert backend.state is BackendState.FAILED
+    with pytest.raises(ModelUnavailable):  # and is not respawned in a loop
+        await backend.request(m.Generate(id=0, prompt="x"))
