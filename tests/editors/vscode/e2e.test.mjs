@@ -19,7 +19,9 @@ const SERVER = path.resolve(process.env.QWEN_LSP_SERVER ?? path.join(ROOT, ".ven
 
 const COMPLETION_FILE = "complete.py";
 const COMPLETION_BEFORE = "import os\n\n\n";
-const TYPED = "def add(a, b):";
+// Lines to type, best first: the first one the model completes is used. A random-weight model
+// completes some and not others; the trained one completes the first.
+const TYPED_CANDIDATES = ["def add(a, b):", "result = ", "import "];
 // No final newline: Ctrl+End leaves the cursor inside the function.
 const ACTION_FILE = "geometry.py";
 const ACTION_SOURCE = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2";
@@ -83,7 +85,9 @@ after(async () => {
   await vsc?.close({ failed });
 });
 
-/** What the server completes at the end of `text` (the same request VS Code makes). */
+const fileUri = (file) => pathToFileURL(path.join(vsc.workspace, file)).href;
+
+/** What the server completes at the end of `text` (the same request VS Code makes), if anything. */
 async function expectedCompletion(uri, text) {
   oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
   const position = positionAt(text, text.length);
@@ -94,8 +98,7 @@ async function expectedCompletion(uri, text) {
   });
   oracle.notify("textDocument/didClose", { textDocument: { uri } });
   const items = Array.isArray(result) ? result : (result?.items ?? []);
-  assert.ok(items.length > 0, `the server offers no completion for ${JSON.stringify(text)}`);
-  return { item: items[0], after: applyInline(text, position, items[0]) };
+  return items.length ? { item: items[0], after: applyInline(text, position, items[0]) } : undefined;
 }
 
 scenario("the status bar shows the model loading, then ready", async () => {
@@ -110,22 +113,25 @@ scenario("the status bar shows the model loading, then ready", async () => {
 });
 
 scenario("typing shows ghost text and Tab accepts it", async () => {
-  const typedText = COMPLETION_BEFORE + TYPED;
-  const uri = pathToFileURL(path.join(vsc.workspace, COMPLETION_FILE)).href;
-  const { item, after } = await expectedCompletion(uri, typedText);
+  const uri = fileUri(COMPLETION_FILE);
+  let typed, expected;
+  for (typed of TYPED_CANDIDATES) {
+    expected = await expectedCompletion(uri, COMPLETION_BEFORE + typed);
+    if (expected) break;
+  }
+  assert.ok(expected, `the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
 
   await vsc.openFile(COMPLETION_FILE);
-  await vsc.page.keyboard.type(TYPED, { delay: 20 });
+  await vsc.page.keyboard.type(typed, { delay: 20 });
   // Tab only once the ghost text is the answer for the whole line (an earlier one may show first).
-  await vsc.waitForGhostText(item.insertText.split("\n")[0]);
+  await vsc.waitForGhostText(expected.item.insertText);
   await vsc.page.keyboard.press("Tab");
   await vsc.save();
   const saved = await vsc.waitForFile(COMPLETION_FILE, (text) => text !== COMPLETION_BEFORE);
-  assert.equal(saved, after);
+  assert.equal(saved, expected.after);
+  // The status bar then shows that completion's latency.
   await vsc.waitForStatus(" ms", 10_000);
 });
-
-const fileUri = (file) => pathToFileURL(path.join(vsc.workspace, file)).href;
 
 /** The server's answer to resolving the action `title` at the end of `text`: edit or message. */
 async function expectedAction(uri, text, title) {
