@@ -11,16 +11,27 @@ import { pathToFileURL } from "node:url";
 import { openVSCode, ROOT, VSIX } from "./harness.mjs";
 import { applyInline, applyWorkspaceEdit, LspClient, positionAt } from "./lsp.mjs";
 
-const MODEL = path.resolve(process.env.QWEN_LSP_TEST_MODEL ?? path.join(ROOT, "build", "tiny-model"));
+const TINY_MODEL = path.join(ROOT, "build", "tiny-model");
+const TRAINED_MODEL = path.resolve(process.env.QWEN_LSP_TRAINED_MODEL ?? path.join(ROOT, "build", "trained-model"));
+// The trained test model (`make trained-model`) has learned tests/fixtures/corpus: with it the
+// expected text is known, not only the server's own answer. QWEN_LSP_TEST_MODEL picks another.
+const MODEL = path.resolve(
+  process.env.QWEN_LSP_TEST_MODEL ?? (fs.existsSync(path.join(TRAINED_MODEL, "config.json")) ? TRAINED_MODEL : TINY_MODEL),
+);
+const KNOWN_TEXT = MODEL === TRAINED_MODEL;
 // QWEN_LSP_SERVER: test another build of the server (default: the one `make install` made).
 const SERVER = path.resolve(process.env.QWEN_LSP_SERVER ?? path.join(ROOT, ".venv", "bin", "qwen-lsp"));
-// Repository context would make VS Code's prompts depend on its typing history; off, the
-// prompt depends on the document alone and the oracle below sees the same one.
 
+// With the trained model: a line of a training file emptied, then typed again up to HOLE_TYPED.
+const HOLE_FILE = "temperature.py";
+const HOLE_LINE = "    return celsius * 9 / 5 + 32";
+const HOLE_TYPED = "    return ";
+const HOLE_ORIGINAL = KNOWN_TEXT ? fs.readFileSync(path.join(ROOT, "tests", "fixtures", "corpus", HOLE_FILE), "utf8") : "";
+const HOLE_BEFORE = HOLE_ORIGINAL.replace(`\n${HOLE_LINE}\n`, "\n\n");
+// With random weights: a line typed at the end of a file, the first one the model completes
+// (random weights complete some lines and not others).
 const COMPLETION_FILE = "complete.py";
 const COMPLETION_BEFORE = "import os\n\n\n";
-// Lines to type, best first: the first one the model completes is used. A random-weight model
-// completes some and not others; the trained one completes the first.
 const TYPED_CANDIDATES = ["def add(a, b):", "result = ", "import "];
 // No final newline: Ctrl+End leaves the cursor inside the function.
 const ACTION_FILE = "geometry.py";
@@ -32,8 +43,8 @@ const INSTRUCTION = "use the built-in sum";
 const DOCS_FILE = "shapes.py";
 const DOCS_SOURCE = "def square_area(side):\n    return side * side";
 const DOCS_TYPED = " * 1";
-// A model run per action: keep them short.
-const ACTION_LIMITS = { actions: { maxTokens: 48 }, docs: { maxPerSave: 1 } };
+// One definition per save keeps the docs run short.
+const ACTION_LIMITS = { actions: { maxTokens: 256 }, docs: { maxPerSave: 1 } };
 // Repository context would make VS Code's prompts depend on its typing history; off, the
 // prompt depends on the document alone and the oracle below sees the same one.
 const SERVER_SETTINGS = { model: MODEL, context: { repoFiles: false }, ...ACTION_LIMITS };
@@ -75,7 +86,12 @@ before(async () => {
       name: "suite",
       // code-server's extension host takes PATH from a login shell, so name the server outright.
       settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
-      files: { [COMPLETION_FILE]: COMPLETION_BEFORE, [ACTION_FILE]: ACTION_SOURCE, [DOCS_FILE]: DOCS_SOURCE, [REFACTOR_FILE]: REFACTOR_SOURCE },
+      files: {
+        ...(KNOWN_TEXT ? { [HOLE_FILE]: HOLE_BEFORE } : { [COMPLETION_FILE]: COMPLETION_BEFORE }),
+        [ACTION_FILE]: ACTION_SOURCE,
+        [DOCS_FILE]: DOCS_SOURCE,
+        [REFACTOR_FILE]: REFACTOR_SOURCE,
+      },
     }),
   ]);
 });
@@ -87,10 +103,11 @@ after(async () => {
 
 const fileUri = (file) => pathToFileURL(path.join(vsc.workspace, file)).href;
 
-/** What the server completes at the end of `text` (the same request VS Code makes), if anything. */
-async function expectedCompletion(uri, text) {
+/** What the server completes once `typed` is typed at `offset` of `before`, if anything. */
+async function expectedCompletion(uri, before, offset, typed) {
+  const text = before.slice(0, offset) + typed + before.slice(offset);
   oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
-  const position = positionAt(text, text.length);
+  const position = positionAt(text, offset + typed.length);
   const result = await oracle.request("textDocument/inlineCompletion", {
     textDocument: { uri },
     position,
@@ -99,6 +116,24 @@ async function expectedCompletion(uri, text) {
   oracle.notify("textDocument/didClose", { textDocument: { uri } });
   const items = Array.isArray(result) ? result : (result?.items ?? []);
   return items.length ? { item: items[0], after: applyInline(text, position, items[0]) } : undefined;
+}
+
+/** Where to type what, and the server's completion there. */
+async function completionCase() {
+  if (KNOWN_TEXT) {
+    assert.notEqual(HOLE_BEFORE, HOLE_ORIGINAL, `${HOLE_FILE} has no line ${JSON.stringify(HOLE_LINE)}`);
+    const offset = HOLE_ORIGINAL.indexOf(`\n${HOLE_LINE}\n`) + 1;
+    const expected = await expectedCompletion(fileUri(HOLE_FILE), HOLE_BEFORE, offset, HOLE_TYPED);
+    assert.equal(expected?.after, HOLE_ORIGINAL, "the trained model does not complete the line it learned");
+    const line = HOLE_BEFORE.slice(0, offset).split("\n").length;
+    return { file: HOLE_FILE, before: HOLE_BEFORE, line, typed: HOLE_TYPED, expected };
+  }
+  for (const typed of TYPED_CANDIDATES) {
+    const before = COMPLETION_BEFORE;
+    const expected = await expectedCompletion(fileUri(COMPLETION_FILE), before, before.length, typed);
+    if (expected) return { file: COMPLETION_FILE, before, line: undefined, typed, expected };
+  }
+  assert.fail(`the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
 }
 
 scenario("the status bar shows the model loading, then ready", async () => {
@@ -113,22 +148,14 @@ scenario("the status bar shows the model loading, then ready", async () => {
 });
 
 scenario("typing shows ghost text and Tab accepts it", async () => {
-  const uri = fileUri(COMPLETION_FILE);
-  let typed, expected;
-  for (typed of TYPED_CANDIDATES) {
-    expected = await expectedCompletion(uri, COMPLETION_BEFORE + typed);
-    if (expected) break;
-  }
-  assert.ok(expected, `the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
-
-  await vsc.openFile(COMPLETION_FILE);
+  const { file, before, line, typed, expected } = await completionCase();
+  await vsc.openFile(file, line);
   await vsc.page.keyboard.type(typed, { delay: 20 });
   // Tab only once the ghost text is the answer for the whole line (an earlier one may show first).
   await vsc.waitForGhostText(expected.item.insertText);
   await vsc.page.keyboard.press("Tab");
   await vsc.save();
-  const saved = await vsc.waitForFile(COMPLETION_FILE, (text) => text !== COMPLETION_BEFORE);
-  assert.equal(saved, expected.after);
+  assert.equal(await vsc.waitForFile(file, (text) => text !== before), expected.after);
   // The status bar then shows that completion's latency.
   await vsc.waitForStatus(" ms", 10_000);
 });

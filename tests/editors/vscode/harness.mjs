@@ -236,8 +236,8 @@ function helpers(session) {
       await this.runCommand("Notifications: Clear All Notifications");
       await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
     },
-    /** Open a workspace file in the editor and put the cursor at its end. */
-    async openFile(file) {
+    /** Open a workspace file in the editor, the cursor at the start of `line` or at the end. */
+    async openFile(file, line) {
       await page.keyboard.press(`${MOD}+P`);
       const input = page.locator(".quick-input-widget input");
       await input.waitFor();
@@ -246,7 +246,13 @@ function helpers(session) {
       await page.keyboard.press("Enter");
       await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
       await page.locator(".monaco-editor .view-lines").first().click();
-      await page.keyboard.press(`${MOD}+End`);
+      if (line === undefined) {
+        await page.keyboard.press(`${MOD}+End`);
+      } else {
+        await page.keyboard.press(`${MOD}+G`);
+        await input.fill(`:${line}:1`);
+        await page.keyboard.press("Enter");
+      }
     },
     /** Wait until the editor tab of `file` shows unsaved changes. */
     async waitForDirty(file, timeout = 30_000) {
