@@ -53,7 +53,7 @@ class QwenExtension implements vscode.Disposable {
   readonly status = new StatusBar(CMD.menu);
 
   async start(): Promise<void> {
-    this.status.set({ kind: "starting" });
+    this.status.reset();
     let server;
     try {
       server = resolveServer();

@@ -301,3 +301,12 @@ scenario("with docs.onSave on, saving writes documentation", async (t) => {
     assert.equal(await vsc.readFile(DOCS_FILE), typed);
   }
 });
+
+scenario("a wrong server path is reported with a fix; correcting it restarts the server", async () => {
+  await vsc.clearNotifications();
+  await vsc.updateSettings({ "qwen.server.path": "/nonexistent/qwen-lsp" });
+  await vsc.waitForStatus("Qwen: error", 15_000);
+  await vsc.waitForNotification("is not an executable file", 5_000);
+  await vsc.updateSettings({ "qwen.server.path": SERVER });
+  await vsc.waitForStatus("Qwen: ready", 60_000);
+});
