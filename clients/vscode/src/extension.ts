@@ -140,7 +140,6 @@ class QwenExtension implements vscode.Disposable {
         if (!completionsEnabled()) {
           return null;
         }
-        const started = performance.now();
         // Debounce: VS Code cancels this request when the next keystroke comes.
         if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
           await sleep(debounceMs());
@@ -148,6 +147,7 @@ class QwenExtension implements vscode.Disposable {
             return null;
           }
         }
+        const started = performance.now();
         const result = await next(document, position, context, token);
         if (!token.isCancellationRequested) {
           this.status.completed(performance.now() - started);
