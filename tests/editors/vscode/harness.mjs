@@ -146,10 +146,11 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
         }
       }
       await log.close();
-      if (!failed && !process.env.QWEN_E2E_KEEP) {
-        await fs.rm(dir, { recursive: true, force: true });
-      } else {
+      // A failure's logs were copied under build/ by saveFailure.
+      if (process.env.QWEN_E2E_KEEP) {
         console.error(`VS Code files and logs: ${dir}`);
+      } else {
+        await fs.rm(dir, { recursive: true, force: true });
       }
     },
   };
@@ -186,8 +187,13 @@ async function saveFailure(session) {
   await fs.mkdir(out, { recursive: true });
   const png = path.join(out, `${session.name}.png`);
   await session.page.screenshot({ path: png });
-  await fs.cp(session.dir, path.join(out, session.name), { recursive: true }).catch(() => undefined);
-  console.error(`screenshot: ${png}\nlogs: ${path.join(out, session.name)}`);
+  // The workspace and the logs; the installed extension and caches are of no use.
+  const logs = path.join(out, session.name);
+  await fs.rm(logs, { recursive: true, force: true });
+  for (const part of ["workspace", "code-server.log", path.join("user-data", "logs"), path.join("user-data", "User")]) {
+    await fs.cp(path.join(session.dir, part), path.join(logs, part), { recursive: true }).catch(() => undefined);
+  }
+  console.error(`screenshot: ${png}\nlogs: ${logs}`);
 }
 
 function helpers(session) {
