@@ -59,6 +59,7 @@ def _declared_order(struct: type) -> list[str]:
 def server_properties() -> dict[str, dict[str, Any]]:
     """The `qwen.*` configuration properties that mirror `settings_schema()`, in declared order."""
     import msgspec
+
     from qwen_lsp import settings
 
     schema = settings.settings_schema()
