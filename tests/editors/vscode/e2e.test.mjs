@@ -40,6 +40,8 @@ const ACTION_TITLE = "Add docstring with Qwen";
 const REFACTOR_FILE = "loops.py";
 const REFACTOR_SOURCE = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s";
 const INSTRUCTION = "use the built-in sum";
+const GENERATE_FILE = "units.py";
+const GENERATE_SOURCE = "def km_to_miles(km):\n    return km * 0.621371\n";
 const DOCS_FILE = "shapes.py";
 const DOCS_SOURCE = "def square_area(side):\n    return side * side";
 const DOCS_TYPED = " * 1";
@@ -91,6 +93,7 @@ before(async () => {
         [ACTION_FILE]: ACTION_SOURCE,
         [DOCS_FILE]: DOCS_SOURCE,
         [REFACTOR_FILE]: REFACTOR_SOURCE,
+        [GENERATE_FILE]: GENERATE_SOURCE,
       },
     }),
   ]);
@@ -203,6 +206,16 @@ async function expectedRefactor(uri, text, instruction) {
   return { title: action.title, after: edit ? applyWorkspaceEdit(text, uri, edit) : undefined, message: result.message };
 }
 
+/** What `qwen.generateDocs` does to `text`: the new text, or the run's log line. */
+async function expectedGenerate(uri, text) {
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
+  const edits = oracle.appliedEdits.length;
+  const result = await oracle.request("workspace/executeCommand", { command: "qwen.generateDocs", arguments: [uri] });
+  oracle.notify("textDocument/didClose", { textDocument: { uri } });
+  const edit = oracle.appliedEdits[edits];
+  return { after: edit ? applyWorkspaceEdit(text, uri, edit) : undefined, message: result.message };
+}
+
 /** What documentation on save does to `before` edited into `after`: the new text or the log line. */
 async function expectedDocs(uri, before, after) {
   oracle.notify("workspace/didChangeConfiguration", { settings: { qwen: { ...SERVER_SETTINGS, docs: { ...ACTION_LIMITS.docs, onSave: true } } } });
@@ -279,6 +292,22 @@ scenario("the status bar menu turns completions off and on", async () => {
   assert.equal((await vsc.userSettings())["qwen.completion.enabled"], true);
   await menu("Show stats");
   await vsc.page.locator(".monaco-editor .view-lines", { hasText: '"requests"' }).first().waitFor({ timeout: 10_000 });
+});
+
+scenario("the status bar menu generates docs for the open file", async (t) => {
+  if (noActions(t)) return;
+  const expected = await expectedGenerate(fileUri(GENERATE_FILE), GENERATE_SOURCE);
+  await vsc.openFile(GENERATE_FILE);
+  await vsc.statusItem.first().click();
+  await vsc.page.locator(".quick-input-list .monaco-list-row", { hasText: "Generate docs for this file" }).first().click();
+  if (expected.after !== undefined) {
+    await vsc.waitForDirty(GENERATE_FILE, 90_000);
+    await vsc.save();
+    assert.equal(await vsc.waitForFile(GENERATE_FILE, (text) => text !== GENERATE_SOURCE), expected.after);
+  } else {
+    await vsc.waitForLog(`docs: ${fileUri(GENERATE_FILE)}: ${expected.message}`, 90_000);
+    assert.equal(await vsc.readFile(GENERATE_FILE), GENERATE_SOURCE);
+  }
 });
 
 scenario("with docs.onSave on, saving writes documentation", async (t) => {
