@@ -82,7 +82,7 @@ before(async () => {
   }
   oracle = new LspClient(SERVER, ["--stdio"], { env: process.env, settings: SERVER_SETTINGS });
   // The oracle's model loads while VS Code starts.
-  [capabilities, vsc] = await Promise.all([
+  const [started, opened] = await Promise.allSettled([
     oracle.start(pathToFileURL("/tmp/qwen-oracle").href),
     openVSCode({
       name: "suite",
@@ -97,6 +97,12 @@ before(async () => {
       },
     }),
   ]);
+  // Keep what did start, so that after() stops it.
+  capabilities = started.value;
+  vsc = opened.value;
+  for (const result of [started, opened]) {
+    if (result.status === "rejected") throw result.reason;
+  }
 });
 
 after(async () => {
