@@ -22,6 +22,8 @@ from typing import Any
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
 SECTION = "qwen"
 CLIENT_PREFIX = f"{SECTION}.server."
+# JSON Schema checks that VS Code's settings editor also enforces.
+CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "pattern")
 
 
 def _field_docs() -> dict[str, dict[str, str]]:
@@ -93,6 +95,7 @@ def server_properties() -> dict[str, dict[str, Any]]:
                 entry["enum"] = declared if sorted(declared) == prop["enum"] else prop["enum"]
             else:
                 entry["type"] = prop["type"]
+            entry.update({k: prop[k] for k in CONSTRAINTS if k in prop})
             entry["default"] = prop["default"]
             description = prop.get("description") or by_json.get(key)
             if description:
