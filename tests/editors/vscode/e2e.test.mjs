@@ -22,12 +22,15 @@ const KNOWN_TEXT = MODEL === TRAINED_MODEL;
 // QWEN_LSP_SERVER: test another build of the server (default: the one `make install` made).
 const SERVER = path.resolve(process.env.QWEN_LSP_SERVER ?? path.join(ROOT, ".venv", "bin", "qwen-lsp"));
 
-// With the trained model: a line of a training file emptied, then typed again up to HOLE_TYPED.
-const HOLE_FILE = "temperature.py";
-const HOLE_LINE = "    return celsius * 9 / 5 + 32";
-const HOLE_TYPED = "    return ";
-const HOLE_ORIGINAL = KNOWN_TEXT ? fs.readFileSync(path.join(ROOT, "tests", "fixtures", "corpus", HOLE_FILE), "utf8") : "";
-const HOLE_BEFORE = HOLE_ORIGINAL.replace(`\n${HOLE_LINE}\n`, "\n\n");
+// With the trained model: a line of a training file emptied, its indentation typed again; the
+// model must write the rest of the line it learned. The first candidate it gets right is used.
+const CORPUS = path.join(ROOT, "tests", "fixtures", "corpus");
+const HOLES = [
+  ["temperature.py", "    return (fahrenheit - 32) * 5 / 9"],
+  ["inventory.py", "        return sum(self.items.values())"],
+  ["temperature.py", "        self.values.append(value)"],
+  ["wordcount.py", "    return WORD.findall(text.lower())"],
+];
 // With random weights: a line typed at the end of a file, the first one the model completes
 // (random weights complete some lines and not others).
 const COMPLETION_FILE = "complete.py";
@@ -89,7 +92,7 @@ before(async () => {
       // code-server's extension host takes PATH from a login shell, so name the server outright.
       settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
       files: {
-        ...(KNOWN_TEXT ? { [HOLE_FILE]: HOLE_BEFORE } : { [COMPLETION_FILE]: COMPLETION_BEFORE }),
+        [COMPLETION_FILE]: COMPLETION_BEFORE,
         [ACTION_FILE]: ACTION_SOURCE,
         [DOCS_FILE]: DOCS_SOURCE,
         [REFACTOR_FILE]: REFACTOR_SOURCE,
@@ -130,12 +133,21 @@ async function expectedCompletion(uri, before, offset, typed) {
 /** Where to type what, and the server's completion there. */
 async function completionCase() {
   if (KNOWN_TEXT) {
-    assert.notEqual(HOLE_BEFORE, HOLE_ORIGINAL, `${HOLE_FILE} has no line ${JSON.stringify(HOLE_LINE)}`);
-    const offset = HOLE_ORIGINAL.indexOf(`\n${HOLE_LINE}\n`) + 1;
-    const expected = await expectedCompletion(fileUri(HOLE_FILE), HOLE_BEFORE, offset, HOLE_TYPED);
-    assert.equal(expected?.after, HOLE_ORIGINAL, "the trained model does not complete the line it learned");
-    const line = HOLE_BEFORE.slice(0, offset).split("\n").length;
-    return { file: HOLE_FILE, before: HOLE_BEFORE, line, typed: HOLE_TYPED, expected };
+    const got = [];
+    for (const [file, line] of HOLES) {
+      const original = fs.readFileSync(path.join(CORPUS, file), "utf8");
+      const offset = original.indexOf(`\n${line}\n`) + 1;
+      assert.ok(offset > 0, `${file} has no line ${JSON.stringify(line)}`);
+      const before = original.slice(0, offset) + original.slice(offset + line.length);
+      const typed = line.slice(0, line.length - line.trimStart().length);
+      const expected = await expectedCompletion(fileUri(file), before, offset, typed);
+      if (expected?.after === original) {
+        await fs.promises.writeFile(path.join(vsc.workspace, file), before);
+        return { file, before, line: before.slice(0, offset).split("\n").length, typed, expected };
+      }
+      got.push(expected?.item.insertText);
+    }
+    assert.fail(`the trained model completes none of the lines it learned: ${JSON.stringify(HOLES)} got ${JSON.stringify(got)}`);
   }
   for (const typed of TYPED_CANDIDATES) {
     const before = COMPLETION_BEFORE;
@@ -260,7 +272,8 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
     // The model made no edit (random weights): VS Code must say why, and leave the file alone.
     await vsc.waitForNotification(expected.message.replace(/^qwen-lsp: /, "").slice(0, 30), 90_000);
     await vsc.save();
-    assert.equal(await vsc.readFile(ACTION_FILE), ACTION_SOURCE);
+    // Read once the save is done: mid-write, the file can be empty.
+    await vsc.waitForFile(ACTION_FILE, (text) => text === ACTION_SOURCE, 5_000);
   }
 });
 
@@ -281,7 +294,8 @@ scenario("Refactor… asks for an instruction and applies the edit", async (t) =
   } else {
     await vsc.waitForNotification("made no edit", 90_000);
     await vsc.save();
-    assert.equal(await vsc.readFile(REFACTOR_FILE), REFACTOR_SOURCE);
+    // Read once the save is done: mid-write, the file can be empty.
+    await vsc.waitForFile(REFACTOR_FILE, (text) => text === REFACTOR_SOURCE, 5_000);
   }
 });
 

@@ -208,15 +208,19 @@ function helpers(session) {
       await page.screenshot({ path: png });
       console.error(`screenshot: ${png}`);
     },
-    /** Wait until the editor shows ghost text that contains `text`'s first non-blank line. */
+    /**
+     * Wait until the editor shows ghost text that contains `text`'s first non-blank line. The
+     * ghost text comes in one element per token and line: compared without whitespace.
+     */
     async waitForGhostText(text, timeout = 20_000) {
-      const want = (text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
+      const squeeze = (t) => t.replace(/\s+/g, "");
+      const want = squeeze(text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
       const ghost = page.locator(".ghost-text-decoration, .ghost-text");
       const deadline = Date.now() + timeout;
       let seen = "";
       while (Date.now() < deadline) {
-        seen = (await ghost.allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
-        if (seen && seen.includes(want)) return;
+        seen = (await ghost.allInnerTexts()).join("");
+        if (seen && squeeze(seen).includes(want)) return;
         await page.waitForTimeout(100);
       }
       throw new Error(`no ghost text with ${JSON.stringify(want)}; last seen: ${JSON.stringify(seen)}`);
