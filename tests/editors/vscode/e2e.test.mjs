@@ -270,7 +270,9 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
     assert.equal(await vsc.waitForFile(ACTION_FILE, (text) => text !== ACTION_SOURCE), expected.after);
   } else {
     // The model made no edit (random weights): VS Code must say why, and leave the file alone.
-    await vsc.waitForNotification(expected.message.replace(/^qwen-lsp: /, "").slice(0, 30), 90_000);
+    // Which reason depends on the sampled answer; that it says so does not.
+    assert.match(expected.message, /made no edit/);
+    await vsc.waitForNotification("made no edit", 90_000);
     await vsc.save();
     // Read once the save is done: mid-write, the file can be empty.
     await vsc.waitForFile(ACTION_FILE, (text) => text === ACTION_SOURCE, 5_000);
