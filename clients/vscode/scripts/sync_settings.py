@@ -22,6 +22,8 @@ from typing import Any
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
 SECTION = "qwen"
 CLIENT_PREFIX = f"{SECTION}.server."
+# JSON Schema checks that VS Code's settings editor also enforces.
+CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "pattern")
 
 
 def _field_docs() -> dict[str, dict[str, str]]:
@@ -59,6 +61,7 @@ def _declared_order(struct: type) -> list[str]:
 def server_properties() -> dict[str, dict[str, Any]]:
     """The `qwen.*` configuration properties that mirror `settings_schema()`, in declared order."""
     import msgspec
+
     from qwen_lsp import settings
 
     schema = settings.settings_schema()
@@ -92,6 +95,7 @@ def server_properties() -> dict[str, dict[str, Any]]:
                 entry["enum"] = declared if sorted(declared) == prop["enum"] else prop["enum"]
             else:
                 entry["type"] = prop["type"]
+            entry.update({k: prop[k] for k in CONSTRAINTS if k in prop})
             entry["default"] = prop["default"]
             description = prop.get("description") or by_json.get(key)
             if description:

@@ -13,6 +13,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { pipeServerLog } from "./log";
+import { withSource } from "./messages";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
 import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
@@ -52,7 +53,7 @@ class QwenExtension implements vscode.Disposable {
   readonly status = new StatusBar(CMD.menu);
 
   async start(): Promise<void> {
-    this.status.set({ kind: "starting" });
+    this.status.reset();
     let server;
     try {
       server = resolveServer();
@@ -139,7 +140,6 @@ class QwenExtension implements vscode.Disposable {
         if (!completionsEnabled()) {
           return null;
         }
-        const started = performance.now();
         // Debounce: VS Code cancels this request when the next keystroke comes.
         if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
           await sleep(debounceMs());
@@ -147,6 +147,7 @@ class QwenExtension implements vscode.Disposable {
             return null;
           }
         }
+        const started = performance.now();
         const result = await next(document, position, context, token);
         if (!token.isCancellationRequested) {
           this.status.completed(performance.now() - started);
@@ -400,11 +401,6 @@ class QwenExtension implements vscode.Disposable {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Prefix "Qwen: " unless the text already names its source ("qwen-lsp: …"). */
-function withSource(message: string): string {
-  return /^qwen/i.test(message) ? message : `Qwen: ${message}`;
 }
 
 function errorText(err: unknown): string {

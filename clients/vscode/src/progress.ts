@@ -11,6 +11,8 @@ import {
   type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 
+import { withSource } from "./messages";
+
 export interface ActiveProgress {
   title: string;
   message?: string;
@@ -74,7 +76,7 @@ export class ProgressStatusFeature implements StaticFeature {
     this.active.set(token, entry);
     if (value.cancellable) {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Qwen: ${value.title}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: withSource(value.title), cancellable: true },
         (progress, cancel) =>
           new Promise<void>((resolve) => {
             entry.finish = resolve;

@@ -45,6 +45,13 @@ export class StatusBar implements vscode.Disposable {
     return this.state;
   }
 
+  /** A new server: forget the old one's numbers. */
+  reset(): void {
+    this.lastLatencyMs = undefined;
+    this.stats = undefined;
+    this.set({ kind: "starting" });
+  }
+
   set(state: State): void {
     this.state = state;
     this.render();

@@ -146,10 +146,11 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
         }
       }
       await log.close();
-      if (!failed && !process.env.QWEN_E2E_KEEP) {
-        await fs.rm(dir, { recursive: true, force: true });
-      } else {
+      // A failure's logs were copied under build/ by saveFailure.
+      if (process.env.QWEN_E2E_KEEP) {
         console.error(`VS Code files and logs: ${dir}`);
+      } else {
+        await fs.rm(dir, { recursive: true, force: true });
       }
     },
   };
@@ -186,8 +187,13 @@ async function saveFailure(session) {
   await fs.mkdir(out, { recursive: true });
   const png = path.join(out, `${session.name}.png`);
   await session.page.screenshot({ path: png });
-  await fs.cp(session.dir, path.join(out, session.name), { recursive: true }).catch(() => undefined);
-  console.error(`screenshot: ${png}\nlogs: ${path.join(out, session.name)}`);
+  // The workspace and the logs; the installed extension and caches are of no use.
+  const logs = path.join(out, session.name);
+  await fs.rm(logs, { recursive: true, force: true });
+  for (const part of ["workspace", "code-server.log", path.join("user-data", "logs"), path.join("user-data", "User")]) {
+    await fs.cp(path.join(session.dir, part), path.join(logs, part), { recursive: true }).catch(() => undefined);
+  }
+  console.error(`screenshot: ${png}\nlogs: ${logs}`);
 }
 
 function helpers(session) {
@@ -202,15 +208,19 @@ function helpers(session) {
       await page.screenshot({ path: png });
       console.error(`screenshot: ${png}`);
     },
-    /** Wait until the editor shows ghost text that contains `text`'s first non-blank line. */
+    /**
+     * Wait until the editor shows ghost text that contains `text`'s first non-blank line. The
+     * ghost text comes in one element per token and line: compared without whitespace.
+     */
     async waitForGhostText(text, timeout = 20_000) {
-      const want = (text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
+      const squeeze = (t) => t.replace(/\s+/g, "");
+      const want = squeeze(text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
       const ghost = page.locator(".ghost-text-decoration, .ghost-text");
       const deadline = Date.now() + timeout;
       let seen = "";
       while (Date.now() < deadline) {
-        seen = (await ghost.allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
-        if (seen && seen.includes(want)) return;
+        seen = (await ghost.allInnerTexts()).join("");
+        if (seen && squeeze(seen).includes(want)) return;
         await page.waitForTimeout(100);
       }
       throw new Error(`no ghost text with ${JSON.stringify(want)}; last seen: ${JSON.stringify(seen)}`);
@@ -223,8 +233,21 @@ function helpers(session) {
       // The item re-renders as the state changes; a detached read counts as no text.
       return (await statusItem.first().innerText({ timeout: 1000 }).catch(() => "")).trim();
     },
-    /** Open a workspace file in the editor and put the cursor at its end. */
-    async openFile(file) {
+    async runCommand(label) {
+      await page.keyboard.press(`${MOD}+Shift+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(`>${label}`);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
+      await page.keyboard.press("Enter");
+    },
+    /** Dismiss every notification, so a wait for one cannot match an earlier one. */
+    async clearNotifications() {
+      await this.runCommand("Notifications: Clear All Notifications");
+      await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
+    },
+    /** Open a workspace file in the editor, the cursor at the start of `line` or at the end. */
+    async openFile(file, line) {
       await page.keyboard.press(`${MOD}+P`);
       const input = page.locator(".quick-input-widget input");
       await input.waitFor();
@@ -233,7 +256,13 @@ function helpers(session) {
       await page.keyboard.press("Enter");
       await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
       await page.locator(".monaco-editor .view-lines").first().click();
-      await page.keyboard.press(`${MOD}+End`);
+      if (line === undefined) {
+        await page.keyboard.press(`${MOD}+End`);
+      } else {
+        await page.keyboard.press(`${MOD}+G`);
+        await input.fill(`:${line}:1`);
+        await page.keyboard.press("Enter");
+      }
     },
     /** Wait until the editor tab of `file` shows unsaved changes. */
     async waitForDirty(file, timeout = 30_000) {
