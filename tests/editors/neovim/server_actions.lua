@@ -1,6 +1,6 @@
 -- Code actions of the real server through vim.lsp.buf.code_action(): listed at once, resolved
 -- by the model when picked. The random test model makes no edit and the server says why; the
--- trained test model (when built) writes the docstring. The same for :QwenDocs.
+-- trained test model (when built) writes the docstring. The same for :QwenDocs and on saving.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 local SOURCE =
@@ -14,7 +14,9 @@ end
 T.run(function()
   local trained = vim.env.QWEN_TEST_TRAINED_MODEL
   -- The random model only needs to be quick.
-  T.setup({ settings = trained and { model = trained } or { actions = { maxTokens = 24 } } })
+  local settings = trained and { model = trained } or { actions = { maxTokens = 24 } }
+  settings.docs = { onSave = true }
+  T.setup({ settings = settings })
   vim.cmd("edit " .. T.write("geometry.py", table.concat(SOURCE, "\n") .. "\n"))
   local client = T.wait_ready()
   if not client.server_capabilities.codeActionProvider then
@@ -91,6 +93,25 @@ T.run(function()
   assert(model_calls() > calls, ":QwenDocs asked the model nothing")
   if trained then
     assert(table.concat(lines(), "\n"):find('"""', 1, true), "no docstring from :QwenDocs")
+  end
+
+  -- Saving documents what changed (docs.onSave): here a new function.
+  calls = model_calls()
+  vim.api.nvim_buf_set_lines(
+    0,
+    -1,
+    -1,
+    true,
+    { "", "", "def square(side):", "    return side * side" }
+  )
+  vim.cmd("write")
+  T.wait("documentation on save", function()
+    return model_calls() > calls
+  end, 60000)
+  if trained then
+    T.wait("the docstring of square", function()
+      return table.concat(lines(), "\n"):find('def square%(side%):\n%s+"""')
+    end, 60000)
   end
   T.log("%s", vim.trim(vim.fn.execute("messages")))
 end)
