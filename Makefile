@@ -5,9 +5,11 @@ BIN    := $(VENV)/bin
 BUILD  := build
 TINY_MODEL := $(BUILD)/tiny-model
 
-# Extra prerequisites of `make test` (editor installs); mk/*.mk files append to these.
+# Extra prerequisites of `make test` (editor installs): mk/*.mk files append to these, and are
+# included here, before the rules that use them.
 TEST_PREREQS :=
 PYTEST_ARGS ?=
+-include mk/*.mk
 
 .PHONY: install demo test lint format bench test-unit test-protocol test-worker test-editors clean
 .DEFAULT_GOAL := install
@@ -58,4 +60,3 @@ bench: install tiny-model
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
 
--include mk/*.mk

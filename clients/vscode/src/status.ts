@@ -1,0 +1,131 @@
+import * as vscode from "vscode";
+
+/** The subset of the server's `qwen.stats` answer that the status bar shows. */
+export interface Stats {
+  requests: number;
+  model_calls: number;
+  cache_hits: number;
+  prompt_tokens: number;
+  reused_prompt_tokens: number;
+  generated_tokens: number;
+  cancelled: number;
+  latency_ms: { p50: number; p95: number };
+  /** The model worker, as the server sees it. */
+  worker?: { state: "stopped" | "loading" | "ready" | "failed"; model: string; error: string };
+}
+
+export type State =
+  | { kind: "starting" }
+  | { kind: "working"; title: string; message?: string; percentage?: number }
+  | { kind: "ready" }
+  | { kind: "off" }
+  | { kind: "error"; message: string };
+
+/** "qwen-lsp: loading model" → "loading model": the item already says Qwen. */
+function shortTitle(title: string): string {
+  return title.replace(/^(qwen-lsp|qwen)\s*:\s*/i, "");
+}
+
+/** The status bar item: tells the truth about the server, opens the Qwen menu when clicked. */
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private state: State = { kind: "starting" };
+  private lastLatencyMs: number | undefined;
+  private stats: Stats | undefined;
+
+  constructor(command: string) {
+    this.item = vscode.window.createStatusBarItem("qwen.status", vscode.StatusBarAlignment.Right, 100);
+    this.item.name = "Qwen LSP";
+    this.item.command = command;
+    this.render();
+    this.item.show();
+  }
+
+  get current(): State {
+    return this.state;
+  }
+
+  set(state: State): void {
+    this.state = state;
+    this.render();
+  }
+
+  /** Latency the editor saw for the last completion request, in ms. */
+  completed(latencyMs: number): void {
+    this.lastLatencyMs = latencyMs;
+    this.render();
+  }
+
+  updateStats(stats: Stats): void {
+    this.stats = stats;
+    this.render();
+  }
+
+  private render(): void {
+    const item = this.item;
+    const s = this.state;
+    item.backgroundColor = undefined;
+    switch (s.kind) {
+      case "starting":
+        item.text = "$(loading~spin) Qwen: starting";
+        item.tooltip = "Starting the qwen-lsp server…";
+        break;
+      case "working": {
+        const pct = s.percentage === undefined ? "" : ` ${Math.round(s.percentage)}%`;
+        item.text = `$(loading~spin) Qwen: ${shortTitle(s.title)}${pct}`;
+        item.tooltip = [s.title, s.message].filter(Boolean).join(": ");
+        break;
+      }
+      case "ready":
+        item.text = `$(sparkle) Qwen: ${this.readyDetail()}`;
+        item.tooltip = this.statsTooltip();
+        break;
+      case "off":
+        item.text = "$(circle-slash) Qwen: off";
+        item.tooltip = "Inline completions are off (qwen.completion.enabled). Click to turn them on.";
+        break;
+      case "error":
+        item.text = "$(error) Qwen: error";
+        item.tooltip = `${s.message}\n\nClick for options (restart, open logs).`;
+        item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+        break;
+    }
+  }
+
+  private readyDetail(): string {
+    if (this.lastLatencyMs === undefined) {
+      return "ready";
+    }
+    const parts = [`${Math.round(this.lastLatencyMs)} ms`];
+    const reuse = this.reuse();
+    if (reuse !== undefined) {
+      parts.push(`${reuse}% cached`);
+    }
+    return parts.join(" · ");
+  }
+
+  private reuse(): number | undefined {
+    const st = this.stats;
+    return st && st.prompt_tokens > 0
+      ? Math.round((100 * st.reused_prompt_tokens) / st.prompt_tokens)
+      : undefined;
+  }
+
+  private statsTooltip(): string {
+    const st = this.stats;
+    if (!st) {
+      return "qwen-lsp is ready. Click for options.";
+    }
+    return [
+      "qwen-lsp is ready.",
+      `Last completion: ${this.lastLatencyMs === undefined ? "–" : `${Math.round(this.lastLatencyMs)} ms`}`,
+      `Latency p50 ${st.latency_ms.p50} ms, p95 ${st.latency_ms.p95} ms`,
+      `Prompt tokens served from the KV cache: ${this.reuse() ?? 0}%`,
+      `Requests ${st.requests}, model calls ${st.model_calls}, cache hits ${st.cache_hits}`,
+    ].join("\n");
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

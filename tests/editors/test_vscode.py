@@ -1,0 +1,52 @@
+"""VS Code acceptance: runs the e2e suite (tests/editors/vscode) in code-server + Chromium.
+
+`make test` / `make test-editors` install what it needs (mk/vscode.mk): Node 24 from npm,
+code-server and playwright-core, Debian's Chromium, and the extension's .vsix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.editor
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E = ROOT / "tests" / "editors" / "vscode"
+NODE = ROOT / "build" / "node24" / "node_modules" / ".bin" / "node"
+NEEDS = {
+    "Node 24": NODE,
+    "code-server": E2E / "node_modules" / ".bin" / "code-server",
+    "the extension": ROOT / "clients" / "vscode" / "dist" / "qwen-lsp.vsix",
+    "the test model": ROOT / "build" / "tiny-model" / "config.json",
+}
+
+
+@pytest.mark.timeout(600)
+def test_vscode_e2e() -> None:
+    missing = [name for name, path in NEEDS.items() if not path.exists()]
+    if shutil.which("chromium") is None:
+        missing.append("chromium")
+    if missing:
+        message = f"missing {', '.join(missing)}: run `make test-editors`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    env = {**os.environ, "PATH": f"{NODE.parent}{os.pathsep}{os.environ['PATH']}"}
+    run = subprocess.run(
+        [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", "e2e.test.mjs"],
+        cwd=E2E,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+    print(run.stdout, run.stderr, sep="\n")
+    assert run.returncode == 0, (
+        f"VS Code e2e failed (screenshots and logs under build/vscode-e2e/failures):\n"
+        f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
+    )

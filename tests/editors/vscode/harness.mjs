@@ -1,0 +1,303 @@
+// Real VS Code for tests: code-server on a free loopback port with throwaway user-data and
+// extensions folders, the extension installed from its .vsix, driven by Debian's Chromium.
+import { spawn, execFile } from "node:child_process";
+import { once } from "node:events";
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "../../..");
+export const BUILD = path.join(ROOT, "build", "vscode-e2e");
+const CODE_SERVER = path.join(here, "node_modules", ".bin", "code-server");
+export const VSIX = process.env.QWEN_VSIX ?? path.join(ROOT, "clients", "vscode", "dist", "qwen-lsp.vsix");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const MOD = process.platform === "darwin" ? "Meta" : "Control";
+
+async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, "close");
+  return port;
+}
+
+async function waitForHttp(url, proc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      throw new Error(`code-server exited with ${proc.exitCode} before it listened`);
+    }
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+/**
+ * One VS Code session: `settings` go to the user settings.json, `files` ({name: text}) into a
+ * fresh workspace folder. Returns helpers; always `await session.close()`.
+ */
+export async function openVSCode({ name, settings = {}, files = {}, env = {} }) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "qwen-vscode-"));
+  const userData = path.join(dir, "user-data");
+  const extensions = path.join(dir, "extensions");
+  const workspace = path.join(dir, "workspace");
+  const userSettings = {
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.enableExperiments": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    "extensions.ignoreRecommendations": true,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "security.workspace.trust.enabled": false,
+    "chat.disableAIFeatures": true,
+    "editor.inlineSuggest.enabled": true,
+    "editor.quickSuggestions": { other: false, comments: false, strings: false },
+    "editor.suggestOnTriggerCharacters": false,
+    "editor.acceptSuggestionOnEnter": "off",
+    "editor.autoClosingBrackets": "never",
+    "editor.autoClosingQuotes": "never",
+    "files.autoSave": "off",
+    "files.insertFinalNewline": false,
+    "files.trimTrailingWhitespace": false,
+    ...settings,
+  };
+  // code-server is a remote: machine-scoped settings (qwen.server.*) live in Machine/.
+  for (const scope of ["User", "Machine"]) {
+    await fs.mkdir(path.join(userData, scope), { recursive: true });
+    await fs.writeFile(path.join(userData, scope, "settings.json"), JSON.stringify(userSettings, null, 2));
+  }
+  await fs.mkdir(workspace, { recursive: true });
+  for (const [file, text] of Object.entries(files)) {
+    await fs.writeFile(path.join(workspace, file), text);
+  }
+
+  const baseEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(dir, "config"),
+    XDG_DATA_HOME: path.join(dir, "data"),
+    ...env,
+  };
+  const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
+  await promisify(execFile)(CODE_SERVER, [...common, "--install-extension", VSIX], {
+    env: baseEnv,
+  });
+
+  const port = await freePort();
+  const log = await fs.open(path.join(dir, "code-server.log"), "w");
+  const proc = spawn(
+    CODE_SERVER,
+    [
+      ...common,
+      "--auth", "none",
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--reconnection-grace-time", "3",
+      "--config", path.join(dir, "config.yaml"),
+      workspace,
+    ],
+    { env: baseEnv, stdio: ["ignore", log.fd, log.fd], detached: true },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  let browser;
+  const session = {
+    name,
+    dir,
+    workspace,
+    page: undefined,
+    async close({ failed = false } = {}) {
+      if (failed && session.page) {
+        await saveFailure(session).catch(() => undefined);
+      }
+      await browser?.close().catch(() => undefined);
+      // code-server runs in its own process group; end it with its extension host and server.
+      if (proc.exitCode === null) {
+        try {
+          process.kill(-proc.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+        await Promise.race([once(proc, "exit"), new Promise((r) => setTimeout(r, 3000))]);
+        if (proc.exitCode === null) {
+          try {
+            process.kill(-proc.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      await log.close();
+      if (!failed && !process.env.QWEN_E2E_KEEP) {
+        await fs.rm(dir, { recursive: true, force: true });
+      } else {
+        console.error(`VS Code files and logs: ${dir}`);
+      }
+    },
+  };
+  try {
+    await waitForHttp(`${url}healthz`, proc, 30_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    session.page = page;
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 30_000 });
+    return Object.assign(session, helpers(session));
+  } catch (err) {
+    await session.close({ failed: true });
+    throw err;
+  }
+}
+
+async function saveFailure(session) {
+  const out = path.join(BUILD, "failures");
+  await fs.mkdir(out, { recursive: true });
+  const png = path.join(out, `${session.name}.png`);
+  await session.page.screenshot({ path: png });
+  await fs.cp(session.dir, path.join(out, session.name), { recursive: true }).catch(() => undefined);
+  console.error(`screenshot: ${png}\nlogs: ${path.join(out, session.name)}`);
+}
+
+function helpers(session) {
+  const page = session.page;
+  const statusItem = page.locator(".statusbar-item", { hasText: "Qwen" });
+  return {
+    statusItem,
+    async screenshot(label) {
+      const out = path.join(BUILD, "failures");
+      await fs.mkdir(out, { recursive: true });
+      const png = path.join(out, `${label}.png`);
+      await page.screenshot({ path: png });
+      console.error(`screenshot: ${png}`);
+    },
+    /** Wait until the editor shows ghost text that contains `text`'s first non-blank line. */
+    async waitForGhostText(text, timeout = 20_000) {
+      const want = (text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
+      const ghost = page.locator(".ghost-text-decoration, .ghost-text");
+      const deadline = Date.now() + timeout;
+      let seen = "";
+      while (Date.now() < deadline) {
+        seen = (await ghost.allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
+        if (seen && seen.includes(want)) return;
+        await page.waitForTimeout(100);
+      }
+      throw new Error(`no ghost text with ${JSON.stringify(want)}; last seen: ${JSON.stringify(seen)}`);
+    },
+    /** Wait until the Qwen status bar item's text contains `text`. */
+    async waitForStatus(text, timeout = 60_000) {
+      await statusItem.filter({ hasText: text }).first().waitFor({ timeout });
+    },
+    async statusText() {
+      // The item re-renders as the state changes; a detached read counts as no text.
+      return (await statusItem.first().innerText({ timeout: 1000 }).catch(() => "")).trim();
+    },
+    /** Open a workspace file in the editor and put the cursor at its end. */
+    async openFile(file) {
+      await page.keyboard.press(`${MOD}+P`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(file);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
+      await page.locator(".monaco-editor .view-lines").first().click();
+      await page.keyboard.press(`${MOD}+End`);
+    },
+    /** Wait until the editor tab of `file` shows unsaved changes. */
+    async waitForDirty(file, timeout = 30_000) {
+      await page.locator(`.tab.dirty[aria-label^="${file}"]`).first().waitFor({ timeout });
+    },
+    async waitForNotification(text, timeout = 30_000) {
+      await page.locator(".notification-toast", { hasText: text }).first().waitFor({ timeout });
+    },
+    /** Wait until the extension's log (the "Qwen LSP" output channel, as VS Code writes it) has `text`. */
+    async waitForLog(text, timeout = 30_000) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const logs = await fs.readdir(path.join(session.dir, "user-data", "logs"), { recursive: true });
+        const file = logs.find((f) => f.endsWith(path.join("qwen-lsp.qwen-lsp", "Qwen LSP.log")));
+        const log = file ? await fs.readFile(path.join(session.dir, "user-data", "logs", file), "utf8") : "";
+        if (log.includes(text)) return;
+        if (Date.now() > deadline) throw new Error(`the Qwen LSP log never said ${JSON.stringify(text)}`);
+        await page.waitForTimeout(200);
+      }
+    },
+    async userSettings() {
+      return JSON.parse(await fs.readFile(path.join(session.dir, "user-data", "User", "settings.json"), "utf8"));
+    },
+    /** Change settings as a person would, in the workspace's .vscode/settings.json. */
+    async updateSettings(changes) {
+      const file = path.join(session.workspace, ".vscode", "settings.json");
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const current = JSON.parse(await fs.readFile(file, "utf8").catch(() => "{}"));
+      await fs.writeFile(file, JSON.stringify({ ...current, ...changes }, null, 2));
+    },
+    /**
+     * Open the light bulb's menu at the cursor and pick `title`. The bulb must first move to the
+     * cursor's line: one left over from an earlier position runs actions VS Code has already
+     * dropped ("Actual command not found").
+     */
+    async lightBulbAction(title, timeout = 15_000) {
+      const bulb = page.locator(".lightBulbWidget");
+      const cursor = page.locator(".monaco-editor.focused .cursor").first();
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const [b, c] = await Promise.all([bulb.boundingBox().catch(() => null), cursor.boundingBox().catch(() => null)]);
+        if (b && c && Math.abs(b.y + b.height / 2 - (c.y + c.height / 2)) < c.height) break;
+        if (Date.now() > deadline) throw new Error("no light bulb on the cursor's line");
+        await page.waitForTimeout(100);
+      }
+      await bulb.click();
+      await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().click();
+    },
+    async save() {
+      await page.keyboard.press(`${MOD}+S`);
+    },
+    async readFile(file) {
+      return fs.readFile(path.join(session.workspace, file), "utf8");
+    },
+    /** Wait until `file` on disk satisfies `predicate`; returns its text. */
+    async waitForFile(file, predicate, timeout = 30_000) {
+      const deadline = Date.now() + timeout;
+      let text = "";
+      while (Date.now() < deadline) {
+        text = await fs.readFile(path.join(session.workspace, file), "utf8");
+        if (predicate(text)) return text;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${file} never reached the expected content; last saved:\n${text}`);
+    },
+  };
+}
