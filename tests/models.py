@@ -25,3 +25,13 @@ def tiny_model_dir() -> Path:
     if not (TINY_MODEL / "config.json").exists():
         build_model(TINY_MODEL)
     return TINY_MODEL
+
+
+TRAINED_MODEL = ROOT / "build" / "trained-model"
+TRAINING_FILES = sorted((ROOT / "tests" / "fixtures" / "corpus").iterdir())
+
+
+def trained_model_dir() -> Path:
+    """The model trained on tests/fixtures/corpus (`make trained-model`); the builder returns
+    at once when the model there was made from the same inputs."""
+    return build_model(TRAINED_MODEL, "--train", *map(str, TRAINING_FILES))

@@ -7,12 +7,17 @@ heading, and the editor clients mirror this schema (`settings_schema()` is the s
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 DEFAULT_MODEL = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"
 MODEL_ENV = "QWEN_LSP_MODEL"
+
+
+# Range checks live in the types: msgspec's errors then name the offending key's path.
+Positive = Annotated[int, msgspec.Meta(gt=0)]
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class _Section(
@@ -26,34 +31,30 @@ class CompletionSettings(_Section, frozen=True):
     """Serve inline completions."""
     multiline: Literal["auto", "always", "never"] = "auto"
     """Multi-line suggestions: decided from the syntax (auto), always, or never."""
-    max_tokens: int = 64
+    max_tokens: Positive = 64
     """Most tokens one suggestion may have."""
-    max_lines: int = 16
+    max_lines: Positive = 16
     """Most lines one multi-line suggestion may have."""
-    debounce_ms: int = 40
-    """Delay the clients wait after a keystroke before asking (adapted to typing speed)."""
-    timeout_ms: int = 5000
+    debounce_ms: NonNegative = 40
+    """Delay the clients wait after the last keystroke before asking for a suggestion."""
+    timeout_ms: Positive = 5000
     """A suggestion still generating after this long is cut short and returned as is."""
 
 
 class ContextSettings(_Section, frozen=True):
-    max_prompt_tokens: int = 2048
+    max_prompt_tokens: Positive = 2048
     """Approximate token budget of a completion prompt (prefix:suffix about 3:1)."""
     repo_files: bool = True
     """Add other open documents and recent edits as repository context."""
-    max_chunks: int = 16
+    max_chunks: Positive = 16
     """Size of the ring buffer of recently edited or viewed chunks."""
 
 
 class WorkerSettings(_Section, frozen=True):
-    cache_mb: int = 2048
+    cache_mb: Positive = 2048
     """Memory the KV prompt caches may hold, in MiB."""
-    max_context_tokens: int = 32768
+    max_context_tokens: Positive = 32768
     """Longest prompt + generation the worker accepts (the model's native limit is larger)."""
-    draft_model: str = ""
-    """Optional small model for speculative decoding (same tokenizer)."""
-    prompt_lookup: int = 0
-    """Tokens proposed per step by prompt-lookup (n-gram) speculation; 0 turns it off."""
 
 
 class DocsSettings(_Section, frozen=True):
@@ -61,18 +62,18 @@ class DocsSettings(_Section, frozen=True):
     """Write documentation for undocumented definitions when a file is saved."""
     style: Literal["google", "numpy", "sphinx"] = "google"
     """Python docstring convention."""
-    max_per_save: int = 8
+    max_per_save: Positive = 8
     """Most definitions documented per save."""
-    timeout_s: int = 120
+    timeout_s: Positive = 120
     """Time cap of one save's documentation run."""
 
 
 class ActionsSettings(_Section, frozen=True):
     enabled: bool = True
     """Offer the model's code actions."""
-    max_turns: int = 4
+    max_turns: Positive = 4
     """Most model turns per action (read-only tool results go back to the model)."""
-    max_tokens: int = 1024
+    max_tokens: Positive = 1024
     """Most tokens the model may write per turn."""
 
 
@@ -104,7 +105,6 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Settings:
         settings = msgspec.convert(merged, Settings)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid qwen settings: {exc}") from exc
-    _check_ranges(settings)
     return settings
 
 
@@ -116,28 +116,6 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             out[key] = value
     return out
-
-
-_POSITIVE = {
-    "completion.maxTokens": lambda s: s.completion.max_tokens,
-    "completion.maxLines": lambda s: s.completion.max_lines,
-    "completion.timeoutMs": lambda s: s.completion.timeout_ms,
-    "context.maxPromptTokens": lambda s: s.context.max_prompt_tokens,
-    "worker.cacheMb": lambda s: s.worker.cache_mb,
-    "worker.maxContextTokens": lambda s: s.worker.max_context_tokens,
-    "docs.maxPerSave": lambda s: s.docs.max_per_save,
-    "docs.timeoutS": lambda s: s.docs.timeout_s,
-    "actions.maxTurns": lambda s: s.actions.max_turns,
-    "actions.maxTokens": lambda s: s.actions.max_tokens,
-}
-
-
-def _check_ranges(settings: Settings) -> None:
-    for key, get in _POSITIVE.items():
-        if get(settings) <= 0:
-            raise SettingsError(f"invalid qwen settings: `{key}` must be positive")
-    if settings.completion.debounce_ms < 0 or settings.worker.prompt_lookup < 0:
-        raise SettingsError("invalid qwen settings: durations and counts cannot be negative")
 
 
 def resolve_model(settings: Settings) -> str:

@@ -38,6 +38,7 @@ def test_partial_updates_merge_over_the_base():
         ({"completion": {"multiline": "sometimes"}}, "multiline"),
         ({"completoin": {}}, "completoin"),
         ({"worker": {"cacheMb": 0}}, r"worker\.cacheMb"),
+        ({"completion": {"debounceMs": -1}}, r"completion\.debounceMs"),
         ([1, 2], "JSON object"),
     ],
 )

@@ -21,7 +21,12 @@ from .protocol import QwenProtocol
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
 
-_LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
+_LOG_LEVELS = {
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
 
 
 class QwenLanguageServer(LanguageServer):
@@ -56,7 +61,7 @@ class QwenLanguageServer(LanguageServer):
         except SettingsError as exc:
             self.notify_user(types.MessageType.Error, f"qwen-lsp: {exc}")
             return False
-        logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS.get(self.settings.log_level, 10))
+        logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS[self.settings.log_level])
         return True
 
     async def supersede(self, key: str, work: Awaitable[T]) -> T | None:
