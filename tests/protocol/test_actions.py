@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from models import trained_model_dir
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
@@ -23,7 +24,6 @@ from qwen_lsp.engine import docs
 from .editor import Editor, apply_text_edits
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from .scripted import Harness
-from .trained import trained_model_or_skip
 
 pytestmark = pytest.mark.protocol
 
@@ -227,7 +227,7 @@ async def test_cancel_progress_sends_the_worker_a_cancel(slow_client: LanguageCl
 
 @pytest_lsp.fixture(config=SERVER)
 async def trained_client(lsp_client: LanguageClient):
-    model = trained_model_or_skip()
+    model = trained_model_dir()
     lsp_client.editor = await _session(lsp_client, model, {})  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()

@@ -104,7 +104,7 @@ async def test_cancel_request_answers_32800_and_stops_the_worker(client: Languag
             break
         await asyncio.sleep(0.1)
     assert current["cancelled"] == 1
-    assert 0 < current["generated_tokens"] < 3000
+    assert current["generated_tokens"] < 3000
 
 
 async def test_newer_request_for_the_same_document_supersedes_the_older(client: LanguageClient):

@@ -13,6 +13,7 @@ import asyncio
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from qwen_lsp import messages as m
@@ -21,7 +22,6 @@ from qwen_lsp.engine import docs
 from .editor import Editor
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from .scripted import Harness
-from .trained import trained_model_or_skip
 
 pytestmark = pytest.mark.protocol
 
@@ -257,7 +257,7 @@ async def test_real_server_save(client: LanguageClient):
 
 @pytest_lsp.fixture(config=SERVER)
 async def trained_client(lsp_client: LanguageClient):
-    model = trained_model_or_skip()
+    model = trained_model_dir()
     await start_session(lsp_client, {"model": str(model), **ON})
     await wait_for_worker(lsp_client)
     lsp_client.editor = Editor(lsp_client)  # type: ignore[attr-defined]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from qwen_lsp.engine.completion import CompletionRequest, build_prompt, format_completion
 from qwen_lsp.engine.postprocess import Site, postprocess
+from qwen_lsp.engine.shape import decide_shape
 from qwen_lsp.settings import CompletionSettings, ContextSettings
 
 try:  # tests/unit may or may not be a package
@@ -62,3 +65,20 @@ def test_crlf_documents_get_crlf_lines() -> None:
 def test_max_lines_caps_a_block() -> None:
     site = Site("def f():\n    ", "\n", "python", multiline=True, max_lines=2)
     assert postprocess("a = 1\n    b = 2\n    c = 3", site) == "a = 1\n    b = 2"
+
+
+PIECES = [*"ab \n\t()[]{}'\"`:;,.=#-/*\\", "def ", "end", "fn ", "é", "😀", "\r\n", '"""', "--[["]
+
+
+@pytest.mark.parametrize("language", ["python", "typescriptreact", "rust", "go", "lua", "text"])
+def test_garbage_never_raises(language: str) -> None:
+    """Whatever the document and the model say, post-processing answers (the server never dies)."""
+    rng = random.Random(language)
+    for _ in range(150):
+        doc = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 120)))
+        generated = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 60)))
+        cursor = rng.randint(0, len(doc))
+        before, after = doc[:cursor], doc[cursor:]
+        shape = decide_shape(before, after, language)
+        result = postprocess(generated, Site(before, after, language, shape.multiline))
+        assert isinstance(result, str)

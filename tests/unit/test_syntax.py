@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -93,3 +94,45 @@ def test_node_at_cursor() -> None:
     doc = syntax.SyntaxDocument("python", "x = 'é' + name\n")
     node = doc.node_at(doc.text.index("name") + 2)
     assert node is not None and node.type == "identifier"
+
+
+# Random bytes on which the TSX grammar parses for minutes: the server must not hang on them.
+PATHOLOGICAL_TSX = (
+    ';z}b/),\n]] ,];\t[ c""", [=:=\\#fn 😀\n :yx/a)}éz--[[=<|fim_pad|>'
+    'a,\\é:-fn }"\ny\néay  [--[[<|fim_pad|>/ c;[    c--[[[`]]\t;end \n'
+    "`--[[`-c }}\t[<|fim_pad|>(\r\n:]😀z;]];)fn <|fim_pad|>\t}ac,[*='\n"
+    'b(ac"""b(def " #.#(\r\nb.x)b\t-"""*}#]`b yendéé;"""😀'
+)
+
+
+def test_a_pathological_parse_gives_up_in_time() -> None:
+    started = time.monotonic()
+    doc = syntax.SyntaxDocument("typescriptreact", PATHOLOGICAL_TSX)
+    doc.replace(0, 0, "x")
+    assert syntax.syntax_errors("typescriptreact", PATHOLOGICAL_TSX, budget_s=0.05) is None
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "span"),
+    [
+        ("abc", "abc", (3, 3, 3)),
+        ("abc", "abXc", (2, 2, 3)),
+        ("abc", "ac", (1, 2, 1)),
+        ("aaa", "aaaa", (3, 3, 4)),
+        ("", "x", (0, 0, 1)),
+        ("héllo 😀", "héllo 😀!", (7, 7, 8)),
+    ],
+)
+def test_changed_span(old: str, new: str, span: tuple[int, int, int]) -> None:
+    assert syntax.changed_span(old, new) == span
+    start, old_end, new_end = span
+    assert old[:start] + new[start:new_end] + old[old_end:] == new
+
+
+def test_update_follows_whole_texts_incrementally() -> None:
+    doc = syntax.SyntaxDocument("rust", SAMPLES["rust"])
+    for text in ["fn main() {\n    let x = 1;\n}\n", "fn main() {\n    let x = 'é';\n}\n", ""]:
+        doc.update(text)
+        assert doc.text == text
+        assert doc.sexp() == str(syntax.parse("rust", text).root_node)  # type: ignore[union-attr]

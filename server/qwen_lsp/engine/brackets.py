@@ -101,13 +101,25 @@ def first_extra_closer(
     return enclosing_closed, enclosing_closed >= 0
 
 
+_TOP_LEVEL = re.compile(r"\n(?=[A-Za-z_@])")
+
+
 def window_start(text: str, limit: int = 20_000) -> int:
-    """A line start within the last `limit` characters, at a top-level line where possible."""
-    floor = max(0, len(text) - limit)
-    if floor == 0:
+    """Start of a window of about `limit` characters ending at the end of `text`.
+
+    It starts at a top-level line (a definition's header, usually) at most `limit` characters
+    before the boundary, else at the first one after it, else at a line start.
+    """
+    boundary = len(text) - limit
+    if boundary <= 0:
         return 0
-    match = re.search(r"\n(?=[A-Za-z_@])", text[floor:])
-    return floor + match.end() if match else floor
+    earlier = [m.end() for m in _TOP_LEVEL.finditer(text, max(0, boundary - limit), boundary)]
+    if earlier:
+        return earlier[-1]
+    later = _TOP_LEVEL.search(text, boundary)
+    if later:
+        return later.end()
+    return text.find("\n", boundary) + 1 or boundary
 
 
 def lines_inside_literals(text: str, language: str) -> set[int]:

@@ -5,13 +5,22 @@ should_complete → build_prompt → (the worker generates) → format_completio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..settings import CompletionSettings, ContextSettings
-from .fim import FimParts, char_budgets, render_fim_prompt, split_at_cursor
+from .fim import (
+    CHARS_PER_TOKEN,
+    FimParts,
+    RepoFile,
+    char_budgets,
+    render_fim_prompt,
+    split_at_cursor,
+)
 from .postprocess import Site, postprocess
 from .shape import decide_shape
-from .syntax import language_for
+from .syntax import SyntaxDocument, language_for
+
+REPO_SHARE = 1 / 3  # of the prompt budget for repository context, when it is on
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +55,25 @@ def should_complete(request: CompletionRequest) -> bool:
     return "\x00" not in window
 
 
+def repo_budget_chars(context: ContextSettings) -> int:
+    """Characters of repository context a prompt may hold (0 when the setting is off)."""
+    if not context.repo_files:
+        return 0
+    return int(context.max_prompt_tokens * REPO_SHARE * CHARS_PER_TOKEN)
+
+
 def build_prompt(
-    request: CompletionRequest, completion: CompletionSettings, context: ContextSettings
+    request: CompletionRequest,
+    completion: CompletionSettings,
+    context: ContextSettings,
+    *,
+    files: tuple[RepoFile, ...] = (),
+    repo_name: str = "",
+    syntax_doc: SyntaxDocument | None = None,
 ) -> CompletionPlan:
-    prefix_chars, suffix_chars = char_budgets(context.max_prompt_tokens)
+    # The split depends on the setting only, never on this request's files: it stays put.
+    fim_tokens = context.max_prompt_tokens - int(repo_budget_chars(context) / CHARS_PER_TOKEN)
+    prefix_chars, suffix_chars = char_budgets(fim_tokens)
     parts = split_at_cursor(
         request.text,
         request.offset,
@@ -57,9 +81,14 @@ def build_prompt(
         prefix_chars=prefix_chars,
         suffix_chars=suffix_chars,
     )
+    if files or repo_name:
+        parts = replace(parts, files=files, repo_name=repo_name)
     before, after = request.text[: request.offset], request.text[request.offset :]
     language = language_for(request.path, request.language_id)
-    multiline = decide_shape(before, after, language, completion.multiline).multiline
+    if syntax_doc is not None and syntax_doc.text != request.text:
+        syntax_doc = None  # a tree for another version would misplace the cursor
+    shape = decide_shape(before, after, language, completion.multiline, syntax_doc)
+    multiline = shape.multiline
     return CompletionPlan(
         prompt=render_fim_prompt(parts),
         cache_key=request.uri,

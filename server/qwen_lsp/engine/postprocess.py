@@ -8,15 +8,19 @@ completions that run past the block or break the syntax.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from . import brackets, syntax
 from .fim import cut_at_stop_markers
 from .shape import opens_block, split_lines_at
 
-WINDOW_BEFORE = 6000  # characters of context the syntax check parses around the cursor
-WINDOW_AFTER = 3000
+WINDOW_BEFORE = 3000  # characters of context checked around the cursor (from a top-level line)
+WINDOW_AFTER = 1500
 SUFFIX_MATCH_LINES = 3  # lines of the suffix a completion must repeat before it is cut there
+PARSE_BUDGET_S = 0.1  # one syntax check of the window (normally < 1 ms; guards pathologies)
+GUARD_BUDGET_S = 0.25  # all syntax checks of one completion
+UNPARSED_ERRORS = 1_000
 
 _HEADERS = {
     "python": re.compile(r"\s*(@|(async\s+)?(def|class)\b)"),
@@ -137,7 +141,7 @@ def _ending(site: Site) -> str:
     line_prefix, line_suffix = split_lines_at(site.before, site.after)
     if not line_suffix.strip():
         return ""
-    return "\n" + (line_prefix if not line_prefix.strip() else "")
+    return "\n" + line_prefix[: len(line_prefix) - len(line_prefix.lstrip())]
 
 
 def _trim_blank_tail(lines: list[str]) -> list[str]:
@@ -379,13 +383,15 @@ def _least_syntax_errors(candidates: list[str], site: Site) -> str:
     if len(candidates) <= 1:
         return candidates[0] if candidates else ""
     grammar = syntax.has_grammar(site.language)
+    deadline = time.monotonic() + GUARD_BUDGET_S
     best, best_score = candidates[0], None
     for candidate in candidates:
         text = site.before + candidate + site.after
-        errors = syntax.syntax_errors(site.language, text) if grammar else 0
-        score = (brackets.unmatched_closers(text, site.language), errors or 0)
+        errors = syntax.syntax_errors(site.language, text, PARSE_BUDGET_S) if grammar else 0
+        unparsed = UNPARSED_ERRORS if errors is None else errors  # gave up: assume the worst
+        score = (brackets.unmatched_closers(text, site.language), unparsed)
         if best_score is None or score < best_score:
             best, best_score = candidate, score
-        if score == (0, 0):
-            break  # nothing shorter can do better
+        if score == (0, 0) or time.monotonic() > deadline:
+            break  # nothing shorter can do better, or the answer is due
     return best

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import posixpath
+import time
 from collections.abc import Callable
 from functools import cache
 
@@ -77,9 +78,37 @@ def parser_for(language: str) -> ts.Parser | None:
     return ts.Parser(lang) if lang is not None else None
 
 
-def parse(language: str, text: str) -> ts.Tree | None:
+PARSE_BUDGET_S = 0.25  # some grammars take pathologically long on garbage input: give up
+READ_CHUNK = 64 * 1024
+
+
+def parse_bytes(
+    parser: ts.Parser,
+    data: bytes,
+    old_tree: ts.Tree | None = None,
+    budget_s: float = PARSE_BUDGET_S,
+) -> ts.Tree | None:
+    """Parse with a time budget (only the callback form of `parse` can be cancelled)."""
+    deadline = time.monotonic() + budget_s
+
+    def read(byte: int, _point: tuple[int, int]) -> bytes:
+        return data[byte : byte + READ_CHUNK]
+
+    def give_up(*_: object) -> bool:
+        return time.monotonic() > deadline
+
+    try:
+        if old_tree is None:
+            return parser.parse(read, progress_callback=give_up)
+        return parser.parse(read, old_tree, progress_callback=give_up)
+    except ValueError:  # cancelled: no tree; callers fall back to text heuristics
+        parser.reset()
+        return None
+
+
+def parse(language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> ts.Tree | None:
     parser = parser_for(language)
-    return parser.parse(text.encode()) if parser is not None else None
+    return parse_bytes(parser, text.encode(), budget_s=budget_s) if parser is not None else None
 
 
 def count_errors(tree: ts.Tree | None) -> int:
@@ -96,9 +125,9 @@ def count_errors(tree: ts.Tree | None) -> int:
     return count
 
 
-def syntax_errors(language: str, text: str) -> int | None:
-    """Error count of `text` parsed fresh; None when the language has no grammar."""
-    tree = parse(language, text)
+def syntax_errors(language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> int | None:
+    """Error count of `text` parsed fresh; None without a grammar or when parsing gave up."""
+    tree = parse(language, text, budget_s)
     return count_errors(tree) if tree is not None else None
 
 
@@ -115,7 +144,7 @@ class SyntaxDocument:
         self.text = text
         self._data = text.encode()
         self._parser = parser_for(language)
-        self.tree = self._parser.parse(self._data) if self._parser is not None else None
+        self.tree = parse_bytes(self._parser, self._data) if self._parser is not None else None
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) of the text with `new_text` and reparse."""
@@ -125,7 +154,10 @@ class SyntaxDocument:
         old_data = self._data
         self.text = self.text[:start] + new_text + self.text[end:]
         self._data = old_data[:start_byte] + new_text.encode() + old_data[old_end_byte:]
-        if self.tree is None or self._parser is None:
+        if self._parser is None:
+            return
+        if self.tree is None:  # no tree to edit (an earlier parse gave up): try afresh
+            self.tree = parse_bytes(self._parser, self._data)
             return
         self.tree.edit(
             start_byte=start_byte,
@@ -135,14 +167,21 @@ class SyntaxDocument:
             old_end_point=_point_at(old_data, old_end_byte),
             new_end_point=_point_at(self._data, new_end_byte),
         )
-        self.tree = self._parser.parse(self._data, self.tree)
+        self.tree = parse_bytes(self._parser, self._data, self.tree)
+
+    def update(self, text: str) -> int:
+        """Follow the document to `text` by one edit of the span that changed; its start."""
+        start, old_end, new_end = changed_span(self.text, text)
+        if text != self.text:
+            self.replace(start, old_end, text[start:new_end])
+        return start
 
     def set_text(self, text: str) -> None:
         """A full-document change: parse from scratch."""
         self.text = text
         self._data = text.encode()
         if self._parser is not None:
-            self.tree = self._parser.parse(self._data)
+            self.tree = parse_bytes(self._parser, self._data)
 
     def sexp(self) -> str:
         return str(self.tree.root_node) if self.tree is not None else ""
@@ -153,3 +192,24 @@ class SyntaxDocument:
             return None
         byte = len(self.text[:offset].encode())
         return self.tree.root_node.named_descendant_for_byte_range(byte, byte)
+
+
+def changed_span(old: str, new: str) -> tuple[int, int, int]:
+    """(start, end in old, end in new) of the one region where `old` and `new` differ."""
+    limit = min(len(old), len(new))
+    low, high = 0, limit  # longest common prefix by bisection: slice compares run in C
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[:mid] == new[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    start = low
+    low, high = 0, limit - start
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            low = mid
+        else:
+            high = mid - 1
+    return start, len(old) - low, len(new) - low

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import time
 
 from lsprotocol import types
@@ -12,8 +14,10 @@ from ..engine.completion import (
     CompletionRequest,
     build_prompt,
     format_completion,
+    repo_budget_chars,
     should_complete,
 )
+from ..engine.fim import RepoFile
 from ..errors import QwenError
 from .positions import document_path, offset_at, open_document
 from .server import QwenLanguageServer
@@ -47,7 +51,22 @@ async def inline_completion(
     )
     if not settings.completion.enabled or not should_complete(request):
         return EMPTY
-    plan = build_prompt(request, settings.completion, settings.context)
+    before, after = request.text[: request.offset], request.text[request.offset :]
+    if (cached := ls.typing_cache.lookup(request.uri, before, after)) is not None:
+        ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
+        return _items(cached, params.position)
+    waited = await _debounce(ls, request)
+    if waited is None:
+        return EMPTY
+    started += waited  # waiting on purpose is neither model time nor server overhead
+    plan = build_prompt(
+        request,
+        settings.completion,
+        settings.context,
+        files=_repo_files(ls, request),
+        repo_name=_repo_name(ls),
+        syntax_doc=ls.syntax_docs.get(request.uri),
+    )
     generate = m.Generate(
         id=0,
         prompt=plan.prompt,
@@ -72,7 +91,40 @@ async def inline_completion(
     ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
     if not text:
         return EMPTY
-    here = types.Range(start=params.position, end=params.position)
+    ls.typing_cache.remember(request.uri, before, after, text)
+    return _items(text, params.position)
+
+
+def _items(text: str, position: types.Position) -> types.InlineCompletionList:
+    here = types.Range(start=position, end=position)
     return types.InlineCompletionList(
         items=[types.InlineCompletionItem(insert_text=text, range=here)]
     )
+
+
+async def _debounce(ls: QwenLanguageServer, request: CompletionRequest) -> float | None:
+    """Wait per the typing rhythm: seconds waited, None when the document changed meanwhile."""
+    delay_ms = ls.debounce.observe(request.uri, time.monotonic() * 1000)
+    if delay_ms <= 0:
+        return 0.0
+    await asyncio.sleep(delay_ms / 1000)
+    document = open_document(ls, request.uri)
+    if document is None or (document.version or 0) != request.version:
+        return None  # superseded by the next keystroke: no model call at all
+    return delay_ms / 1000
+
+
+def _repo_files(ls: QwenLanguageServer, request: CompletionRequest) -> tuple[RepoFile, ...]:
+    budget = repo_budget_chars(ls.settings.context)
+    if not budget:
+        return ()
+    documents = {
+        document_path(ls, uri): doc.source for uri, doc in ls.workspace.text_documents.items()
+    }
+    ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    return ls.repo_context.files_for(request.path, documents, budget)
+
+
+def _repo_name(ls: QwenLanguageServer) -> str:
+    root = ls.workspace.root_path
+    return os.path.basename(root.rstrip(os.sep)) if root else ""
