@@ -1,18 +1,36 @@
 -- In insert mode a suggestion shows as ghost text after the cursor, Tab inserts it, and the
--- saved file holds it.
+-- saved file holds it. The trained test model (when built) knows tests/fixtures/corpus by
+-- heart, so it must write a removed line back exactly; the random one suggests something, in
+-- some places, which the scenario learns by asking the server first.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 local qwen = require("qwen_lsp")
 
-T.run(function()
-  T.setup()
+-- temperature.py with the code of one line removed; the cursor ends up in the hole.
+local function trained_setup()
+  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
+  local indent, expected = "    ", "return celsius * 9 / 5 + 32"
+  local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
+  local path = T.write(
+    "temperature.py",
+    source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
+  )
+  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
+  vim.cmd("edit " .. path)
+  T.wait_ready()
+  vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })
+  T.type("A")
+  return path, expected, source
+end
+
+-- calc.py, typed into until the random model suggests something.
+local function random_setup()
   local path = T.write("calc.py", "def add(a, b):\n    return a + b\n\n\n")
+  T.setup()
   vim.cmd("edit " .. path)
   local client = T.wait_ready()
-
-  T.type("Gode")
-  -- The random test model is silent in most places: offer it many.
+  T.type("Go")
   local typed, expected = T.learn(client, {
-    "f mul(a, b):",
+    "def mul(a, b):",
     "\n    return a",
     " * b",
     "\n\n\nclass Point:",
@@ -23,9 +41,18 @@ T.run(function()
     "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
     "\n\n\nif __name__ == ",
   })
+  return path, expected, "def add(a, b):\n    return a + b\n\n\n" .. typed .. expected .. "\n"
+end
+
+T.run(function()
+  local path, expected, saved
+  if vim.env.QWEN_TEST_TRAINED_MODEL then
+    path, expected, saved = trained_setup()
+  else
+    path, expected, saved = random_setup()
+  end
   local row = vim.api.nvim_win_get_cursor(0)[1]
-  local shown = T.wait("the ghost text", qwen.suggestion_text)
-  T.eq(expected, shown, "suggestion")
+  T.eq(expected, T.wait("the ghost text", qwen.suggestion_text), "suggestion")
 
   local line = vim.api.nvim_get_current_line()
   local first = vim.split(expected, "\n", { plain = true })[1]
@@ -42,5 +69,5 @@ T.run(function()
   T.wait("the file written", function()
     return not vim.bo.modified
   end, 2000)
-  T.eq("de" .. typed .. expected .. "\n", T.read(path):match("de[^\n]*mul.*"), "saved text")
+  T.eq(saved, T.read(path), "saved file")
 end)

@@ -28,6 +28,16 @@ T.run(function()
   local messages = vim.fn.execute("messages")
   assert(messages:find("server `/nonexistent/qwen-lsp` not found", 1, true), "no warning")
 
+  -- A repo id not downloaded yet is fine, but worth saying.
+  T.setup({
+    cmd = { "/nonexistent/qwen-lsp", "--stdio" },
+    settings = { model = "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit" },
+  })
+  vim.cmd("checkhealth qwen_lsp")
+  report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, true), "\n")
+  assert(report:find("OK.-Qwen3%-Coder%-30B%-A3B%-Instruct%-4bit, a Hugging Face repo id"), report)
+  assert(report:find("not downloaded yet", 1, true), report)
+
   vim.cmd("QwenStats")
   assert(vim.fn.execute("messages"):find("the server is not running"), ":QwenStats message")
 

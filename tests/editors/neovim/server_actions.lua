@@ -1,28 +1,65 @@
 -- Code actions of the real server through vim.lsp.buf.code_action(): listed at once, resolved
--- by the model when picked. The random test model makes no edit and the server says why; the
--- trained test model (when built) writes the docstring. The same for :QwenDocs.
+-- by the model when picked; then :QwenDocs and documentation on save. The trained test model
+-- (when built) knows the actions on tests/fixtures/corpus/temperature.py and makes their edits;
+-- the random one makes none and the server says why.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
-local SOURCE =
-  { "import math", "", "", "def circle_area(radius):", "    return math.pi * radius ** 2" }
-local DOCSTRING, REFACTOR = "Add docstring with Qwen: circle_area", "Refactor with Qwen…"
+local DOCSTRING = "Add docstring with Qwen: celsius_to_fahrenheit"
+local REFACTOR = "Refactor with Qwen…"
 
 local function lines()
   return vim.api.nvim_buf_get_lines(0, 0, -1, true)
 end
 
+local function text()
+  return table.concat(lines(), "\n")
+end
+
+local function docstrings()
+  return select(2, text():gsub('"""', ""))
+end
+
 T.run(function()
   local trained = vim.env.QWEN_TEST_TRAINED_MODEL
-  T.setup({ settings = { model = trained or vim.env.QWEN_LSP_MODEL, actions = { maxTokens = 24 } } })
-  vim.cmd("edit " .. T.write("geometry.py", table.concat(SOURCE, "\n") .. "\n"))
+  -- The random model only needs to be quick.
+  local settings = trained and { model = trained } or { actions = { maxTokens = 24 } }
+  settings.docs = { onSave = true }
+  T.setup({ settings = settings })
+  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
+  vim.cmd("edit " .. T.write("temperature.py", source))
   local client = T.wait_ready()
   if not client.server_capabilities.codeActionProvider then
     T.skip("this server offers no code actions")
+  end
+  local function model_calls()
+    local stats = require("qwen_lsp.lsp").request_sync(
+      client,
+      "workspace/executeCommand",
+      { command = "qwen.stats" },
+      2000
+    )
+    return stats.result.model_calls
+  end
+  -- The server's verdict: an edit from the trained model, a message from the random one.
+  local function message()
+    return vim.fn.execute("messages"):match("qwen%-lsp: [^\n]*")
+  end
+  local function outcome(what, done)
+    if trained then
+      T.wait(what, function()
+        assert(not message(), "the trained model made no edit: " .. tostring(message()))
+        return done()
+      end, 30000)
+    else
+      T.wait("the server's message", message, 30000)
+      T.eq(source, text() .. "\n", "buffer after the random model's answer")
+    end
   end
 
   local offered
   local function pick(title)
     offered = nil
+    vim.cmd("messages clear")
     vim.ui.select = function(items, opts, on_choice)
       offered = vim.tbl_map(opts.format_item, items)
       for i, item in ipairs(items) do
@@ -37,59 +74,48 @@ T.run(function()
     end)
     assert(vim.tbl_contains(offered, title), "no " .. title .. " in " .. vim.inspect(offered))
   end
-  vim.api.nvim_win_set_cursor(0, { 5, 4 })
-  pick(DOCSTRING)
+  local def = vim.fn.search("^def celsius_to_fahrenheit")
+  vim.api.nvim_win_set_cursor(0, { def + 1, 4 })
 
-  if trained then
-    T.wait("the docstring", function()
-      return lines()[5] ~= SOURCE[5] and lines()[5]:find('"""', 1, true)
-    end, 60000)
-  else
-    T.wait("the server's message", function()
-      return vim.fn.execute("messages"):find("qwen-lsp: ", 1, true)
-    end, 60000)
-    T.eq(SOURCE, lines(), "buffer after the random model's answer")
-  end
+  pick(DOCSTRING)
+  outcome("the docstring", function()
+    return lines()[def + 1]:find('"""', 1, true)
+  end)
 
   -- Refactor… sends the instruction typed into vim.ui.input along with its command.
-  local instruction = "use math.tau / 2"
   vim.ui.input = function(_, on_confirm)
-    on_confirm(instruction)
+    on_confirm("simplify this")
   end
-  local function model_calls()
-    return require("qwen_lsp.lsp").request_sync(
-      client,
-      "workspace/executeCommand",
-      { command = "qwen.stats" },
-      2000
-    ).result.model_calls
-  end
-  local calls = model_calls()
-  vim.cmd("messages clear")
+  local calls, before = model_calls(), text()
   pick(REFACTOR)
-  if trained then
-    T.wait("the refactoring", function()
-      return table.concat(lines(), "\n"):find("math.tau", 1, true)
-    end, 60000)
-  else
-    T.wait("the server's message", function()
-      return vim.fn.execute("messages"):find("qwen-lsp: ", 1, true)
-    end, 60000)
-    T.eq(SOURCE, lines(), "buffer after the random model's refactoring")
-    assert(model_calls() > calls, "the server did not run the refactoring (no instruction?)")
-  end
+  outcome("the refactoring", function()
+    return text() ~= before
+  end)
+  assert(model_calls() > calls, "the server did not run the refactoring (no instruction?)")
 
   -- :QwenDocs documents the whole buffer (as it was, undocumented) and says how it went.
   vim.cmd("edit!")
-  calls = model_calls()
+  calls, before = model_calls(), docstrings()
   vim.cmd("messages clear")
   vim.cmd("QwenDocs")
   T.wait(":QwenDocs's report", function()
     return vim.fn.execute("messages"):find("qwen_lsp: ", 1, true)
-  end, 60000)
+  end, 30000)
   assert(model_calls() > calls, ":QwenDocs asked the model nothing")
-  if trained then
-    assert(table.concat(lines(), "\n"):find('"""', 1, true), "no docstring from :QwenDocs")
-  end
+  assert(not trained or docstrings() > before, "no docstring from :QwenDocs")
+
+  -- Saving documents what changed (docs.onSave): here a new function.
+  calls = model_calls()
+  vim.api.nvim_buf_set_lines(
+    0,
+    -1,
+    -1,
+    true,
+    { "", "", "def square(side):", "    return side * side" }
+  )
+  vim.cmd("write")
+  T.wait("documentation on save", function()
+    return model_calls() > calls
+  end, 30000)
   T.log("%s", vim.trim(vim.fn.execute("messages")))
 end)

@@ -40,6 +40,14 @@ local function check_binary()
   end
 end
 
+-- Where huggingface_hub keeps a downloaded repo.
+-- Where huggingface_hub keeps a downloaded repo.
+local function hf_cache_dir(repo)
+  local cache = vim.env.XDG_CACHE_HOME or vim.fn.expand("~/.cache")
+  local hub = vim.env.HF_HUB_CACHE or ((vim.env.HF_HOME or (cache .. "/huggingface")) .. "/hub")
+  return ("%s/models--%s"):format(hub, (repo:gsub("/", "--")))
+end
+
 local function check_model()
   local model = config.options.settings.model
   local source = "settings.model"
@@ -53,6 +61,9 @@ local function check_model()
   local local_path = model:match("^[/.~]") and vim.fn.expand(model)
   if not local_path then
     ok(("model (%s): %s, a Hugging Face repo id"):format(source, model))
+    if vim.fn.isdirectory(hf_cache_dir(model)) == 0 then
+      info("not downloaded yet: the server downloads it when it starts, which takes a while")
+    end
   elseif vim.fn.filereadable(local_path .. "/config.json") == 1 then
     ok(("model (%s): %s"):format(source, local_path))
   else
