@@ -75,6 +75,8 @@ class ActionsSettings(_Section, frozen=True):
     """Most model turns per action (read-only tool results go back to the model)."""
     max_tokens: Positive = 1024
     """Most tokens the model may write per turn."""
+    temperature: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    """Sampling temperature of actions; unset: the model's own (Qwen3-Coder 0.7); 0: greedy."""
 
 
 class Settings(_Section, frozen=True):

@@ -88,7 +88,11 @@ def server_properties() -> dict[str, dict[str, Any]]:
                 walk(prop["$ref"].rsplit("/", 1)[1], f"{prefix}{key}.")
                 continue
             entry: dict[str, Any] = {}
-            if "enum" in prop:
+            if "anyOf" in prop:  # an optional value: `T | None` → type [T, "null"]
+                options = prop["anyOf"]
+                prop = {**next(o for o in options if o["type"] != "null"), **prop}
+                entry["type"] = [prop["type"], "null"]
+            elif "enum" in prop:
                 entry["type"] = "string"
                 # The schema sorts enum members; the Literal keeps the order the author chose.
                 declared = enums[key]

@@ -185,6 +185,7 @@ async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report)
             tools=session.tools,
             cache_key=f"action:{req.path}",
             max_tokens=settings.max_tokens,
+            sampling=None if settings.temperature is None else m.Sampling(settings.temperature),
         )
         try:
             ls.stats.model_calls += 1
