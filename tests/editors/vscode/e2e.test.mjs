@@ -49,7 +49,8 @@ const DOCS_FILE = "shapes.py";
 const DOCS_SOURCE = "def square_area(side):\n    return side * side";
 const DOCS_TYPED = " * 1";
 // One definition per save keeps the docs run short.
-const ACTION_LIMITS = { actions: { maxTokens: 256 }, docs: { maxPerSave: 1 } };
+// Greedy actions: VS Code and the oracle below then get the same edit for the same request.
+const ACTION_LIMITS = { actions: { maxTokens: 256, temperature: 0 }, docs: { maxPerSave: 1 } };
 // Repository context would make VS Code's prompts depend on its typing history; off, the
 // prompt depends on the document alone and the oracle below sees the same one.
 const SERVER_SETTINGS = { model: MODEL, context: { repoFiles: false }, ...ACTION_LIMITS };
