@@ -22,7 +22,9 @@ end
 T.run(function()
   local trained = vim.env.QWEN_TEST_TRAINED_MODEL
   -- The random model only needs to be quick.
-  local settings = trained and { model = trained } or { actions = { maxTokens = 24 } }
+  -- Greedy actions with the trained model: the same request gives the same edit every run.
+  local settings = trained and { model = trained, actions = { temperature = 0 } }
+    or { actions = { maxTokens = 24 } }
   settings.docs = { onSave = true }
   T.setup({ settings = settings })
   local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
