@@ -21,8 +21,8 @@ end
 
 T.run(function()
   local trained = vim.env.QWEN_TEST_TRAINED_MODEL
-  -- The random model only needs to be quick.
-  -- Greedy actions with the trained model: the same request gives the same edit every run.
+  -- Greedy actions with the trained model (the same request gives the same edit every run);
+  -- the random model only needs to be quick.
   local settings = trained and { model = trained, actions = { temperature = 0 } }
     or { actions = { maxTokens = 24 } }
   settings.docs = { onSave = true }
