@@ -46,4 +46,5 @@ async def test_served_completions_fill_holes_with_the_original_line(client: Lang
         )
         if got != line:
             misses.append((path.name, line, got))
+    print(f"served completions: {HOLES - len(misses)}/{HOLES} holes filled with the exact line")
     assert len(misses) <= HOLES * (1 - EXACT_SHARE), misses
