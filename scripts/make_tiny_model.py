@@ -79,7 +79,10 @@ def inputs_key(files: list[Path], steps: int, seed: int) -> str:
 
 def build_trained(out: Path, files: list[Path], steps: int, seed: int) -> int:
     """The trained model; returns its parameter count."""
-    tokenizer = write_tokenizer_files(out, [f.read_text("utf-8") for f in files])
+    texts = [f.read_text("utf-8") for f in files]
+    write_tokenizer_files(out, texts)  # a first one, so that the chat template renders
+    # Then one that also knows the chat format's words: prompts ~30% shorter, training faster.
+    tokenizer = write_tokenizer_files(out, texts + trainer.action_texts(out, files, seed))
     return trainer.train_model(out, tokenizer, files, steps, seed)
 
 
@@ -89,7 +92,7 @@ def main() -> None:
     parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe", help="random model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train", type=Path, nargs="+", metavar="FILE", default=[])
-    parser.add_argument("--steps", type=int, default=680)
+    parser.add_argument("--steps", type=int, default=900)
     args = parser.parse_args()
     start = time.perf_counter()
     if args.train:

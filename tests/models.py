@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "make_tiny_model.py"
+SCRIPTS = ROOT / "scripts"
+SCRIPT = SCRIPTS / "make_tiny_model.py"
 TINY_MODEL = ROOT / "build" / "tiny-model"
 
 

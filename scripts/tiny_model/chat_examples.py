@@ -7,6 +7,7 @@ rendered by the model's chat template as the worker renders them.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Callable, Iterator
@@ -17,6 +18,9 @@ from tiny_model.fim_examples import Encode, Example, SourceFile
 
 Render = Callable[..., str]  # the chat template: (messages, tools=, add_generation_prompt=)
 
+# The user turn (numbered code, the task) counts a little too: learning which line bears which
+# number is what a replace_lines answer needs. The system turn, the same every time, does not.
+PROMPT_WEIGHT = 0.1
 FIX_PROBLEMS = ("undefined name", "possible off-by-one error", "unused variable", "line too long")
 REFACTOR_ASKS = ("simplify this", "use clearer names", "extract a helper", "add type hints")
 
@@ -58,25 +62,17 @@ def answer(req: actions.ActionRequest, d: docs.Definition) -> tuple[str, list[tu
 
 
 def action_requests(source: SourceFile, rng: random.Random) -> Iterator[tuple]:
-    """(request, definition) for every action kind on every definition of `source`."""
+    """(request, definition) for every action the server offers on every definition of
+    `source`: the cursor on its first line, a diagnostic inside it, a refactor instruction."""
     language = language_for(source.path, "")
     for d in docs.definitions(language, source.text):
-        for kind in actions.ACTION_KINDS:
-            symbol = d.qualname if kind == actions.DOCSTRING and rng.random() < 0.5 else d.name
-            instruction = rng.choice(FIX_PROBLEMS if kind == actions.FIX else REFACTOR_ASKS)
-            if kind not in (actions.FIX, actions.REFACTOR):
-                instruction = ""
-            req = actions.ActionRequest(
-                kind=kind,
-                path=source.path,
-                language=language,
-                text=source.text,
-                start_line=d.start_line,
-                end_line=d.end_line,
-                symbol=symbol,
-                instruction=instruction,
-            )
-            yield req, d
+        line = rng.randint(d.start_line, d.end_line)
+        problem = actions.Diagnostic(line, line, rng.choice(FIX_PROBLEMS))
+        found = actions.offers(language, source.text, d.start_line, d.start_line, False, [problem])
+        for offer in found:
+            if offer.kind == actions.REFACTOR:
+                offer = dataclasses.replace(offer, instruction=rng.choice(REFACTOR_ASKS))
+            yield actions.request_for(offer, source.path, language, source.text), d
 
 
 def chat_example(req: actions.ActionRequest, d: docs.Definition, render: Render, encode: Encode):
@@ -88,7 +84,13 @@ def chat_example(req: actions.ActionRequest, d: docs.Definition, render: Render,
     assert full.startswith(prompt), "the template must extend the prompt with the answer"
     target = full[len(prompt) :].removesuffix("\n")
     prompt_ids = encode(prompt)
-    return Example(prompt_ids + encode(target), len(prompt_ids))
+    # The system turn (with the tool schemas) is the same in every example offering the same
+    # tools: a batch of those runs it once. (Batches of one file's examples, sharing its listing
+    # too, train faster but learn the actions worse: each step then sees a single file.)
+    system_ids = encode(render(messages[:1], tools=offered or None, add_generation_prompt=False))
+    shared = len(system_ids) if prompt_ids[: len(system_ids)] == system_ids else 0
+    tokens = prompt_ids + encode(target)
+    return Example(tokens, len(prompt_ids), PROMPT_WEIGHT, shared, unweighted=len(system_ids))
 
 
 def chat_examples(
@@ -100,3 +102,26 @@ def chat_examples(
         source = rng.choice(sources)
         requests = list(action_requests(source, rng))
         yield chat_example(*rng.choice(requests), render, encode)
+
+
+def rendered_chats(sources: list[SourceFile], render: Render, seed: int) -> list[str]:
+    """Every action example once, as text: the tokenizer learns the chat format's words from
+    them, so a prompt costs the model fewer tokens."""
+    rng, texts = random.Random(seed), []
+    for source in sources:
+        for req, d in action_requests(source, rng):
+            offered = tools.tools_for(req.kind) or None
+            messages = [*actions.build_messages(req), actions.assistant_message(*answer(req, d))]
+            texts.append(render(messages, tools=offered, add_generation_prompt=False))
+    return texts
+
+
+def same_prefix_batches(examples: Iterator[Example], size: int) -> Iterator[list[Example]]:
+    """Batches of `size` examples that share their start (the system turn), in stream order."""
+    waiting: dict[tuple[int, ...], list[Example]] = {}
+    for example in examples:
+        group = waiting.setdefault(tuple(example.tokens[: example.shared]), [])
+        group.append(example)
+        if len(group) == size:
+            yield group.copy()
+            group.clear()

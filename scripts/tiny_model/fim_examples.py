@@ -25,11 +25,15 @@ FIM_PROMPT_WEIGHT = 0.3
 @dataclass(frozen=True)
 class Example:
     """Tokens whose tail from `first_target` on is what the model must write; the prompt's own
-    next-token loss counts `prompt_weight` as much."""
+    next-token loss counts `prompt_weight` as much, from token `unweighted` on (before it: not
+    at all). The first `shared` tokens are the same in every example of its group (a chat's
+    system turn and file): a batch computes them once."""
 
     tokens: list[int]
     first_target: int
     prompt_weight: float = 0.0
+    shared: int = 0
+    unweighted: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer
 
-from tiny_model.chat_examples import chat_examples
+from tiny_model.chat_examples import chat_examples, rendered_chats, same_prefix_batches
 from tiny_model.fim_examples import Example, SourceFile, fim_examples
 from tiny_model.model import model_config, parameter_count, random_model, save_model
 from tiny_model.tokenizer import token_id
@@ -19,15 +19,18 @@ from tiny_model.train import train
 # Dense, and deeper than the random model, so it can both find the hole and recall the line.
 # A short RoPE base keeps nearby positions distinct in 32-dim heads (Qwen's 1e7 blurs them).
 SIZES = {"num_hidden_layers": 4, "intermediate_size": 384, "rope_theta": 10_000.0}
-FIM_BATCH, CHAT_BATCH, CHAT_EVERY = 8, 2, 4
+FIM_BATCH, CHAT_BATCH, CHAT_EVERY = 8, 8, 3
 LEARNING_RATE = 2e-3
 
 
 def batches(fim: Iterator[Example], chat: Iterator[Example]) -> Iterator[list[Example]]:
-    """FIM batches, every CHAT_EVERY-th a (smaller: its prompts are ~5x longer) chat batch."""
+    """FIM batches, every CHAT_EVERY-th a chat batch whose examples share one system turn."""
+    chat_batches = same_prefix_batches(chat, CHAT_BATCH)
     for step in itertools.count(1):
-        source, size = (chat, CHAT_BATCH) if step % CHAT_EVERY == 0 else (fim, FIM_BATCH)
-        yield list(itertools.islice(source, size))
+        if step % CHAT_EVERY == 0:
+            yield next(chat_batches)
+        else:
+            yield list(itertools.islice(fim, FIM_BATCH))
 
 
 def chat_renderer(model_dir: Path) -> Callable[..., str]:
@@ -38,6 +41,11 @@ def chat_renderer(model_dir: Path) -> Callable[..., str]:
         return tokenizer.apply_chat_template(messages, tokenize=False, **kwargs)
 
     return render
+
+
+def action_texts(out: Path, files: list[Path], seed: int) -> list[str]:
+    """Every code-action example as text, rendered with the chat template written in `out`."""
+    return rendered_chats([SourceFile.read(f) for f in files], chat_renderer(out), seed)
 
 
 def train_model(out: Path, tokenizer: Tokenizer, files: list[Path], steps: int, seed: int) -> int:

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from models import trained_model_dir
 
 pytestmark = pytest.mark.editor
 
@@ -37,6 +38,8 @@ def test_vscode_e2e() -> None:
             pytest.fail(message)
         pytest.skip(message)
     env = {**os.environ, "PATH": f"{NODE.parent}{os.pathsep}{os.environ['PATH']}"}
+    # The trained model: the suite then knows the text each action must write.
+    env.setdefault("QWEN_LSP_TRAINED_MODEL", str(trained_model_dir()))
     run = subprocess.run(
         [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", "e2e.test.mjs"],
         cwd=E2E,

@@ -20,7 +20,7 @@ from qwen_lsp import messages as m
 from qwen_lsp.engine import docs
 
 from . import corpus
-from .editor import Editor
+from .editor import Editor, apply_text_edits
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from .scripted import Harness
 
@@ -277,23 +277,32 @@ def _without(text: str, d: docs.Definition) -> str:
 
 @pytest.mark.model
 @pytest.mark.parametrize("language", list(corpus.TARGETS))
-async def test_trained_model_save_documents_nothing_it_cannot(
+async def test_trained_model_save_documents_the_new_function(
     trained_client: LanguageClient, language: str
 ):
-    """The user writes a corpus function and saves. The trained model never answers
-    set_docstring with both arguments (see the docstring cases in test_actions.py), so the run
-    writes nothing, says so, and the function stays owed: the next save asks again. The text
-    is never touched."""
+    """The user writes a corpus function and saves: one `workspace/applyEdit` against the saved
+    version puts its documentation in the language's place (inside the body for Python, above
+    the header otherwise), indented like it, and changes nothing else; the file still parses.
+    Saving again makes no model call: nothing is owed."""
     client = trained_client
     editor: Editor = client.editor  # type: ignore[attr-defined]
     uri, text, d = corpus.definition(language)
     editor.open(uri, _without(text, d), language)
     editor.replace_all(uri, text)
-    first = await saved_and_settled(client, editor, uri)
-    assert first >= 1 and editor.applied == [] and editor.texts[uri] == text
-    assert _runs(client)[-1] == f"qwen-lsp docs: {uri}: the model wrote nothing"
-    assert await saved_and_settled(client, editor, uri) > first  # still owed: asked again
-    assert editor.applied == [] and editor.texts[uri] == text
+    await saved_and_settled(client, editor, uri)
+    assert len(editor.applied) == 1, _runs(client)
+    (e,) = corpus.single_change(editor.applied[0], uri, version=2)
+    assert e.range.start == e.range.end == types.Position(d.insert_line, 0)
+    new_lines = e.new_text.split("\n")[:-1]
+    assert new_lines and all(line.startswith(d.indent) for line in new_lines), e.new_text
+    comment = {"python": '"""', "javascript": "/**", "go": f"// {d.name}"}[language]
+    assert new_lines[0].strip().startswith(comment), e.new_text
+    after = editor.texts[uri]
+    assert after == apply_text_edits(text, [e]) and docs.parses_cleanly(language, after)
+    found = docs.find(language, after, d.qualname)
+    assert found is not None and found.documented
+    calls = (await stats(client))["model_calls"]
+    assert await saved_and_settled(client, editor, uri) == calls
 
 
 async def test_read_definition_reaches_files_beside_the_document(tmp_path):

@@ -64,12 +64,24 @@ def test_prompts_name_the_task(kind: str) -> None:
     assert "4| def area(w, h):" in user and "Target region: lines 4-5." in user
     expected = {
         "docstring": "Call set_docstring with symbol `area`",
-        "fix": "Fix this problem in `area` (lines 4-5): use math.prod",
-        "refactor": "Refactor `area` (lines 4-5) as follows: use math.prod",
+        "fix": "Fix this problem in `area` (lines 4-5): use math.prod\nCall replace_lines with "
+        "the corrected lines: start_line and end_line from 4 to 5",
+        "refactor": "Refactor `area` (lines 4-5) as follows: use math.prod\nCall replace_lines "
+        "with the new lines: start_line and end_line from 4 to 5",
         "tests": "Call insert_text with line 6",
         "explain": "Explain what `area` (lines 4-5) does",
     }[kind]
     assert expected in user
+
+
+def test_request_for_an_offer_is_what_resolve_and_docs_on_save_run() -> None:
+    """One function turns an offer into the request the model sees (the server's resolve, docs
+    on save and the test-model trainer all go through it)."""
+    (doc,) = [o for o in actions.offers("python", SOURCE, 4, 4, False, []) if o.kind == "docstring"]
+    d = docs.find("python", SOURCE, "area")
+    assert d is not None and doc == actions.docstring_offer(d)
+    req = actions.request_for(doc, "geo.py", "python", SOURCE, "numpy")
+    assert req == ActionRequest("docstring", "geo.py", "python", SOURCE, 3, 4, "area", "", "numpy")
 
 
 def test_prompt_window_is_bounded() -> None:

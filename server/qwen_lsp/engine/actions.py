@@ -5,6 +5,8 @@ Pure: plain data in, plain data out; no model call here (listing actions must be
 Stable API, shared with the test-model trainer:
 - `ACTION_KINDS`, `ActionRequest`, `build_messages(request)` → the chat `messages` of an action,
   `tools_for(request.kind)` (from `engine.tools`) → its tool schemas.
+- `offers(...)` → what the server lists at a cursor; `request_for(offer, …)` → the request it
+  resolves for one (the trainer builds its examples through both, so they cannot drift).
 - `assistant_message(text, tool_calls)` / `tool_message(content)` for multi-turn histories.
 
 Lines are 0-based inside the engine and 1-based (inclusive) in prompts and tool calls.
@@ -90,15 +92,17 @@ def _task(req: ActionRequest, lines: int) -> str:
             f"Write the documentation of {what} as {convention}. "
             f"Call {SET_DOCSTRING} with symbol `{req.symbol}` and the text only."
         )
+    # The line bounds sit in the call's instruction: models then keep their edits inside them.
+    bounds = f"start_line and end_line from {a} to {b}, new_text without line numbers"
     if req.kind == FIX:
         return (
             f"Fix this problem in {what}: {req.instruction}\n"
-            f"Call {REPLACE_LINES} with the corrected lines."
+            f"Call {REPLACE_LINES} with the corrected lines: {bounds}."
         )
     if req.kind == REFACTOR:
         return (
             f"Refactor {what} as follows: {req.instruction}\n"
-            f"Call {REPLACE_LINES} with the new lines."
+            f"Call {REPLACE_LINES} with the new lines: {bounds}."
         )
     if req.kind == TESTS:
         at = min(req.end_line + 2, lines + 1)
@@ -188,8 +192,7 @@ def offers(
     d = docs.enclosing(language, text, start_line)
     out = []
     if d is not None and not d.documented:
-        title = f"{TITLES[DOCSTRING]}: {d.name}"
-        out.append(Offer(DOCSTRING, title, d.start_line, d.end_line, symbol=d.qualname))
+        out.append(docstring_offer(d))
     for diag in diagnostics:
         # The fix may need the whole function; the diagnostic's lines alone outside one.
         a, b = diag.start_line, diag.end_line
@@ -207,6 +210,29 @@ def offers(
         title = f"{TITLES[TESTS]}: {d.name}"
         out.append(Offer(TESTS, title, d.start_line, d.end_line, symbol=d.qualname))
     return out
+
+
+def docstring_offer(d: docs.Definition) -> Offer:
+    """Add docstring on `d`: the action's offer, and what docs on save asks for each definition."""
+    title = f"{TITLES[DOCSTRING]}: {d.name}"
+    return Offer(DOCSTRING, title, d.start_line, d.end_line, symbol=d.qualname)
+
+
+def request_for(
+    offer: Offer, path: str, language: str, text: str, doc_style: str = "google"
+) -> ActionRequest:
+    """The request resolving `offer` on a document `text` (`path` as the prompt names it)."""
+    return ActionRequest(
+        kind=offer.kind,
+        path=path,
+        language=language,
+        text=text,
+        start_line=offer.start_line,
+        end_line=offer.end_line,
+        symbol=offer.symbol,
+        instruction=offer.instruction,
+        doc_style=doc_style,
+    )
 
 
 def target(req: ActionRequest) -> Target:

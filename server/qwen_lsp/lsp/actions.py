@@ -153,18 +153,16 @@ def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engi
         raise JsonRpcInvalidParams(f"not an open document or no line range: {data!r}")
     if not 0 <= first <= last < len(doc.lines) + 1:
         raise JsonRpcInvalidParams(f"lines {first}-{last} are outside {doc.uri}")
-    req = engine.ActionRequest(
+    offer = engine.Offer(
         kind=str(data.get("kind", "")),
-        path=document_path(ls, doc.uri),
-        language=doc.language_id or "",
-        text=doc.source,
+        title=str(data.get("title", "")),
         start_line=first,
         end_line=last,
         symbol=str(data.get("symbol", "")),
         instruction=str(data.get("instruction", "")),
-        doc_style=ls.settings.docs.style,
     )
-    return doc, req
+    path, language = document_path(ls, doc.uri), doc.language_id or ""
+    return doc, engine.request_for(offer, path, language, doc.source, ls.settings.docs.style)
 
 
 async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report) -> engine.Outcome:

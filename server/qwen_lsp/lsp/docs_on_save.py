@@ -98,10 +98,8 @@ class DocsOnSave:
                 if doc.version != version:
                     return  # the user typed: this run's edits could not land anyway
                 report(f"{d.qualname} ({i + 1}/{len(plan)})")
-                req = engine.ActionRequest(
-                    engine.DOCSTRING, document_path(ls, uri), language, text,
-                    d.start_line, d.end_line, d.qualname, doc_style=ls.settings.docs.style,
-                )  # fmt: skip
+                offer, path = engine.docstring_offer(d), document_path(ls, uri)
+                req = engine.request_for(offer, path, language, text, ls.settings.docs.style)
                 outcome = await run(ls, req, report)
                 if outcome.ok:
                     written.append((d.qualname, outcome.edits))

@@ -29,25 +29,38 @@ const HOLES = [
   ["temperature.py", "    return (fahrenheit - 32) * 5 / 9"],
   ["inventory.py", "        return sum(self.items.values())"],
   ["temperature.py", "        self.values.append(value)"],
-  ["wordcount.py", "    return WORD.findall(text.lower())"],
 ];
 // With random weights: a line typed at the end of a file, the first one the model completes
 // (random weights complete some lines and not others).
 const COMPLETION_FILE = "complete.py";
 const COMPLETION_BEFORE = "import os\n\n\n";
 const TYPED_CANDIDATES = ["result = ", "import ", "def add(a, b):"];
-// No final newline: Ctrl+End leaves the cursor inside the function.
-const ACTION_FILE = "geometry.py";
-const ACTION_SOURCE = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2";
+
+const corpus = (file) => fs.readFileSync(path.join(CORPUS, file), "utf8");
+/** 1-based line of `text` that starts with `start`. */
+const lineOf = (text, start) => text.split("\n").findIndex((l) => l.startsWith(start)) + 1;
+const LANGUAGES = { ".py": "python", ".js": "javascript", ".go": "go" };
+const languageOf = (file) => LANGUAGES[path.extname(file)];
+
+// The actions' files. The trained model knows the corpus and nothing else: there each action runs
+// on a corpus function (none of the completion holes' files), and must make its edit. `line`: where
+// the cursor goes (1-based); none: the end of the file, inside its last function.
+const RANDOM_ACTION = { file: "geometry.py", source: "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2" };
+const ACTION = KNOWN_TEXT
+  ? { file: "retry.py", source: corpus("retry.py"), line: lineOf(corpus("retry.py"), "def retry") }
+  : RANDOM_ACTION;
 const ACTION_TITLE = "Add docstring with Qwen";
-const REFACTOR_FILE = "loops.py";
-const REFACTOR_SOURCE = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s";
-const INSTRUCTION = "use the built-in sum";
-const GENERATE_FILE = "units.py";
-const GENERATE_SOURCE = "def km_to_miles(km):\n    return km * 0.621371\n";
-const DOCS_FILE = "shapes.py";
-const DOCS_SOURCE = "def square_area(side):\n    return side * side";
-const DOCS_TYPED = " * 1";
+const REFACTOR = KNOWN_TEXT
+  ? { file: "stack.go", source: corpus("stack.go"), line: lineOf(corpus("stack.go"), "func (s *Stack[T]) Push") + 1, instruction: "simplify this" }
+  : { file: "loops.py", source: "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s", instruction: "use the built-in sum" };
+const GENERATE = KNOWN_TEXT
+  ? { file: "slug.js", source: corpus("slug.js") }
+  : { file: "units.py", source: "def km_to_miles(km):\n    return km * 0.621371\n" };
+// Documentation on save: the user types a line into a function, then saves.
+const DOCS_LINE = "    return WORD.findall(text.lower())";
+const DOCS = KNOWN_TEXT
+  ? { file: "wordcount.py", source: corpus("wordcount.py").replace(`${DOCS_LINE}\n`, "\n"), line: lineOf(corpus("wordcount.py"), DOCS_LINE), typed: DOCS_LINE }
+  : { file: "shapes.py", source: "def square_area(side):\n    return side * side", line: undefined, typed: " * 1" };
 // One definition per save keeps the docs run short.
 // Greedy actions: VS Code and the oracle below then get the same edit for the same request.
 const ACTION_LIMITS = { actions: { maxTokens: 256, temperature: 0 }, docs: { maxPerSave: 1 } };
@@ -94,10 +107,10 @@ before(async () => {
       settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
       files: {
         [COMPLETION_FILE]: COMPLETION_BEFORE,
-        [ACTION_FILE]: ACTION_SOURCE,
-        [DOCS_FILE]: DOCS_SOURCE,
-        [REFACTOR_FILE]: REFACTOR_SOURCE,
-        [GENERATE_FILE]: GENERATE_SOURCE,
+        [ACTION.file]: ACTION.source,
+        [DOCS.file]: DOCS.source,
+        [REFACTOR.file]: REFACTOR.source,
+        [GENERATE.file]: GENERATE.source,
       },
     }),
   ]);
@@ -191,15 +204,23 @@ scenario("typing shows ghost text and Tab accepts it", async () => {
   await vsc.waitForStatus(" ms", 10_000);
 });
 
-/** The server's answer to resolving the action `title` at the end of `text`: edit or message. */
-async function expectedAction(uri, text, title) {
-  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
-  const position = positionAt(text, text.length);
-  const actions = await oracle.request("textDocument/codeAction", {
+/** The cursor of `openFile(file, line)`: column 1 of `line`, or the end of `text`. */
+const cursorAt = (text, line) => (line === undefined ? positionAt(text, text.length) : { line: line - 1, character: 0 });
+
+/** The actions the server lists at `line` of `text` (a new document of the oracle's). */
+async function oracleActions(uri, text, line) {
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: languageOf(uri), version: 1, text } });
+  const position = cursorAt(text, line);
+  return oracle.request("textDocument/codeAction", {
     textDocument: { uri },
     range: { start: position, end: position },
     context: { diagnostics: [], triggerKind: 2 },
   });
+}
+
+/** The server's answer to resolving the action `title` at `line` of `text`: edit or message. */
+async function expectedAction(uri, text, line, title) {
+  const actions = await oracleActions(uri, text, line);
   const action = (actions ?? []).find((a) => a.title.startsWith(title));
   assert.ok(action, `the server offers no "${title}" action; it offers ${JSON.stringify(actions?.map((a) => a.title))}`);
   const seen = oracle.messages.length;
@@ -212,15 +233,9 @@ async function expectedAction(uri, text, title) {
   };
 }
 
-/** What Refactor… with `instruction` does at the end of `text`: the new text or the message. */
-async function expectedRefactor(uri, text, instruction) {
-  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
-  const position = positionAt(text, text.length);
-  const actions = await oracle.request("textDocument/codeAction", {
-    textDocument: { uri },
-    range: { start: position, end: position },
-    context: { diagnostics: [], triggerKind: 2 },
-  });
+/** What Refactor… with `instruction` does at `line` of `text`: the new text or the message. */
+async function expectedRefactor(uri, text, line, instruction) {
+  const actions = await oracleActions(uri, text, line);
   const action = (actions ?? []).find((a) => a.command?.command === "qwen.refactor");
   assert.ok(action, `the server offers no Refactor action; it offers ${JSON.stringify(actions?.map((a) => a.title))}`);
   const [data] = action.command.arguments;
@@ -236,7 +251,7 @@ async function expectedRefactor(uri, text, instruction) {
 
 /** What `qwen.generateDocs` does to `text`: the new text, or the run's log line. */
 async function expectedGenerate(uri, text) {
-  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text } });
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: languageOf(uri), version: 1, text } });
   const edits = oracle.appliedEdits.length;
   const result = await oracle.request("workspace/executeCommand", { command: "qwen.generateDocs", arguments: [uri] });
   oracle.notify("textDocument/didClose", { textDocument: { uri } });
@@ -247,7 +262,7 @@ async function expectedGenerate(uri, text) {
 /** What documentation on save does to `before` edited into `after`: the new text or the log line. */
 async function expectedDocs(uri, before, after) {
   oracle.notify("workspace/didChangeConfiguration", { settings: { qwen: { ...SERVER_SETTINGS, docs: { ...ACTION_LIMITS.docs, onSave: true } } } });
-  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text: before } });
+  oracle.notify("textDocument/didOpen", { textDocument: { uri, languageId: languageOf(uri), version: 1, text: before } });
   oracle.notify("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: after }] });
   const edits = oracle.appliedEdits.length;
   const logs = oracle.logs.length;
@@ -265,19 +280,26 @@ async function expectedDocs(uri, before, after) {
   };
 }
 
+/** With the trained model an action must make its edit: the oracle's answer says whether it did. */
+function assertEditWhenKnown(expected, what) {
+  if (KNOWN_TEXT) assert.ok(expected.after !== undefined, `the trained model made no ${what}: ${expected.message ?? expected.log}`);
+}
+
 /** Skips `t` (and says why) when the server has no code actions yet. */
 const noActions = (t) => !capabilities.codeActionProvider && (t.skip("this qwen-lsp has no code actions yet"), true);
 
 scenario("a code action from the light bulb applies its edit", async (t) => {
   if (noActions(t)) return;
-  const expected = await expectedAction(fileUri(ACTION_FILE), ACTION_SOURCE, ACTION_TITLE);
+  const expected = await expectedAction(fileUri(ACTION.file), ACTION.source, ACTION.line, ACTION_TITLE);
+  assertEditWhenKnown(expected, "docstring");
   await vsc.clearNotifications();
-  await vsc.openFile(ACTION_FILE);
+  await vsc.openFile(ACTION.file, ACTION.line);
   await vsc.lightBulbAction(expected.title);
   if (expected.after !== undefined) {
-    await vsc.waitForDirty(ACTION_FILE, 90_000);
+    await vsc.waitForDirty(ACTION.file, 90_000);
     await vsc.save();
-    assert.equal(await vsc.waitForFile(ACTION_FILE, (text) => text !== ACTION_SOURCE), expected.after);
+    assert.equal(await vsc.waitForFile(ACTION.file, (text) => text !== ACTION.source), expected.after);
+    if (KNOWN_TEXT) assert.match(expected.after, /\ndef retry\(.*\n {4}"""Retry\./);
   } else {
     // The model made no edit (random weights): VS Code must say why, and leave the file alone.
     // Which reason depends on the sampled answer; that it says so does not.
@@ -285,29 +307,31 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
     await vsc.waitForNotification("made no edit", 90_000);
     await vsc.save();
     // Read once the save is done: mid-write, the file can be empty.
-    await vsc.waitForFile(ACTION_FILE, (text) => text === ACTION_SOURCE, 5_000);
+    await vsc.waitForFile(ACTION.file, (text) => text === ACTION.source, 5_000);
   }
 });
 
 scenario("Refactor… asks for an instruction and applies the edit", async (t) => {
   if (noActions(t)) return;
-  const expected = await expectedRefactor(fileUri(REFACTOR_FILE), REFACTOR_SOURCE, INSTRUCTION);
+  const expected = await expectedRefactor(fileUri(REFACTOR.file), REFACTOR.source, REFACTOR.line, REFACTOR.instruction);
+  assertEditWhenKnown(expected, "refactoring");
   await vsc.clearNotifications();
-  await vsc.openFile(REFACTOR_FILE);
+  await vsc.openFile(REFACTOR.file, REFACTOR.line);
   await vsc.lightBulbAction(expected.title);
   const input = vsc.page.locator(".quick-input-widget", { hasText: "Qwen: Refactor" }).locator("input");
   await input.waitFor({ timeout: 10_000 });
-  await input.fill(INSTRUCTION);
+  await input.fill(REFACTOR.instruction);
   await vsc.page.keyboard.press("Enter");
   if (expected.after !== undefined) {
-    await vsc.waitForDirty(REFACTOR_FILE, 90_000);
+    // The trained model may rewrite a line as it was: the saved file must be what the server sent.
+    await vsc.waitForDirty(REFACTOR.file, 90_000);
     await vsc.save();
-    assert.equal(await vsc.waitForFile(REFACTOR_FILE, (text) => text !== REFACTOR_SOURCE), expected.after);
+    assert.equal(await vsc.waitForFile(REFACTOR.file, (text) => text === expected.after), expected.after);
   } else {
     await vsc.waitForNotification("made no edit", 90_000);
     await vsc.save();
     // Read once the save is done: mid-write, the file can be empty.
-    await vsc.waitForFile(REFACTOR_FILE, (text) => text === REFACTOR_SOURCE, 5_000);
+    await vsc.waitForFile(REFACTOR.file, (text) => text === REFACTOR.source, 5_000);
   }
 });
 
@@ -328,38 +352,46 @@ scenario("the status bar menu turns completions off and on", async () => {
 
 scenario("the status bar menu generates docs for the open file", async (t) => {
   if (noActions(t)) return;
-  const expected = await expectedGenerate(fileUri(GENERATE_FILE), GENERATE_SOURCE);
-  await vsc.openFile(GENERATE_FILE);
+  const expected = await expectedGenerate(fileUri(GENERATE.file), GENERATE.source);
+  assertEditWhenKnown(expected, "documentation");
+  await vsc.openFile(GENERATE.file);
   await vsc.statusItem.first().click();
   await vsc.page.locator(".quick-input-list .monaco-list-row", { hasText: "Generate docs for this file" }).first().click();
   if (expected.after !== undefined) {
-    await vsc.waitForDirty(GENERATE_FILE, 90_000);
+    await vsc.waitForDirty(GENERATE.file, 90_000);
     await vsc.save();
-    assert.equal(await vsc.waitForFile(GENERATE_FILE, (text) => text !== GENERATE_SOURCE), expected.after);
+    assert.equal(await vsc.waitForFile(GENERATE.file, (text) => text !== GENERATE.source), expected.after);
+    if (KNOWN_TEXT) assert.match(expected.after, /\/\*\*\n \* Slugify\.\n \*\/\nfunction slugify\(/);
   } else {
-    await vsc.waitForLog(`docs: ${fileUri(GENERATE_FILE)}: ${expected.message}`, 90_000);
-    assert.equal(await vsc.readFile(GENERATE_FILE), GENERATE_SOURCE);
+    await vsc.waitForLog(`docs: ${fileUri(GENERATE.file)}: ${expected.message}`, 90_000);
+    assert.equal(await vsc.readFile(GENERATE.file), GENERATE.source);
   }
 });
 
 scenario("with docs.onSave on, saving writes documentation", async (t) => {
   if (noActions(t)) return;
-  const typed = DOCS_SOURCE + DOCS_TYPED;
-  const expected = await expectedDocs(fileUri(DOCS_FILE), DOCS_SOURCE, typed);
+  const lines = DOCS.source.split("\n");
+  const at = DOCS.line === undefined ? DOCS.source.length : lines.slice(0, DOCS.line - 1).join("\n").length + 1;
+  const typed = DOCS.source.slice(0, at) + DOCS.typed + DOCS.source.slice(at);
+  if (KNOWN_TEXT) assert.equal(typed, corpus(DOCS.file));
+  const expected = await expectedDocs(fileUri(DOCS.file), DOCS.source, typed);
+  assertEditWhenKnown(expected, "documentation on save");
   await vsc.updateSettings({ "qwen.docs.onSave": true });
   await vsc.waitForLog('"onSave":true', 15_000);
-  await vsc.openFile(DOCS_FILE);
-  await vsc.page.keyboard.type(DOCS_TYPED);
+  await vsc.openFile(DOCS.file, DOCS.line);
+  // Inserted as typed text, without the editor's auto-indent: the file must become `typed`.
+  await vsc.page.keyboard.insertText(DOCS.typed);
   await vsc.save();
-  await vsc.waitForFile(DOCS_FILE, (text) => text === typed);
+  await vsc.waitForFile(DOCS.file, (text) => text === typed);
   if (expected.after !== undefined) {
-    await vsc.waitForDirty(DOCS_FILE, 90_000);
+    await vsc.waitForDirty(DOCS.file, 90_000);
     await vsc.save();
-    assert.equal(await vsc.waitForFile(DOCS_FILE, (text) => text !== typed), expected.after);
+    assert.equal(await vsc.waitForFile(DOCS.file, (text) => text !== typed), expected.after);
+    if (KNOWN_TEXT) assert.match(expected.after, /\ndef words\(text\):\n {4}"""Words\./);
   } else {
     // The model wrote nothing (random weights): the run still happened, and says so in the log.
-    await vsc.waitForLog(`docs: ${fileUri(DOCS_FILE)}: ${expected.log}`, 90_000);
-    assert.equal(await vsc.readFile(DOCS_FILE), typed);
+    await vsc.waitForLog(`docs: ${fileUri(DOCS.file)}: ${expected.log}`, 90_000);
+    assert.equal(await vsc.readFile(DOCS.file), typed);
   }
 });
 
