@@ -30,6 +30,10 @@ NEEDS = {
 @pytest.mark.timeout(600)
 def test_vscode_e2e() -> None:
     missing = [name for name, path in NEEDS.items() if not path.exists()]
+    vsix, sources = NEEDS["the extension"], [*(ROOT / "clients" / "vscode").glob("src/*.ts")]
+    sources.append(ROOT / "clients" / "vscode" / "package.json")
+    if vsix.exists() and vsix.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+        missing.append("an up-to-date extension (older than its sources)")
     if shutil.which("chromium") is None:
         missing.append("chromium")
     if missing:

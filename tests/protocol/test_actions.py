@@ -344,6 +344,8 @@ async def test_trained_model_refactor(corpus_client: LanguageClient, case: tuple
         types.ExecuteCommandParams(command=command.command, arguments=args)
     )
     assert result == {"applied": True, "message": ""}, client.messages
+    # The log says so even when the edit rewrites lines as they were (nothing visible changes).
+    assert f"qwen-lsp refactor: {uri}: edit applied" in [m.message for m in client.log_messages]
     (edit,) = editor.applied
     for e in corpus.single_change(edit, uri):
         assert d.start_line <= e.range.start.line <= e.range.end.line <= d.end_line + 1, e

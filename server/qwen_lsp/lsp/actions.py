@@ -120,6 +120,9 @@ async def refactor(ls: QwenLanguageServer, *args: Any) -> dict:
     edit = workspace_edit(doc, version, outcome.edits)
     params = types.ApplyWorkspaceEditParams(edit=edit, label="Qwen: refactor")
     result = await ls.workspace_apply_edit_async(params)
+    # In the log: an edit that rewrites lines as they were changes nothing the user can see.
+    done = "applied" if result.applied else f"refused ({result.failure_reason or 'no reason'})"
+    ls.log_to_client(f"qwen-lsp refactor: {doc.uri}: edit {done}")
     return {"applied": result.applied, "message": result.failure_reason or ""}
 
 
