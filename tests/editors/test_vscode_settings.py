@@ -61,3 +61,16 @@ def test_every_server_setting_is_contributed() -> None:
     assert "server" not in defs["Settings"]["properties"], (
         "`qwen.server.*` is the extension's own section (how to start the server)"
     )
+
+
+def test_partial_accept_keys() -> None:
+    """Ctrl+Right (a word) is VS Code's own; the extension binds accepting one line, which VS
+    Code offers as a command with no key, while ghost text shows."""
+    package = json.loads(_sync_settings().PACKAGE_JSON.read_text())
+    (line,) = [
+        k
+        for k in package["contributes"]["keybindings"]
+        if k["command"] == "editor.action.inlineSuggest.acceptNextLine"
+    ]
+    assert (line["key"], line["mac"]) == ("ctrl+alt+right", "ctrl+cmd+right")
+    assert line["when"] == "inlineSuggestionVisible && !editorReadonly"

@@ -329,9 +329,9 @@ async def test_read_definition_reaches_files_beside_the_document(tmp_path):
 
 @pytest.mark.model
 async def test_trained_model_typing_after_save_keeps_the_typing(trained_client: LanguageClient):
-    """Typing while the model works: nothing lands over the user's text (the model writes no
-    docs for this corpus function anyway; the dropped-edit path is covered with a scripted
-    model above), and the function is retried against the new saved version."""
+    """Typing while the model documents the saved function: its edit, computed for the saved
+    version, is dropped (nothing lands over the user's text), and the function is retried
+    against the next saved version."""
     client = trained_client
     editor: Editor = client.editor  # type: ignore[attr-defined]
     uri, text, d = corpus.definition("python")

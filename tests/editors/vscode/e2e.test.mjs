@@ -305,7 +305,7 @@ scenario("a code action from the light bulb applies its edit", async (t) => {
   await vsc.lightBulbAction(expected.title);
   if (expected.after !== undefined) {
     await vsc.waitForDirty(ACTION.file, 90_000);
-    await vsc.save();
+    await vsc.saveUntilClean(ACTION.file);
     assert.equal(await vsc.waitForFile(ACTION.file, (text) => text !== ACTION.source), expected.after);
     if (KNOWN_TEXT) assert.match(expected.after, /\ndef retry\(.*\n {4}"""Retry\./);
   } else {
@@ -371,7 +371,7 @@ scenario("the status bar menu generates docs for the open file", async (t) => {
   await vsc.page.locator(".quick-input-list .monaco-list-row", { hasText: "Generate docs for this file" }).first().click();
   if (expected.after !== undefined) {
     await vsc.waitForDirty(GENERATE.file, 90_000);
-    await vsc.save();
+    await vsc.saveUntilClean(GENERATE.file);
     assert.equal(await vsc.waitForFile(GENERATE.file, (text) => text !== GENERATE.source), expected.after);
     if (KNOWN_TEXT) assert.match(expected.after, /\/\*\*\n \* Slugify\.\n \*\/\nfunction slugify\(/);
   } else {
@@ -397,7 +397,7 @@ scenario("with docs.onSave on, saving writes documentation", async (t) => {
   await vsc.waitForFile(DOCS.file, (text) => text === typed);
   if (expected.after !== undefined) {
     await vsc.waitForDirty(DOCS.file, 90_000);
-    await vsc.save();
+    await vsc.saveUntilClean(DOCS.file);
     assert.equal(await vsc.waitForFile(DOCS.file, (text) => text !== typed), expected.after);
     if (KNOWN_TEXT) assert.match(expected.after, /\ndef words\(text\):\n {4}"""Words\./);
   } else {

@@ -314,6 +314,21 @@ function helpers(session) {
     async save() {
       await page.keyboard.press(`${MOD}+S`);
     },
+    /** Save `file` until its tab is clean: a key pressed while an edit lands can go astray. */
+    async saveUntilClean(file, timeout = 15_000) {
+      const dirty = page.locator(`.tab.dirty[aria-label^="${file}"]`);
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        await page.locator(".monaco-editor .view-lines").first().focus().catch(() => undefined);
+        await page.keyboard.press(`${MOD}+S`);
+        try {
+          await dirty.first().waitFor({ state: "detached", timeout: 2_000 });
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`${file} stayed unsaved`);
+        }
+      }
+    },
     async readFile(file) {
       return fs.readFile(path.join(session.workspace, file), "utf8");
     },
