@@ -27,7 +27,7 @@ class Example:
     """Tokens whose tail from `first_target` on is what the model must write; the prompt's own
     next-token loss counts `prompt_weight` as much, from token `unweighted` on (before it: not
     at all). The first `shared` tokens are the same in every example of its group (a chat's
-    system turn and file): a batch computes them once."""
+    system turn): a batch computes them once."""
 
     tokens: list[int]
     first_target: int

@@ -7,20 +7,17 @@ through the language server live with the protocol tests.
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import mlx_lm
 import pytest
-from models import SCRIPTS, TRAINING_FILES, trained_model_dir
+from models import TRAINING_FILES, trained_model_dir
+from tiny_model import chat_examples
+from tiny_model.fim_examples import SourceFile
 
 from qwen_lsp.engine import actions, completion, tools
 from qwen_lsp.engine.fim import cut_at_stop_markers
 from qwen_lsp.settings import CompletionSettings, ContextSettings
-
-sys.path.insert(0, str(SCRIPTS))
-from tiny_model import chat_examples
-from tiny_model.fim_examples import SourceFile
 
 pytestmark = pytest.mark.model
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 from lsprotocol import types
 from models import TRAINING_FILES
 
+# The Fix diagnostics and Refactor instructions the chat examples use.
+from tiny_model.chat_examples import FIX_PROBLEMS, REFACTOR_ASKS  # noqa: F401
+
 from qwen_lsp.engine import docs
 from qwen_lsp.engine.syntax import language_for
-
-# The Fix diagnostics and Refactor instructions the chat examples use (chat_examples.py
-# FIX_PROBLEMS / REFACTOR_ASKS).
-FIX_PROBLEMS = ("undefined name", "possible off-by-one error", "unused variable", "line too long")
-REFACTOR_ASKS = ("simplify this", "use clearer names", "extract a helper", "add type hints")
 
 # One top-level function per corpus language: its qualified name is its plain name, as the
 # examples' prompts name it for every action.
@@ -61,6 +59,15 @@ def single_change(edit: types.WorkspaceEdit, uri: str, version: int = 1) -> list
     assert change.text_document.version == version
     assert change.edits
     return [e for e in change.edits if isinstance(e, types.TextEdit)]
+
+
+def assert_edits_inside(
+    changes: list[types.TextEdit], d: docs.Definition, before: str, after: str
+) -> None:
+    """Every edit lies inside `d` and the lines around it are as they were."""
+    for e in changes:
+        assert d.start_line <= e.range.start.line <= e.range.end.line <= d.end_line + 1, e
+    assert_lines_kept(before, after, d.start_line, d.end_line)
 
 
 def assert_lines_kept(before: str, after: str, first: int, last: int) -> None:

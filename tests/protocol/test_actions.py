@@ -324,9 +324,7 @@ async def test_trained_model_resolves_an_action(corpus_client: LanguageClient, c
         found = docs.find(language, after, d.name)
         assert found is not None and found.documented
     else:
-        for e in changes:
-            assert d.start_line <= e.range.start.line <= e.range.end.line <= d.end_line + 1, e
-        corpus.assert_lines_kept(text, after, d.start_line, d.end_line)
+        corpus.assert_edits_inside(changes, d, text, after)
 
 
 @pytest.mark.model
@@ -347,11 +345,9 @@ async def test_trained_model_refactor(corpus_client: LanguageClient, case: tuple
     # The log says so even when the edit rewrites lines as they were (nothing visible changes).
     assert f"qwen-lsp refactor: {uri}: edit applied" in [m.message for m in client.log_messages]
     (edit,) = editor.applied
-    for e in corpus.single_change(edit, uri):
-        assert d.start_line <= e.range.start.line <= e.range.end.line <= d.end_line + 1, e
     after = editor.texts[uri]
     assert docs.parses_cleanly(language, after)
-    corpus.assert_lines_kept(text, after, d.start_line, d.end_line)
+    corpus.assert_edits_inside(corpus.single_change(edit, uri), d, text, after)
 
 
 @pytest.mark.model

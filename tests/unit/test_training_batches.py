@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
 from tiny_model.chat_examples import action_requests, chat_example, same_prefix_batches
 from tiny_model.fim_examples import Example, SourceFile
 from tiny_model.model import model_config, random_model

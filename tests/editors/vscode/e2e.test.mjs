@@ -46,10 +46,9 @@ const languageOf = (file) => LANGUAGES[path.extname(file)];
 // on a corpus function (none of the completion holes' files), and must make its edit. `line`: the
 // indented body line whose end the cursor goes to (1-based; VS Code shows the light bulb on a
 // line of code); none: the end of the file, inside its last function.
-const RANDOM_ACTION = { file: "geometry.py", source: "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2" };
 const ACTION = KNOWN_TEXT
   ? { file: "retry.py", source: corpus("retry.py"), line: lineOf(corpus("retry.py"), "    return decorate") }
-  : RANDOM_ACTION;
+  : { file: "geometry.py", source: "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2" };
 const ACTION_TITLE = "Add docstring with Qwen";
 const REFACTOR = KNOWN_TEXT
   ? { file: "stack.go", source: corpus("stack.go"), line: lineOf(corpus("stack.go"), "func (s *Stack[T]) Push") + 1, instruction: "simplify this" }
