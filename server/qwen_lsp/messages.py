@@ -12,6 +12,8 @@ from typing import IO, Literal
 import msgspec
 
 FRAME_HEADER = struct.Struct(">I")
+# Bumped whenever a message changes shape; a shared worker refuses clients of another version.
+PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
@@ -67,7 +69,29 @@ class Shutdown(msgspec.Struct, tag="shutdown"):
     pass
 
 
+class Hello(msgspec.Struct, tag="hello"):
+    """First frame on a shared worker's socket: the client's protocol version and model."""
+
+    protocol: int
+    model: str
+
+
 # --- worker → server -------------------------------------------------------------------------
+
+
+class Welcome(msgspec.Struct, tag="welcome"):
+    """A shared worker's answer to Hello; `clients` counts this one too."""
+
+    protocol: int
+    model: str
+    pid: int
+    clients: int
+
+
+class Refused(msgspec.Struct, tag="refused"):
+    """A shared worker's answer to a Hello it cannot serve; it then closes the connection."""
+
+    reason: str
 
 
 class Progress(msgspec.Struct, tag="progress", omit_defaults=True):
@@ -121,8 +145,8 @@ class Failed(msgspec.Struct, tag="failed"):
     error: str
 
 
-ToWorker = Generate | Chat | Cancel | Shutdown
-FromWorker = Progress | Ready | LoadFailed | Chunk | Done | Failed
+ToWorker = Generate | Chat | Cancel | Shutdown | Hello
+FromWorker = Welcome | Refused | Progress | Ready | LoadFailed | Chunk | Done | Failed
 
 _encoder = msgspec.msgpack.Encoder()
 _to_worker = msgspec.msgpack.Decoder(ToWorker)

@@ -55,6 +55,10 @@ class WorkerSettings(_Section, frozen=True):
     """Memory the KV prompt caches may hold, in MiB."""
     max_context_tokens: Positive = 32768
     """Longest prompt + generation the worker accepts (the model's native limit is larger)."""
+    shared: bool = False
+    """One worker for all your editor windows (a private unix socket); off: one per server."""
+    idle_timeout_s: Positive = 600
+    """A shared worker exits this long after its last editor disconnected."""
 
 
 class DocsSettings(_Section, frozen=True):

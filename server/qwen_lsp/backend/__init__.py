@@ -2,5 +2,13 @@
 
 from .base import BackendEvents, BackendState, ModelBackend
 from .pipe import PipeBackend, WorkerSpec
+from .socket import SocketBackend
 
-__all__ = ["BackendEvents", "BackendState", "ModelBackend", "PipeBackend", "WorkerSpec"]
+__all__ = [
+    "BackendEvents",
+    "BackendState",
+    "ModelBackend",
+    "PipeBackend",
+    "SocketBackend",
+    "WorkerSpec",
+]

@@ -24,6 +24,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
             "state": ls.backend.state.value,
             "model": resolve_model(ls.settings),
             "pid": ls.backend.pid,
+            "shared": ls.settings.worker.shared,
             "error": ls.backend.error,
         },
         "completions_enabled": ls.settings.completion.enabled,
@@ -32,7 +33,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
 
 async def restart(ls: QwenLanguageServer, *args: object) -> dict:
     await ls.backend.stop()
-    ls.backend.reset(ls.worker_spec())
+    ls.reset_backend()
     ls.background(start_backend(ls))
     return {"state": ls.backend.state.value}
 

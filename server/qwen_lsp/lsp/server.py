@@ -12,7 +12,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from .. import messages as m
-from ..backend import BackendState, PipeBackend, WorkerSpec
+from ..backend import BackendState, PipeBackend, SocketBackend, WorkerSpec
 from ..engine.context import RepoContext
 from ..engine.debounce import AdaptiveDebounce
 from ..engine.stats import CompletionStats
@@ -43,7 +43,9 @@ class QwenLanguageServer(LanguageServer):
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
         self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
         self.syntax_docs: dict[str, SyntaxDocument] = {}
-        self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
+        self.backend: PipeBackend | SocketBackend = PipeBackend(
+            self.worker_spec(), _BackendEvents(self)
+        )
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
@@ -61,7 +63,18 @@ class QwenLanguageServer(LanguageServer):
             model=resolve_model(self.settings),
             cache_mb=worker.cache_mb,
             max_context_tokens=worker.max_context_tokens,
+            shared=worker.shared,
+            idle_timeout_s=worker.idle_timeout_s,
         )
+
+    def reset_backend(self) -> None:
+        """Take new settings: the worker of this server's own, or the user's shared one."""
+        spec = self.worker_spec()
+        kind = SocketBackend if spec.shared else PipeBackend
+        if isinstance(self.backend, kind):
+            self.backend.reset(spec)
+        else:
+            self.backend = kind(spec, self.backend.events)
 
     def apply_settings(self, raw: object) -> bool:
         """Validate and apply settings; invalid ones keep the previous and tell the user."""

@@ -1,4 +1,5 @@
-"""The model worker process: frames in on stdin, frames out on stdout.
+"""The model worker process: frames in on stdin, frames out on stdout (or, shared by several
+language servers, on a unix socket: worker/socket_server.py).
 
 A reader thread takes frames off stdin (so a Cancel arrives while a generation runs); the main
 thread loads the model once and runs every generation, one at a time, from a queue.
@@ -12,10 +13,13 @@ import queue
 import sys
 import threading
 import traceback
-from typing import IO
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
 
 from .. import messages as m
-from .host import HostOptions, ModelHost, ModelLoadError
+
+if TYPE_CHECKING:  # the module imports mlx: loaded in main(), after a shared worker's lock
+    from .host import ModelHost
 
 
 class Worker:
@@ -40,7 +44,7 @@ class Worker:
                     self.cancelled.add(message.id)
                 elif isinstance(message, m.Shutdown):
                     break
-                else:
+                elif isinstance(message, m.Generate | m.Chat):
                     self.requests.put(message)
         except m.FrameError as exc:
             print(f"qwen-lsp worker: bad frame from the server: {exc}", file=sys.stderr)
@@ -49,19 +53,10 @@ class Worker:
 
     def run(self) -> int:
         threading.Thread(target=self.read_loop, name="frame-reader", daemon=True).start()
-        try:
-            self.host.load(lambda text, pct: self.send(m.Progress(message=text, percent=pct)))
-        except (ModelLoadError, OSError, ValueError) as exc:
-            self.send(m.LoadFailed(model=self.host.options.model, error=str(exc)))
+        loaded = load_model(self.host, self.send)
+        self.send(loaded)
+        if isinstance(loaded, m.LoadFailed):
             return 2
-        self.send(
-            m.Ready(
-                model=self.host.options.model,
-                load_ms=0.0,
-                context_length=self.host.context_length,
-                has_tool_parser=self.host.has_tool_parser,
-            )
-        )
         while (request := self.requests.get()) is not None:
             self.serve(request)
         return 0
@@ -73,11 +68,7 @@ class Worker:
             return
         on_text = (lambda t: self.send(m.Chunk(id=request.id, text=t))) if request.stream else None
         try:
-            done = self.host.generate(request, lambda: request.id in self.cancelled, on_text)
-            self.send(done)
-        except Exception as exc:  # carried back to the caller, the worker lives on
-            traceback.print_exc(file=sys.stderr)
-            self.send(m.Failed(id=request.id, error=f"{exc.__class__.__name__}: {exc}"))
+            self.send(answer(self.host, request, lambda: request.id in self.cancelled, on_text))
         finally:
             self.cancelled.discard(request.id)
 
@@ -92,23 +83,66 @@ class Worker:
             )
 
 
+def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready | m.LoadFailed:
+    """Load once, reporting progress; the answer tells the servers whether the model is usable."""
+    from .host import ModelLoadError
+
+    try:
+        host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
+    except (ModelLoadError, OSError, ValueError) as exc:
+        return m.LoadFailed(model=host.options.model, error=str(exc))
+    return m.Ready(
+        model=host.options.model,
+        load_ms=0.0,
+        context_length=host.context_length,
+        has_tool_parser=host.has_tool_parser,
+    )
+
+
+def answer(
+    host: ModelHost,
+    request: m.Generate | m.Chat,
+    cancelled: Callable[[], bool],
+    on_text: Callable[[str], None] | None,
+) -> m.Done | m.Failed:
+    """Generate; an error is carried back to the caller and the worker lives on."""
+    try:
+        return host.generate(request, cancelled, on_text)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        return m.Failed(id=request.id, error=f"{exc.__class__.__name__}: {exc}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="qwen-lsp worker", description=__doc__)
     parser.add_argument("--model", required=True, help="local MLX model dir or HF repo id")
     parser.add_argument("--cache-mb", type=int, default=2048, help="KV prompt cache limit")
     parser.add_argument("--max-context-tokens", type=int, default=32768)
+    parser.add_argument("--socket", help="serve several servers on this unix socket (detached)")
+    parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # Frames own the real stdout; anything a library prints goes to stderr instead.
-    frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    options = HostOptions(
+def host_options(args: argparse.Namespace):
+    from .host import HostOptions
+
+    return HostOptions(
         model=args.model,
         cache_bytes=args.cache_mb << 20,
         max_context_tokens=args.max_context_tokens,
     )
-    worker = Worker(ModelHost(options), sys.stdin.buffer, frames_out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.socket:
+        from .socket_server import serve
+
+        return serve(args)
+    from .host import ModelHost
+
+    # Frames own the real stdout; anything a library prints goes to stderr instead.
+    frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    worker = Worker(ModelHost(host_options(args)), sys.stdin.buffer, frames_out)
     return worker.run()
