@@ -47,7 +47,7 @@ def test_directory_others_can_enter_is_refused(tmp_path: Path, mode: int):
     path = tmp_path / "qwen-lsp"
     path.mkdir()
     path.chmod(mode)
-    with pytest.raises(UnsafeRuntimeDir, match=f"mode {mode:04o}.*lets other users in"):
+    with pytest.raises(UnsafeRuntimeDir, match=rf"mode {mode:04o}.*lets other users in"):
         ensure_private_dir(path)
 
 
@@ -71,7 +71,7 @@ def test_private_socket_is_accepted(bound_socket: Path):
 
 def test_socket_others_can_connect_to_is_refused(bound_socket: Path):
     bound_socket.chmod(0o666)
-    with pytest.raises(UnsafeRuntimeDir, match="worker socket .* mode 0666"):
+    with pytest.raises(UnsafeRuntimeDir, match=r"worker socket .* mode 0666"):
         check_socket(bound_socket)
 
 
