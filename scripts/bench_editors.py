@@ -1,10 +1,12 @@
 """How many editors one model server carries: N simulated editors type at once, each its own
-file, asking for a FIM completion after every keystroke (closed loop: answer, think, type).
+file, asking for a FIM completion after every keystroke (closed loop: answer, think, type). Each
+editor's first request (the file just opened: a cold prefill) is sent before its clock starts.
 
 Side by side, in one run and with the same prompts: qwen-lsp's shared worker (one unix-socket
 connection per editor, as each window's language server holds) and mlx_lm.server (one HTTP
 request per keystroke to /v1/completions, as Continue sends them). Reports per-request latency
-p50/p95 over all editors, the worst editor's p95, and requests per second.
+p50/p95 over all editors, the worst editor's p95, and requests per second: medians of
+--repeats rounds per N, each typing a new part of the files, the two servers' order alternating.
 
     .venv/bin/python scripts/bench_editors.py --model build/tiny-model [--editors 1,2,4,8]
 """
@@ -44,10 +46,10 @@ class Quiet:
     def on_log(self, line: str) -> None: ...
 
 
-def prompts(path: Path, keystrokes: int) -> list[str]:
-    """The FIM prompt after each keystroke of typing `path` from 40% of the way in."""
+def prompts(path: Path, keystrokes: int, fraction: float) -> list[str]:
+    """The FIM prompt after each keystroke of typing `path` from `fraction` of the way in."""
     text = path.read_text()
-    start = text.index("\n", int(len(text) * 0.4)) + 1
+    start = text.index("\n", int(len(text) * fraction)) + 1
     after = text[text.index("\n", start + keystrokes) :]
     prefix_chars, suffix_chars = char_budgets(2048)
     out = []
@@ -61,27 +63,27 @@ def prompts(path: Path, keystrokes: int) -> list[str]:
     return out
 
 
-async def editor(
-    send: Send, path: Path, keystrokes: int, think_s: float, tokens: list[int]
-) -> list[float]:
+async def editor(send: Send, path: Path, args, tokens: list[int], spans: list[float]):
     latencies = []
-    for prompt in prompts(path, keystrokes):
+    first, *typed = prompts(path, args.keystrokes + 1, args.fraction)
+    await send(first, path.name)  # opening the file: a cold prefill, not a keystroke
+    spans.append(time.perf_counter())
+    for prompt in typed:
         started = time.perf_counter()
         tokens.append(await send(prompt, path.name))
         latencies.append((time.perf_counter() - started) * 1000)
-        await asyncio.sleep(think_s)
+        await asyncio.sleep(args.think_s)
+    spans.append(time.perf_counter())
     return latencies
 
 
-async def run_round(sends: list[Send], keystrokes: int, think_s: float) -> dict:
-    started, tokens = time.perf_counter(), []
+async def run_round(sends: list[Send], args: argparse.Namespace) -> dict:
+    tokens: list[int] = []
+    spans: list[float] = []  # when each editor's typing started and ended
     per_editor = await asyncio.gather(
-        *(
-            editor(send, FILES[i % len(FILES)], keystrokes, think_s, tokens)
-            for i, send in enumerate(sends)
-        )
+        *(editor(send, FILES[i % len(FILES)], args, tokens, spans) for i, send in enumerate(sends))
     )
-    elapsed = time.perf_counter() - started
+    elapsed = max(spans) - min(spans)
     pooled = sorted(ms for latencies in per_editor for ms in latencies)
     return {
         "p50_ms": round(statistics.median(pooled), 1),
@@ -146,6 +148,7 @@ def start_mlx_server(model: str, port: int) -> subprocess.Popen:
             return server
         except (OSError, RuntimeError):
             if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
                 raise RuntimeError("mlx_lm.server did not start") from None
             time.sleep(0.2)
 
@@ -160,6 +163,19 @@ def http_send(port: int, max_tokens: int) -> Send:
     return send
 
 
+async def worker_round(args: argparse.Namespace, n: int) -> dict:
+    """One connection per editor, as each window's language server holds one."""
+    clients = [await connect_worker(args.model) for _ in range(n)]
+    result = await run_round([worker_send(c, args.max_tokens) for c in clients], args)
+    for client in clients:
+        await client.stop()
+    return result
+
+
+def medians(rounds: list[dict]) -> dict:
+    return {key: round(statistics.median(r[key] for r in rounds), 2) for key in rounds[0]}
+
+
 async def bench(args: argparse.Namespace) -> dict:
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="qwen-bench-")
     holder = await connect_worker(args.model)  # keeps the worker (and its caches) between rounds
@@ -168,15 +184,17 @@ async def bench(args: argparse.Namespace) -> dict:
     results: dict = {"worker_pid": holder.pid, "rounds": []}
     try:
         for n in args.editors:
-            clients = [await connect_worker(args.model) for _ in range(n)]
-            worker = await run_round(
-                [worker_send(c, args.max_tokens) for c in clients], args.keystrokes, args.think_s
-            )
-            for client in clients:
-                await client.stop()
-            sends = [http_send(port, args.max_tokens) for _ in range(n)]
-            mlx_server = await run_round(sends, args.keystrokes, args.think_s)
-            row = {"editors": n, "shared_worker": worker, "mlx_lm_server": mlx_server}
+            runs: dict[str, list[dict]] = {"shared_worker": [], "mlx_lm_server": []}
+            for repeat in range(args.repeats):
+                args.fraction = 0.3 + 0.5 * repeat / args.repeats  # new text: no cached answers
+                order = ["shared_worker", "mlx_lm_server"][:: -1 if repeat % 2 else 1]
+                for target in order:
+                    if target == "shared_worker":
+                        runs[target].append(await worker_round(args, n))
+                    else:
+                        sends = [http_send(port, args.max_tokens) for _ in range(n)]
+                        runs[target].append(await run_round(sends, args))
+            row = {"editors": n, **{key: medians(rounds) for key, rounds in runs.items()}}
             print(json.dumps(row), flush=True)
             results["rounds"].append(row)
     finally:
@@ -213,6 +231,7 @@ def main() -> None:
     parser.add_argument("--keystrokes", type=int, default=24, help="per editor and round")
     parser.add_argument("--think-ms", type=int, default=100, help="pause after each answer")
     parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per N, order alternating")
     args = parser.parse_args()
     args.think_s = args.think_ms / 1000
     results = asyncio.run(bench(args))
