@@ -11,7 +11,7 @@ TEST_PREREQS :=
 PYTEST_ARGS ?=
 -include mk/*.mk
 
-.PHONY: install demo test lint format bench test-unit test-protocol test-worker test-editors clean
+.PHONY: install demo test lint format bench bench-editors test-unit test-protocol test-worker test-editors clean
 .DEFAULT_GOAL := install
 
 install: $(VENV)/.installed
@@ -56,6 +56,10 @@ test-editors: install tiny-model $(TEST_PREREQS)
 
 bench: install tiny-model
 	$(BIN)/python scripts/bench_typing.py --model $(TINY_MODEL)
+
+# N editors typing at once: the shared worker vs mlx_lm.server (docs/scaling.md).
+bench-editors: install tiny-model
+	$(BIN)/python scripts/bench_editors.py --model $(TINY_MODEL)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
