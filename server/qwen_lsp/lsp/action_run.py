@@ -70,6 +70,7 @@ async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report)
 
 
 def tell(ls: QwenLanguageServer, outcome: engine.Outcome | None, stale: bool) -> None:
+    """Warn the user why an action made no edit."""
     if stale:
         text = "qwen-lsp: the document changed while Qwen worked; no edit was made."
     elif outcome is None:
