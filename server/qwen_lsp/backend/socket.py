@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import subprocess
+import threading
 import time
 
 from .. import messages as m
@@ -59,7 +61,7 @@ class SocketBackend(FramedBackend):
         """Connect, starting the worker first when none listens."""
         with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
             return await self._connect(paths)
-        child = await self._spawn(paths)
+        child = self._spawn(paths)
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
@@ -77,23 +79,21 @@ class SocketBackend(FramedBackend):
         check_socket(paths.socket)  # FileNotFoundError when absent
         return await asyncio.open_unix_connection(str(paths.socket), limit=m.MAX_FRAME_BYTES)
 
-    async def _spawn(self, paths: WorkerPaths) -> asyncio.subprocess.Process:
+    def _spawn(self, paths: WorkerPaths) -> subprocess.Popen:
         argv = [*self.spec.argv(), "--socket", str(paths.socket)]
         argv += ["--idle-timeout-s", str(self.spec.idle_timeout_s)]
         env = dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false")
-        fd = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            child = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=fd,
+        with open(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+            child = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
                 env=env,
                 start_new_session=True,  # detached: outlives this server, no terminal signals
             )
-        finally:
-            os.close(fd)
-        self.spawn_task(child.wait())  # reaped here while this server lives; init later
+        # Not tied to this event loop; reaped by this thread while the server lives, init after.
+        threading.Thread(target=child.wait, name="reap-worker", daemon=True).start()
         return child
 
     async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
