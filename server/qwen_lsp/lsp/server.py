@@ -147,7 +147,8 @@ class _BackendEvents:
         if state is BackendState.FAILED:
             self.server.notify_user(
                 types.MessageType.Error,
-                f"qwen-lsp: {detail}. Completions are off until `model` is fixed.",
+                f"qwen-lsp: {detail}. Completions are off until this is fixed "
+                "(a settings change or qwen.restart retries).",
             )
 
     def on_progress(self, progress: m.Progress) -> None:
