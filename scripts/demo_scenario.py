@@ -23,12 +23,15 @@ CORPUS = REPO / "tests" / "fixtures" / "corpus"
 SETTINGS = {"docs": {"onSave": True}, "actions": {"temperature": 0}}
 
 GHOST_FILE = "temperature.py"
-# Lines left out of GHOST_FILE (1-based), each answered by ghost text at its start; the user
-# types through the suggestion at TYPE_THROUGH, TYPED characters of it, one keystroke at a time.
+# Lines of GHOST_FILE (1-based) the user clears and writes again, each answered by ghost text
+# after its indentation; the user types through the suggestion at TYPE_THROUGH, TYPED
+# characters of it, one keystroke at a time.
 HOLES = (7, 11, 27)
 TYPE_THROUGH = 11
 TYPED = 7
-ACTION_FILE, ACTION_SYMBOL = "wordcount.py", "top_words"  # Add docstring, from a tool call
+ACTION_SYMBOL = "celsius_to_fahrenheit"  # Add docstring, in GHOST_FILE, from a tool call
+# The user writes SAVE_SYMBOL into SAVE_FILE, saves, and the server documents it.
+SAVE_FILE, SAVE_SYMBOL = "wordcount.py", "top_words"
 
 
 class Show(Protocol):
@@ -67,18 +70,18 @@ class Record:
     stats: dict = field(default_factory=dict)
 
 
-def holed(text: str, holes: tuple[int, ...]) -> str:
-    """`text` with lines `holes` emptied down to their indentation, as the user meets them."""
-    lines = text.split("\n")
-    for n in holes:
-        line = lines[n - 1]
-        lines[n - 1] = line[: len(line) - len(line.lstrip())]
-    return "\n".join(lines)
+def line_span(text: str, line: int) -> tuple[int, int]:
+    """Offsets of 1-based `line`'s text after its indentation, and of its end."""
+    end = len("\n".join(text.split("\n")[:line]))
+    start = text.rfind("\n", 0, end) + 1
+    return start + len(text[start:end]) - len(text[start:end].lstrip()), end
 
 
-def line_end(text: str, line: int) -> int:
-    """The offset of the end of 1-based `line` (where an auto-indented cursor sits)."""
-    return len("\n".join(text.split("\n")[:line]))
+def function_span(text: str, symbol: str) -> tuple[int, int]:
+    """Offsets of top-level function `symbol` with the blank lines after it."""
+    start = text.index(f"def {symbol}(")
+    end = text.find("\ndef ", start)
+    return start, len(text) if end < 0 else end + 1
 
 
 def unified(before: str, after: str, name: str) -> str:
@@ -104,7 +107,7 @@ async def run(model: str, show: Show) -> Record:
     with tempfile.TemporaryDirectory(prefix="qwen-lsp-") as tmp:
         root = Path(tmp) / "demo"
         root.mkdir()
-        for name in (GHOST_FILE, ACTION_FILE):
+        for name in (GHOST_FILE, SAVE_FILE):
             shutil.copy(CORPUS / name, root / name)
         session = await load(model, root, show, record)
         try:
@@ -153,24 +156,24 @@ async def suggest(editor: Editor, name: str, show: Show) -> Ghost:
 
 async def ghost_text(session: Session, show: Show, record: Record) -> None:
     original = (session.root / GHOST_FILE).read_text(encoding="utf-8")
-    text = holed(original, HOLES)
-    show.step(f"Ghost text: {GHOST_FILE} opened with lines {', '.join(map(str, HOLES))} empty")
+    show.step(f"Ghost text: in {GHOST_FILE} the user clears lines {HOLES} and writes them again")
     show.sent("textDocument/didOpen", GHOST_FILE)
-    editor = session.open(GHOST_FILE, text)
+    editor = session.open(GHOST_FILE, original)
     for n in HOLES:
-        editor.move_to(line_end(editor.text, n))
+        start, end = line_span(editor.text, n)
+        editor.move_to(end)
+        editor.replace(start, end, "")  # the cursor stays after the indentation
+        show.sent("textDocument/didChange", f"line {n} cleared")
         ghost = await suggest(editor, GHOST_FILE, show)
         record.ghosts.append(ghost)
+        rest = ghost.text
         if n == TYPE_THROUGH and len(ghost.text) > 1:
             show.note(f"The user types the first {TYPED} characters of it, one keystroke each:")
             for char in ghost.text[: min(TYPED, len(ghost.text) - 1)]:
                 editor.type(char)
                 show.sent("textDocument/didChange", f"types {char!r}")
-                typed = await suggest(editor, GHOST_FILE, show)
-                record.typed.append(typed)
+                record.typed.append(await suggest(editor, GHOST_FILE, show))
             rest = record.typed[-1].text
-        else:
-            rest = ghost.text
         if rest:
             editor.type(rest)  # Tab accepts it
             show.note(f"Tab accepts it: line {n} reads {editor.text.split(chr(10))[n - 1]!r}")
@@ -183,13 +186,12 @@ async def ghost_text(session: Session, show: Show, record: Record) -> None:
 
 
 async def code_action(session: Session, show: Show, record: Record) -> None:
-    text = (session.root / ACTION_FILE).read_text(encoding="utf-8")
-    show.step(f"Code action: Add docstring to {ACTION_SYMBOL} in {ACTION_FILE} (a tool call)")
-    show.sent("textDocument/didOpen", ACTION_FILE)
-    editor = session.open(ACTION_FILE, text)
+    (editor,) = [e for e in session.editors.values() if e.uri.endswith(f"/{GHOST_FILE}")]
+    text = editor.text
+    show.step(f"Code action: Add docstring to {ACTION_SYMBOL} in {GHOST_FILE} (a tool call)")
     inside = text.index("\n", text.index(f"def {ACTION_SYMBOL}(")) + 5  # the body's first line
     here = editor.position(inside)
-    show.sent("textDocument/codeAction", f"{ACTION_FILE}:{here.line + 1}:{here.character + 1}")
+    show.sent("textDocument/codeAction", f"{GHOST_FILE}:{here.line + 1}:{here.character + 1}")
     listed = await editor.code_actions(inside)
     record.actions = [a.title for a in listed]
     show.received("", "; ".join(record.actions) + "   (listing makes no model call)")
@@ -203,15 +205,20 @@ async def code_action(session: Session, show: Show, record: Record) -> None:
         return
     show.received("", f"a WorkspaceEdit for version {editor.version} ({ms:.0f} ms); applied:")
     editor.apply(resolved.edit)
-    record.action_diff = unified(text, editor.text, ACTION_FILE)
+    record.action_diff = unified(text, editor.text, GHOST_FILE)
     show.diff(record.action_diff)
 
 
 async def docs_on_save(session: Session, show: Show, record: Record) -> None:
-    (editor,) = [e for e in session.editors.values() if e.uri.endswith(f"/{GHOST_FILE}")]
-    show.step(f"Documentation on save: {GHOST_FILE}, whose functions the user just filled in")
-    before, seen, applied = editor.text, len(session.logs), len(session.applied)
-    show.sent("textDocument/didSave", GHOST_FILE)
+    full = (session.root / SAVE_FILE).read_text(encoding="utf-8")
+    start, end = function_span(full, SAVE_SYMBOL)
+    show.step(f"Documentation on save: the user writes {SAVE_SYMBOL} in {SAVE_FILE} and saves")
+    show.sent("textDocument/didOpen", f"{SAVE_FILE}, without {SAVE_SYMBOL}")
+    editor = session.open(SAVE_FILE, full[:start] + full[end:])
+    editor.replace(start, start, full[start:end])
+    show.sent("textDocument/didChange", f"{SAVE_SYMBOL} written")
+    seen, applied = len(session.logs), len(session.applied)
+    show.sent("textDocument/didSave", SAVE_FILE)
     started = time.perf_counter()
     editor.save()
     result = await session.next_log("qwen-lsp docs:", seen)
@@ -221,7 +228,7 @@ async def docs_on_save(session: Session, show: Show, record: Record) -> None:
         return
     label = session.applied[-1].label
     show.received("workspace/applyEdit", f"{label!r} ({ms:.0f} ms after the save); applied:")
-    record.save_diff = unified(before, editor.text, GHOST_FILE)
+    record.save_diff = unified(full, editor.text, SAVE_FILE)
     show.diff(record.save_diff)
 
 
@@ -240,7 +247,7 @@ STATS_SHOWN = (
 
 
 async def stats(session: Session, show: Show) -> dict:
-    show.step("Statistics of the ghost-text requests")
+    show.step("The server's statistics: every request above")
     show.sent("workspace/executeCommand", "qwen.stats")
     editor = next(iter(session.editors.values()))
     found = await editor.stats()

@@ -26,12 +26,6 @@ def documented(text: str, symbol: str) -> str:
     return f'{text[:body]}{indent}"""{words(symbol)}."""\n{text[body:]}'
 
 
-def enclosing_function(lines: list[str], n: int) -> str:
-    """The name of the function whose body holds 1-based line `n`."""
-    header = next(line for line in reversed(lines[: n - 1]) if line.lstrip().startswith("def "))
-    return header.lstrip().removeprefix("def ").split("(")[0]
-
-
 async def test_the_demo_shows_every_step_with_the_right_text():
     out = io.StringIO()
     record = await demo.run(str(trained_model_dir()), Terminal(out, colour=False))
@@ -56,22 +50,19 @@ async def test_the_demo_shows_every_step_with_the_right_text():
 
     # Add docstring: listed with no model call, resolved from the set_docstring tool call.
     assert f"Add docstring with Qwen: {demo.ACTION_SYMBOL}" in record.actions
-    action_file = (demo.CORPUS / demo.ACTION_FILE).read_text(encoding="utf-8")
-    after = documented(action_file, demo.ACTION_SYMBOL)
-    assert record.action_diff == demo.unified(action_file, after, demo.ACTION_FILE)
+    after = documented(original, demo.ACTION_SYMBOL)
+    assert record.action_diff == demo.unified(original, after, demo.GHOST_FILE)
 
-    # Saving the file whose functions were filled in documents exactly those functions.
-    owners = [enclosing_function(lines, n) for n in demo.HOLES]
-    expected = original
-    for symbol in owners:
-        expected = documented(expected, symbol)
-    assert record.save_diff == demo.unified(original, expected, demo.GHOST_FILE)
+    # Writing a function and saving: the server's applyEdit documents it.
+    written = (demo.CORPUS / demo.SAVE_FILE).read_text(encoding="utf-8")
+    after = documented(written, demo.SAVE_SYMBOL)
+    assert record.save_diff == demo.unified(written, after, demo.SAVE_FILE)
 
     # The statistics: the cache hits, KV reuse and latency of what came before.
     stats = record.stats
     assert stats["cache_hits"] == demo.TYPED
     assert stats["kv_reuse"] > 0 and stats["latency_ms"]["p50"] > 0
-    assert stats["model_calls"] == len(demo.HOLES) + 1 + len(owners)
+    assert stats["model_calls"] == len(demo.HOLES) + 2  # and one each for the two docstrings
     for key in demo.STATS_SHOWN:
         assert f"    {key:<22} " in shown
     assert "no suggestion" not in shown and "no edit" not in shown
