@@ -156,7 +156,8 @@ async def suggest(editor: Editor, name: str, show: Show) -> Ghost:
 
 async def ghost_text(session: Session, show: Show, record: Record) -> None:
     original = (session.root / GHOST_FILE).read_text(encoding="utf-8")
-    show.step(f"Ghost text: in {GHOST_FILE} the user clears lines {HOLES} and writes them again")
+    lines = ", ".join(map(str, HOLES[:-1])) + f" and {HOLES[-1]}"
+    show.step(f"Ghost text: in {GHOST_FILE} the user clears lines {lines} and writes them again")
     show.sent("textDocument/didOpen", GHOST_FILE)
     editor = session.open(GHOST_FILE, original)
     for n in HOLES:

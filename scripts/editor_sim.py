@@ -313,5 +313,7 @@ def default_model() -> str:
         print("Training the small test model on tests/fixtures/corpus (once, a few minutes) …")
     # The builder returns at once when the model there was made from the same inputs.
     builder = [sys.executable, str(REPO / "scripts/make_tiny_model.py"), str(out), "--train"]
-    subprocess.run([*builder, *corpus], check=True, stdout=subprocess.DEVNULL)
+    built = subprocess.run([*builder, *corpus], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if built.returncode:  # its warnings are noise on screen, its errors are not
+        sys.exit(f"building the test model failed:\n{built.stderr.decode(errors='replace')}")
     return str(out)
