@@ -1,76 +1,79 @@
-"""`make demo`: run the real qwen-lsp as an editor would, type into a file, show the ghost text.
+"""`make demo`: the real qwen-lsp over stdio, driven as an editor drives it, step by step.
 
-With $QWEN_LSP_MODEL unset it uses the small test model trained locally on tests/fixtures/corpus
-(built once, no download), typing into one of the files it learned; set $QWEN_LSP_MODEL to a
-Qwen3-Coder MLX model directory or Hugging Face repo id to see a real model's suggestions.
+Ghost text at several cursors, typing through a suggestion (answered by the typing-through
+cache), Add docstring (a tool call) as a diff, documentation written on save as a diff, and the
+server's statistics. With $QWEN_LSP_MODEL unset it runs the small test model trained on
+tests/fixtures/corpus (no download), at places that model learned; set $QWEN_LSP_MODEL to a
+Qwen3-Coder MLX model directory or Hugging Face repo id to see that model's answers instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import os
+import sys
+import time
+from typing import TextIO
 
-from editor_sim import REPO, Editor, close_editor, default_model, open_editor
+import demo_scenario
+from editor_sim import default_model
 
-EXAMPLE = REPO / "tests" / "fixtures" / "corpus" / "temperature.py"
-# Two function bodies are left out; the demo asks for ghost text at the start of each, then
-# "types" part of a suggestion, which the typing-through cache answers without the model.
-HOLES = ("    return (fahrenheit - 32) * 5 / 9\n", "        if not self.values:\n")
-
-
-def show(text: str) -> str:
-    return json.dumps(text) if text else "(no suggestion)"
+# ANSI SGR codes, used only when stdout is a terminal (and NO_COLOR is unset).
+BOLD, DIM, CYAN, GREEN, RED, YELLOW = "1", "2", "36", "32", "31", "33"
 
 
-async def suggest(editor: Editor) -> str:
-    completion = await editor.complete()
-    typed = editor.before.rsplit("\n", 1)[-1]
-    print(
-        f"  {completion.line + 1:>3}:{completion.character:<3} typed {typed!r:<28} → "
-        f"{show(completion.text)}  ({completion.round_trip_ms:.0f} ms)"
-    )
-    return completion.text
+class Terminal:
+    """Prints the scenario's steps: `→` what the editor sent, `←` what the server answered."""
+
+    def __init__(self, out: TextIO, colour: bool) -> None:
+        self.out, self.colour, self.steps = out, colour, 0
+
+    def paint(self, text: str, *codes: str) -> str:
+        if not self.colour or not codes:
+            return text
+        return f"\033[{';'.join(codes)}m{text}\033[0m"
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def step(self, title: str) -> None:
+        self.steps += 1
+        self.print()
+        self.print(self.paint(f"{self.steps}. {title}", BOLD))
+
+    def sent(self, method: str, detail: str = "") -> None:
+        self.print(f"  {self.paint('→', CYAN)} {self.paint(method, CYAN)}  {detail}".rstrip())
+
+    def received(self, method: str, detail: str = "") -> None:
+        head = f"{self.paint('←', GREEN)} {self.paint(method, GREEN)}  " if method else ""
+        self.print(f"  {head or self.paint('←', GREEN) + ' '}{detail}".rstrip())
+
+    def note(self, text: str) -> None:
+        for line in text.split("\n"):
+            self.print(f"    {self.paint(line, DIM)}")
+
+    def diff(self, text: str) -> None:
+        for line in text.rstrip("\n").split("\n"):
+            colour = {"+": GREEN, "-": RED, "@": YELLOW}.get(line[:1], "")
+            if line.startswith(("+++", "---")):
+                colour = BOLD
+            self.print(f"    {self.paint(line, colour) if colour else line}")
+
+    def table(self, rows: list[tuple[str, str]]) -> None:
+        for key, value in rows:
+            self.print(f"    {key:<22} {value}")
 
 
-async def main() -> None:
+def main() -> None:
+    started = time.perf_counter()
     model = default_model()
-    source = EXAMPLE.read_text()
-    for hole in HOLES:  # each body line becomes an empty line, the cursor's place
-        source = source.replace(hole, "\n", 1)
-    first = source.index("\n", source.index("def fahrenheit_to_celsius")) + 1
-    before, after = source[:first], source[first:]
-    print(f"qwen-lsp demo — model: {model}\n")
-    path = str(EXAMPLE.relative_to(REPO))
-    editor = await open_editor(
-        model, path, before, after, on_progress=lambda m: print(f"  loading: {m}")
-    )
-    print(f"\nEditing {path} (two lines left out); ghost text at each cursor:\n")
-    await suggest(editor)
-    for burst in ("    ret", "urn ("):
-        editor.type(burst)
-        suggestion = await suggest(editor)
-    editor.type(suggestion)  # accept it, as Tab would
-    # On to the second hole: the empty line after `def mean(self) -> float:`.
-    header = "    def mean(self) -> float:\n"
-    editor.move(editor.after.index(header) + len(header))
-    await suggest(editor)
-    stats = await editor.stats()
-    await close_editor(editor)
-    print("\nqwen.stats:")
-    for key in (
-        "requests",
-        "model_calls",
-        "cache_hits",
-        "prompt_tokens",
-        "reused_prompt_tokens",
-        "kv_reuse",
-        "generated_tokens",
-        "latency_ms",
-        "ttft_ms",
-        "server_overhead_ms",
-    ):
-        print(f"  {key:<22} {stats[key]}")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    show = Terminal(sys.stdout, colour)
+    which = "$QWEN_LSP_MODEL" if os.environ.get("QWEN_LSP_MODEL") else "the trained test model"
+    show.print(show.paint(f"qwen-lsp demo — model: {model} ({which})", BOLD))
+    asyncio.run(demo_scenario.run(model, show))
+    show.print(f"\nDemo finished in {time.perf_counter() - started:.1f} s.")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
