@@ -36,7 +36,7 @@ class CompletionSettings(_Section, frozen=True):
     max_lines: Positive = 16
     """Most lines one multi-line suggestion may have."""
     debounce_ms: NonNegative = 40
-    """Delay the clients wait after the last keystroke before asking for a suggestion."""
+    """Delay the clients wait after the last keystroke before asking (the server adds none)."""
     timeout_ms: Positive = 5000
     """A suggestion still generating after this long is cut short and returned as is."""
 
@@ -45,9 +45,9 @@ class ContextSettings(_Section, frozen=True):
     max_prompt_tokens: Positive = 2048
     """Approximate token budget of a completion prompt (prefix:suffix about 3:1)."""
     repo_files: bool = True
-    """Add other open documents and recent edits as repository context."""
+    """Add other open documents, recent edits and definitions in use as repository context."""
     max_chunks: Positive = 16
-    """Size of the ring buffer of recently edited or viewed chunks."""
+    """Size of the ring buffer of recently edited places and definitions."""
 
 
 class WorkerSettings(_Section, frozen=True):
@@ -59,7 +59,7 @@ class WorkerSettings(_Section, frozen=True):
 
 class DocsSettings(_Section, frozen=True):
     on_save: bool = False
-    """Write documentation for undocumented definitions when a file is saved."""
+    """Write documentation for undocumented definitions changed since the last save."""
     style: Literal["google", "numpy", "sphinx"] = "google"
     """Python docstring convention."""
     max_per_save: Positive = 8
