@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib
 import posixpath
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import overload
 
 import tree_sitter as ts
 
@@ -170,6 +171,10 @@ class SyntaxDocument:
         end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
         return self._text[start:end]
 
+    def lines(self) -> Sequence[str]:
+        """The lines as `text.split("\\n")` has them, each read only when asked for."""
+        return _Lines(self)
+
     @property
     def tree(self) -> ts.Tree | None:
         if self._stale and self._tree is not None:
@@ -271,3 +276,24 @@ class SyntaxDocument:
         tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
         return tree
+
+
+class _Lines(Sequence[str]):
+    def __init__(self, doc: SyntaxDocument) -> None:
+        self._doc = doc
+
+    def __len__(self) -> int:
+        return self._doc.line_count
+
+    @overload
+    def __getitem__(self, row: int) -> str: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[str]: ...
+    def __getitem__(self, row: int | slice) -> str | Sequence[str]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._doc.line(row)
