@@ -60,7 +60,8 @@ async def typing_case(model: str, lines: int, others: int, keystrokes: int) -> d
     while len(text[start : text.index("\n", start)].strip()) < 8:  # a line worth typing
         start = text.index("\n", start) + 1
     typed = text[start : start + keystrokes]
-    after = text[start + len(typed) :]
+    # The rest of the last typed line is not there yet: the cursor ends its line, as when typing.
+    after = text[text.index("\n", start + len(typed)) :]
     editor = await open_editor(model, "bench_keystroke.py", text[:start], after, settings=SETTINGS)
     for path in other_files(others):
         open_other(editor, path)
@@ -106,8 +107,7 @@ async def code_action_times(editor: Editor, lines: int, moves: int = 40) -> list
     return times
 
 
-async def run(model: str, keystrokes: int) -> list[dict]:
-    cases = [(6000, others) for others in (0, 5, 15, 30)] + [(1000, 0), (100, 0)]
+async def run(model: str, keystrokes: int, cases: list[tuple[int, int]]) -> list[dict]:
     results = []
     for lines, others in cases:
         result = await typing_case(model, lines, others, keystrokes)
@@ -120,8 +120,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(REPO / "build" / "tiny-model"))
     parser.add_argument("--keystrokes", type=int, default=60)
+    parser.add_argument(
+        "--case",
+        action="append",
+        metavar="LINES:OTHERS",
+        help="file lines and other documents open (default: 6000:0/5/15/30, 1000:0, 100:0)",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.model, args.keystrokes)), indent=1))
+    default = ["6000:0", "6000:5", "6000:15", "6000:30", "1000:0", "100:0"]
+    cases = [tuple(int(n) for n in case.split(":")) for case in args.case or default]
+    results = asyncio.run(run(args.model, args.keystrokes, cases))  # type: ignore[arg-type]
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -132,9 +132,13 @@ class RepoContext:
 
     # --- events -------------------------------------------------------------------------
 
-    def opened(self, path: str) -> None:
+    def opened(self, path: str, text: str | None = None) -> None:
+        """A document opened; with its `text`, its definitions are indexed now, not during a
+        later keystroke elsewhere."""
         self._open.setdefault(path, None)
         self._forget_lookups(path)
+        if text is not None:
+            self._index[path] = definition_index(text)
 
     def closed(self, path: str) -> None:
         self._open.pop(path, None)

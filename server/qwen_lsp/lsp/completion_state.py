@@ -21,7 +21,8 @@ def register(server: QwenLanguageServer) -> None:
 
 
 def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.repo_context.opened(document_path(ls, params.text_document.uri))
+    item = params.text_document
+    ls.repo_context.opened(document_path(ls, item.uri), item.text)
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
