@@ -173,3 +173,10 @@ def test_typing_along_a_big_file_parses_incrementally() -> None:
     assert (doc.full_parses, doc.incremental_parses) == (1, 4)
     assert doc.line(row) == "    return x + 1200 * 2"
     assert doc.sexp() == str(syntax.parse("python", doc.text).root_node)  # type: ignore[union-attr]
+
+
+def test_language_of() -> None:
+    assert (
+        syntax.language_of("a.py") == "python" and syntax.language_of("x.TSX") == "typescriptreact"
+    )
+    assert syntax.language_of("Makefile") == "" and syntax.language_of(".bashrc") == ""

@@ -14,17 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .definitions import spans
 from .fim import RepoFile
+from .syntax import language_for
 
 SIMILAR = 0.9  # llama.vim's threshold: a chunk this similar to a new one is replaced by it
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-DEFINITION = re.compile(
-    r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:local\s+)?"
-    r"(?:def|class|function|fn|func|struct|enum|trait|interface|type)\s+"
-    r"(?:\([^)]*\)\s*)?(?:[\w]+[.:])*(?P<name>[A-Za-z_]\w*)",
-    re.MULTILINE,
-)
-_CLOSER = re.compile(r"\s*(end|[)\]}]+)[),;]*\s*")
 _KEYWORD_WORDS = """and as break class const continue def elif else end except false for from func
 function if import in is let local nil none not null or pass return self super this true type
 var while with"""
@@ -77,33 +72,19 @@ def names_near(text: str, offset: int, above: int = 8, below: int = 4) -> list[s
     return list(seen)
 
 
-def definition_index(text: str) -> dict[str, int]:
-    """Name → offset of its first definition in `text`, in one pass."""
-    index: dict[str, int] = {}
-    for match in DEFINITION.finditer(text):
-        index.setdefault(match.group("name"), match.start())
-    return index
+def definition_index(path: str, text: str) -> Mapping[str, tuple[int, int]]:
+    """Name → (first, last) line of its first definition in the file at `path`."""
+    return spans(language_for(path), text)
 
 
-def find_definition(text: str, name: str, max_lines: int) -> str | None:
-    """The definition header of `name` and the start of its body, or None."""
-    for match in DEFINITION.finditer(text):
-        if match.group("name") == name:
-            return _block_from(text, match.start(), max_lines)
-    return None
-
-
-def _block_from(text: str, start: int, max_lines: int) -> str:
-    lines = text[start:].split("\n")
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    out = [lines[0]]
-    for line in lines[1:max_lines]:
-        if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            if _CLOSER.fullmatch(line):
-                out.append(line)
-            break
-        out.append(line)
-    return "\n".join(out).rstrip()
+def find_definition(path: str, text: str, name: str, max_lines: int) -> str | None:
+    """The first `max_lines` lines of the definition of `name` in the file at `path`, or None
+    (also for languages without a tree-sitter grammar: their definitions are not looked up)."""
+    span = spans(language_for(path), text).get(name)
+    if span is None:
+        return None
+    first, last = span
+    return "\n".join(text.split("\n")[first : min(last + 1, first + max_lines)]).rstrip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +107,9 @@ class RepoContext:
         self._pending: list[Chunk] = []  # noted since: they join at the next rotation
         self._keys: set[str] = set()  # keys of both, so nothing is noted twice
         self._last_edit: dict[str, int] = {}
-        self._index: dict[str, dict[str, int]] = {}  # per open path, dropped when it is edited
+        self._index: dict[
+            str, Mapping[str, tuple[int, int]]
+        ] = {}  # per open path, dropped when it is edited
         self._looked_up: dict[str, set[str]] = {}  # names near each path's cursor, already done
         self._snapshots: dict[str, _Snapshot] = {}
 
@@ -138,7 +121,7 @@ class RepoContext:
         self._open.setdefault(path, None)
         self._forget_lookups(path)
         if text is not None:
-            self._index[path] = definition_index(text)
+            self._index[path] = definition_index(path, text)
 
     def closed(self, path: str) -> None:
         self._open.pop(path, None)
@@ -181,10 +164,11 @@ class RepoContext:
                     continue
                 index = self._index.get(other)
                 if index is None:
-                    index = self._index[other] = definition_index(documents[other])
+                    index = self._index[other] = definition_index(other, documents[other])
                 if name in index:
-                    block = _block_from(documents[other], index[name], max_lines)
-                    self._note(Chunk(other, block, key))
+                    definition = find_definition(other, documents[other], name, max_lines)
+                    if definition:
+                        self._note(Chunk(other, definition, key))
 
     def _note(self, chunk: Chunk) -> None:
         """Queue `chunk` for the next rotation (a newer one of the same place replaces it)."""
