@@ -41,10 +41,8 @@ class CompletionSettings(_Section, frozen=True):
     """Most lines one multi-line suggestion may have."""
     debounce_ms: NonNegative = 40
     """How long the VS Code and Neovim clients wait after a keystroke before asking for a
-    suggestion. The server may wait a little more while you type fast: about your recent
-    interval between keystrokes minus this delay, at most 250 ms, so that a model call is not
-    started for a keystroke the next one would supersede at once; after a pause it does not
-    wait."""
+    suggestion. The server adds no wait of its own: it answers each request at once, and the
+    next keystroke's request cancels one still generating."""
     timeout_ms: Positive = 5000
     """A suggestion still generating after this many milliseconds is cut short and returned
     as it is."""
@@ -59,10 +57,12 @@ class ContextSettings(_Section, frozen=True):
     """Add repository context to completion prompts, before the current file (as
     `<|file_sep|>` sections): the start of each other open document, chunks around places you
     edited recently, and definitions, found in other open documents, of names used near the
-    cursor."""
+    cursor. To keep the model's KV cache warm, a document's repository section stays the same
+    while you type around one place; what was noted meanwhile joins it once the cursor has
+    moved on by about 16 lines."""
     max_chunks: Positive = 16
     """Most chunks (recently edited places and definitions from other open documents) kept as
-    repository context; the oldest go first."""
+    repository context; the oldest go first when new ones join."""
 
 
 class WorkerSettings(_Section, frozen=True):
@@ -91,7 +91,9 @@ class WorkerSettings(_Section, frozen=True):
 class DocsSettings(_Section, frozen=True):
     on_save: bool = False
     """Write documentation for the undocumented definitions you changed when a file is saved
-    (see Documentation on save)."""
+    (see Documentation on save). Changes count from the last save, or from opening the file
+    with this setting on (off, no copy of the saved text is kept; turned on later, it starts
+    counting at the next save)."""
     style: Literal["google", "numpy", "sphinx"] = "google"
     """Python docstring convention, for docs on save, `qwen.generateDocs` and the Add docstring
     action. Other languages use their own convention (JSDoc, `///` in Rust, Go doc comments,

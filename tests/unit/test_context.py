@@ -36,6 +36,10 @@ class Vector:
 
 def unrelated():
     return 42
+
+
+def scale(value, factor):
+    return value * factor
 '''
 
 MAIN = """from utils import Vector, clamp
@@ -124,7 +128,7 @@ def test_no_definitions_without_a_grammar() -> None:
 def test_definitions_of_names_in_use_come_from_other_open_files() -> None:
     ctx, docs = _context()
     ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), docs)
-    files = ctx.files_for("main.py", docs, 10_000)
+    files = ctx.files_for("main.py", 6, docs, 10_000)
     texts = [f.text for f in files]
     assert files[0].path == "utils.py"  # the other open file's head comes first
     assert any(t.startswith("class Vector:") for t in texts)
@@ -137,10 +141,10 @@ def test_ring_replaces_similar_chunks_and_is_bounded() -> None:
     text = "\n".join(f"line {i}" for i in range(100))
     ctx.add_chunk("a.py", text, 10)
     ctx.add_chunk("a.py", text, 10)  # the same place again: replaced, not duplicated
-    assert len(ctx.files_for("b.py", {}, 10_000)) == 1
+    assert len(ctx.files_for("b.py", 0, {}, 10_000)) == 1
     for line in (30, 50, 70, 90):
         ctx.add_chunk("a.py", text, line)
-    files = ctx.files_for("b.py", {}, 10_000)
+    files = ctx.files_for("b.py", 100, {}, 10_000)  # the cursor moved on: rotated
     assert [f.text.split("\n")[0] for f in files] == ["line 48", "line 68", "line 88"]
 
 
@@ -149,51 +153,83 @@ def test_an_edit_elsewhere_keeps_the_previous_place() -> None:
     text = "\n".join(f"row {i}" for i in range(200))
     ctx.edited("a.py", text, 10)
     ctx.edited("a.py", text, 11)  # still the same place
-    assert ctx.files_for("b.py", {}, 10_000) == ()
+    assert ctx.files_for("b.py", 0, {}, 10_000) == ()
     ctx.edited("a.py", text, 150)
-    (chunk,) = ctx.files_for("b.py", {}, 10_000)
+    assert ctx.files_for("b.py", 0, {}, 10_000) == ()  # b's cursor has not moved: kept
+    (chunk,) = ctx.files_for("b.py", 50, {}, 10_000)
     assert "row 10" in chunk.text
     ctx.saved("a.py", text)
-    assert "row 150" in ctx.files_for("b.py", {}, 10_000)[-1].text
+    assert "row 150" in ctx.files_for("b.py", 0, {}, 10_000)[-1].text
 
 
 def test_chunks_of_the_current_file_are_left_out() -> None:
     ctx = RepoContext()
     ctx.add_chunk("a.py", "x = 1\ny = 2", 0)
-    assert ctx.files_for("a.py", {}, 10_000) == ()
-    assert len(ctx.files_for("b.py", {}, 10_000)) == 1
+    assert ctx.files_for("a.py", 0, {}, 10_000) == ()
+    assert len(ctx.files_for("b.py", 0, {}, 10_000)) == 1
 
 
 def test_budget_drops_the_newest_sections() -> None:
     ctx, docs = _context()
     ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), docs)
-    everything = ctx.files_for("main.py", docs, 10_000)
-    some = ctx.files_for("main.py", docs, 600)
+    everything = ctx.files_for("main.py", 6, docs, 10_000)
+    some = ctx.files_for("main.py", 6, docs, 600)
     assert 0 < len(some) < len(everything)
     assert everything[: len(some)] == some
 
 
 def _prompt_head(ctx: RepoContext, docs: dict[str, str], text: str, offset: int) -> str:
     ctx.note_definitions("main.py", text, offset, docs)
-    files = ctx.files_for("main.py", {**docs, "main.py": text}, 4_000)
+    line = text.count("\n", 0, offset)
+    files = ctx.files_for("main.py", line, {**docs, "main.py": text}, 4_000)
     parts = FimParts("main.py", text[: text.rfind("\n", 0, offset) + 1], "", "", "demo", files)
     prompt = render_fim_prompt(parts)
     return prompt[: prompt.index("<|fim_prefix|>")]
 
 
-def test_prompt_head_is_stable_while_typing_and_append_only_after() -> None:
+def test_prompt_head_is_stable_while_typing_lines_and_append_only_when_rotated() -> None:
     ctx, docs = _context()
     base = MAIN.replace("    return length\n", "    \n")
     cursor = base.index("    \n") + 4
-    line = "return clamp(length, 0, 10)"
-    heads = {
-        _prompt_head(ctx, docs, base[:cursor] + line[:i] + base[cursor:], cursor + i)
-        for i in range(len(line) + 1)
-    }
-    assert len(heads) == 1  # typing on a line never changes the repository section
+    text, heads = base, set()
+    # Typing two lines: new names above the cursor are noted, but the section stays as it was.
+    for line in ("total = scale(length, 10)\n    ", "return total"):
+        for char in line:
+            text = text[:cursor] + char + text[cursor:]
+            cursor += 1
+            heads.add(_prompt_head(ctx, docs, text, cursor))
+    assert len(heads) == 1
     (head,) = heads
-    # A new line above the cursor may add definitions, only ever after what was there.
-    typed = base[:cursor] + line + "\n    " + base[cursor:]
-    docs["utils.py"] = UTILS  # unchanged
-    later = _prompt_head(ctx, docs, typed, cursor + len(line) + 5)
+    assert "<|file_sep|>utils.py\ndef scale(" not in head
+    # The cursor moves on (here: far below): the noted definitions join, after what was there.
+    far = text + "\n" * 40
+    later = _prompt_head(ctx, docs, far, len(far))
+    assert "<|file_sep|>utils.py\ndef scale(" in later
     assert later.startswith(head.rsplit("<|file_sep|>main.py", 1)[0])
+
+
+def test_names_near_read_a_window_of_lines() -> None:
+    text = "".join(f"name{i} = {i}\n" for i in range(1000))
+    offset = text.index("name500 =")
+    assert names_near(text, offset) == [f"name{i}" for i in [*range(492, 500), *range(501, 505)]]
+
+
+def test_definitions_are_indexed_once_per_version_of_a_document() -> None:
+    ctx, docs = _context()
+    calls = []
+
+    class Counting(dict):
+        def __getitem__(self, key: str) -> str:
+            calls.append(key)
+            return super().__getitem__(key)
+
+    counting = Counting(docs)
+    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), counting)
+    reads = len(calls)
+    assert reads > 0
+    for i in range(1, 5):  # typing on: the same names, no text read again
+        ctx.note_definitions("main.py", MAIN, MAIN.index("return length") + i, counting)
+    assert len(calls) == reads
+    ctx.edited("utils.py", UTILS, 3)  # the other file changed: its index is made again
+    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), counting)
+    assert len(calls) > reads

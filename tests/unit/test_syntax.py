@@ -78,6 +78,7 @@ def test_incremental_edits_equal_fresh_parse(language: str) -> None:
         fresh = syntax.parse(language, expected_text)
         assert fresh is not None
         assert doc.sexp() == str(fresh.root_node)
+    assert (doc.full_parses, doc.incremental_parses) == (1, 60)  # one parse per edit, none whole
 
 
 def test_typing_a_line_incrementally() -> None:
@@ -113,29 +114,65 @@ def test_a_pathological_parse_gives_up_in_time() -> None:
     assert time.monotonic() - started < 2.0
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "span"),
-    [
-        ("abc", "abc", (3, 3, 3)),
-        ("abc", "abXc", (2, 2, 3)),
-        ("abc", "ac", (1, 2, 1)),
-        ("aaa", "aaaa", (3, 3, 4)),
-        ("", "x", (0, 0, 1)),
-        ("héllo 😀", "héllo 😀!", (7, 7, 8)),
-    ],
-)
-def test_changed_span(old: str, new: str, span: tuple[int, int, int]) -> None:
-    assert syntax.changed_span(old, new) == span
-    start, old_end, new_end = span
-    assert old[:start] + new[start:new_end] + old[old_end:] == new
+def _lsp_range(text: str, start: int, end: int) -> tuple[int, int, int, int]:
+    """(row, column, row, column) in code points, as an LSP change range."""
+    rows = [text.count("\n", 0, at) for at in (start, end)]
+    cols = [at - (text.rfind("\n", 0, at) + 1) for at in (start, end)]
+    return rows[0], cols[0], rows[1], cols[1]
 
 
-def test_update_follows_whole_texts_incrementally() -> None:
-    doc = syntax.SyntaxDocument("rust", SAMPLES["rust"])
-    for text in ["fn main() {\n    let x = 1;\n}\n", "fn main() {\n    let x = 'é';\n}\n", ""]:
-        doc.update(text)
-        assert doc.text == text
-        assert doc.sexp() == str(syntax.parse("rust", text).root_node)  # type: ignore[union-attr]
+@pytest.mark.parametrize("language", ["python", "rust", "typescriptreact"])
+def test_lsp_range_edits_equal_a_fresh_parse_with_one_parse_per_look(language: str) -> None:
+    rng = random.Random(f"lsp-{language}")
+    text = (SAMPLES[language] + "\r\n") * 4
+    doc = syntax.SyntaxDocument(language, text)
+    looks = 0
+    for step, (start, end, new, expected) in enumerate(_random_edits(text, rng, 80)):
+        doc.edit(*_lsp_range(doc.text, start, end), new)
+        assert doc.text == expected
+        if step % 3 == 0:  # the tree is asked for now and then: edits between cost no parse
+            looks += 1
+            assert doc.sexp() == str(syntax.parse(language, expected).root_node)  # type: ignore[union-attr]
+        for row in {0, doc.line_count - 1, rng.randrange(doc.line_count)}:
+            lines = expected.split("\n")
+            assert doc.line(row) == lines[row]
+            assert doc.line_start(row) == sum(len(line) + 1 for line in lines[:row])
+    assert (doc.full_parses, doc.incremental_parses) == (1, looks)
+
+
+def test_a_range_past_the_end_is_clamped_to_the_text() -> None:
+    doc = syntax.SyntaxDocument("python", "x = 1\n")
+    doc.edit(1, 0, 9, 9, "y = 2\n")
+    doc.edit(0, 99, 0, 99, "  # one")
+    assert doc.text == "x = 1  # one\ny = 2\n"
+
+
+def test_a_first_parse_over_budget_is_not_redone_per_keystroke() -> None:
+    big = "def f(x):\n    return [x, (x, {x: x})]\n" * 4000
+    doc = syntax.SyntaxDocument("python", big, budget_s=0.0)
+    assert doc.tree is None and doc.gave_up and doc.full_parses == 1
+    for i, char in enumerate("y = f(2)"):
+        doc.edit(4000 * 2, i, 4000 * 2, i, char)
+        assert doc.tree is None and doc.node_at(len(doc.text) - 1) is None
+    assert (doc.full_parses, doc.incremental_parses) == (1, 0)
+    assert doc.text.endswith("y = f(2)")
+    doc.budget_s = 30.0
+    doc.retry()  # on save: one more try, which succeeds with time to spare
+    assert doc.tree is not None and syntax.count_errors(doc.tree) == 0
+    assert doc.full_parses == 2
+
+
+def test_typing_along_a_big_file_parses_incrementally() -> None:
+    lines = [f"def f{i}(x):\n    return x + {i}\n" for i in range(2500)]
+    doc = syntax.SyntaxDocument("python", "".join(lines))
+    row = 2 * 1200 + 1
+    end = len(doc.line(row))
+    for i, char in enumerate(" * 2"):
+        doc.edit(row, end + i, row, end + i, char)
+        assert doc.node_at(doc.line_start(row) + 4) is not None
+    assert (doc.full_parses, doc.incremental_parses) == (1, 4)
+    assert doc.line(row) == "    return x + 1200 * 2"
+    assert doc.sexp() == str(syntax.parse("python", doc.text).root_node)  # type: ignore[union-attr]
 
 
 def test_language_of() -> None:

@@ -74,7 +74,7 @@ def test_forget_drops_a_document() -> None:
 def test_replay_answers_most_keystrokes_from_the_cache() -> None:
     text = REAL_FILE.read_text(encoding="utf-8")
     start = text.index("def split_at_cursor")
-    end = text.index("\n\ndef _line_start") + 1  # the cursor sits on an empty line
+    end = text.index("\n\ndef _trim_suffix") + 1  # the cursor sits on an empty line
     result = typing_replay.replay(text, start, end)
     print(
         f"typing replay: {result.cache_hits}/{result.keystrokes} keystrokes from the cache "

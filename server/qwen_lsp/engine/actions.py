@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from qwen_lsp.engine import definitions, doc_render
 from qwen_lsp.engine.line_edits import LineEdit
+from qwen_lsp.engine.syntax import SyntaxDocument
 from qwen_lsp.engine.tool_edits import Target, ToolCallError, read, to_edits
 from qwen_lsp.engine.tools import (
     INSERT_TEXT,
@@ -187,9 +188,14 @@ def offers(
     end_line: int,
     has_selection: bool,
     diagnostics: list[Diagnostic],
+    syntax_doc: SyntaxDocument | None = None,
 ) -> list[Offer]:
-    """The actions for a cursor (or selection start_line..end_line) and the diagnostics there."""
-    d = definitions.enclosing(language, text, start_line)
+    """The actions for a cursor (or selection start_line..end_line) and the diagnostics there;
+    with the document's kept tree in `syntax_doc`, nothing is parsed."""
+    if syntax_doc is not None:
+        d = definitions.enclosing_in(syntax_doc, language, start_line)
+    else:
+        d = definitions.enclosing(language, text, start_line)
     out = []
     if d is not None and not d.documented:
         out.append(docstring_offer(d))

@@ -1,10 +1,11 @@
 """Repository context for FIM prompts: other open files, recent chunks, definitions in use.
 
 Everything here lands in the prompt before the current file (`<|file_sep|>` sections), where a
-change invalidates the KV cache for all that follows. So the order is append-only: open files
-in the order they were opened, then a ring of chunks in the order they were noted. Nothing
-changes per keystroke: chunks are noted on edits that move elsewhere, on open and on save, and
-definitions only for names on the lines around the cursor, not the line being typed.
+change invalidates the KV cache for the whole file after it. So each document's repository
+section is a snapshot, kept while the user types around one place and rebuilt ("rotated") only
+when the cursor has moved on by half a chunk: chunks and definitions noted meanwhile wait for
+that rotation, which is also the only time the ring drops similar or old chunks. Nothing here
+scans a whole document per keystroke: definitions are indexed once per document version.
 """
 
 from __future__ import annotations
@@ -52,17 +53,28 @@ def chunk_around(text: str, line: int, lines: int) -> tuple[int, str]:
 
 def names_near(text: str, offset: int, above: int = 8, below: int = 4) -> list[str]:
     """Identifiers on the lines around the cursor's line (not on it: it changes per keystroke)."""
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    end = len(text) if end < 0 else end
-    before = text[:start].split("\n")[-above - 1 :]
-    after = text[end:].split("\n")[: below + 1]
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    first = line_start
+    for _ in range(above):  # a window of lines, never a split of the whole text
+        if first == 0:
+            break
+        first = text.rfind("\n", 0, first - 1) + 1
+    last = line_end
+    for _ in range(below):
+        found = text.find("\n", last + 1)
+        last = len(text) if found < 0 else found
     seen: dict[str, None] = {}
-    for line in [*before, *after]:
-        for name in NAME.findall(line):
-            if name.lower() not in _KEYWORDS:
-                seen.setdefault(name, None)
+    for name in NAME.findall(text[first:line_start] + "\n" + text[line_end:last]):
+        if name.lower() not in _KEYWORDS:
+            seen.setdefault(name, None)
     return list(seen)
+
+
+def definition_index(path: str, text: str) -> Mapping[str, tuple[int, int]]:
+    """Name → (first, last) line of its first definition in the file at `path`."""
+    return spans(language_for(path), text)
 
 
 def find_definition(path: str, text: str, name: str, max_lines: int) -> str | None:
@@ -75,6 +87,13 @@ def find_definition(path: str, text: str, name: str, max_lines: int) -> str | No
     return "\n".join(text.split("\n")[first : min(last + 1, first + max_lines)]).rstrip()
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    line: int
+    budget: int
+    files: tuple[RepoFile, ...]
+
+
 class RepoContext:
     """Open documents in opening order plus a ring of chunks; renders `RepoFile` sections."""
 
@@ -82,23 +101,41 @@ class RepoContext:
         self.max_chunks = max_chunks
         self.chunk_lines = chunk_lines
         self.head_lines = head_lines
+        self.rotations = 0
         self._open: dict[str, None] = {}
-        self._chunks: list[Chunk] = []
+        self._chunks: list[Chunk] = []  # in the prompts (as of the last rotation)
+        self._pending: list[Chunk] = []  # noted since: they join at the next rotation
+        self._keys: set[str] = set()  # keys of both, so nothing is noted twice
         self._last_edit: dict[str, int] = {}
+        self._index: dict[
+            str, Mapping[str, tuple[int, int]]
+        ] = {}  # per open path, dropped when it is edited
+        self._looked_up: dict[str, set[str]] = {}  # names near each path's cursor, already done
+        self._snapshots: dict[str, _Snapshot] = {}
 
     # --- events -------------------------------------------------------------------------
 
-    def opened(self, path: str) -> None:
+    def opened(self, path: str, text: str | None = None) -> None:
+        """A document opened; with its `text`, its definitions are indexed now, not during a
+        later keystroke elsewhere."""
         self._open.setdefault(path, None)
+        self._forget_lookups(path)
+        if text is not None:
+            self._index[path] = definition_index(path, text)
 
     def closed(self, path: str) -> None:
         self._open.pop(path, None)
         self._last_edit.pop(path, None)
+        self._index.pop(path, None)
+        self._looked_up.pop(path, None)
+        self._snapshots.pop(path, None)
 
     def edited(self, path: str, text: str, line: int) -> None:
         """An edit at `line`: when the user moves on to another place, keep the old one."""
         previous = self._last_edit.get(path)
         self._last_edit[path] = line
+        self._index.pop(path, None)
+        self._forget_lookups(path)
         if previous is not None and abs(previous - line) > self.chunk_lines // 2:
             self.add_chunk(path, text, previous)
 
@@ -110,33 +147,71 @@ class RepoContext:
     def add_chunk(self, path: str, text: str, line: int) -> None:
         first, body = chunk_around(text, line, self.chunk_lines)
         if body.strip():
-            self._add(Chunk(path, body, f"{path}:{first}"))
+            self._note(Chunk(path, body, f"{path}:{first}"))
 
     def note_definitions(
         self, path: str, text: str, offset: int, documents: Mapping[str, str], max_lines: int = 16
     ) -> None:
-        """Add definitions, found in other open documents, of names used around the cursor."""
-        known = {chunk.key for chunk in self._chunks}
+        """Note definitions, found in other open documents, of names used around the cursor."""
+        done = self._looked_up.setdefault(path, set())
         for name in names_near(text, offset):
+            if name in done:
+                continue  # typing on: the same names, already looked up in the same texts
+            done.add(name)
             for other in self._open:
                 key = f"def:{other}:{name}"
-                if other == path or key in known or other not in documents:
+                if other == path or key in self._keys or other not in documents:
                     continue
-                definition = find_definition(other, documents[other], name, max_lines)
-                if definition:
-                    self._add(Chunk(other, definition, key))
-                    known.add(key)
+                index = self._index.get(other)
+                if index is None:
+                    index = self._index[other] = definition_index(other, documents[other])
+                if name in index:
+                    definition = find_definition(other, documents[other], name, max_lines)
+                    if definition:
+                        self._note(Chunk(other, definition, key))
 
-    def _add(self, chunk: Chunk) -> None:
-        kept = [c for c in self._chunks if similarity(c.text, chunk.text) <= SIMILAR]
-        self._chunks = [*kept, chunk][-self.max_chunks :]
+    def _note(self, chunk: Chunk) -> None:
+        """Queue `chunk` for the next rotation (a newer one of the same place replaces it)."""
+        kept = [c for c in self._pending if c.key != chunk.key]
+        self._pending = [*kept, chunk][-self.max_chunks :]
+        self._keys.add(chunk.key)
+
+    def _forget_lookups(self, changed: str) -> None:
+        """Another document changed: names near each cursor must be looked up in it again."""
+        for path, done in self._looked_up.items():
+            if path != changed:
+                done.clear()
 
     # --- the prompt's repository section ------------------------------------------------
 
     def files_for(
+        self, path: str, line: int, documents: Mapping[str, str], budget_chars: int
+    ) -> tuple[RepoFile, ...]:
+        """Sections for a prompt at `line` of `path`: the same as the last prompt's while the
+        cursor stays within half a chunk of where they were made, else rotated."""
+        snapshot = self._snapshots.get(path)
+        near = snapshot is not None and abs(line - snapshot.line) <= self.chunk_lines // 2
+        if snapshot is not None and near and snapshot.budget == budget_chars:
+            return snapshot.files
+        self._rotate()
+        files = self._render(path, documents, budget_chars)
+        self._snapshots[path] = _Snapshot(line, budget_chars, files)
+        return files
+
+    def _rotate(self) -> None:
+        """Take in what was noted: similar chunks are replaced, the oldest fall off the ring."""
+        if not self._pending:
+            return
+        self.rotations += 1
+        for chunk in self._pending:
+            kept = [c for c in self._chunks if similarity(c.text, chunk.text) <= SIMILAR]
+            self._chunks = [*kept, chunk][-self.max_chunks :]
+        self._pending = []
+        self._keys = {chunk.key for chunk in self._chunks}
+
+    def _render(
         self, path: str, documents: Mapping[str, str], budget_chars: int
     ) -> tuple[RepoFile, ...]:
-        """Sections for a prompt in `path`, in a stable order, within `budget_chars`."""
         out: list[RepoFile] = []
         used = 0
         for section in self._sections(path, documents):
@@ -150,9 +225,18 @@ class RepoContext:
     def _sections(self, path: str, documents: Mapping[str, str]) -> Iterable[RepoFile]:
         for other in self._open:
             if other != path and other in documents:
-                head = "\n".join(documents[other].split("\n")[: self.head_lines]).rstrip()
+                head = _head(documents[other], self.head_lines).rstrip()
                 if head:
                     yield RepoFile(other, head)
         for chunk in self._chunks:
             if chunk.path != path:
                 yield RepoFile(chunk.path, chunk.text)
+
+
+def _head(text: str, lines: int) -> str:
+    end = -1
+    for _ in range(lines):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]

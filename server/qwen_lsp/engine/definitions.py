@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -125,7 +125,9 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def _definition(node: tree_sitter.Node, qual: str, fam: str, lines: list[str]) -> Definition | None:
+def _definition(
+    node: tree_sitter.Node, qual: str, fam: str, lines: Sequence[str]
+) -> Definition | None:
     callable_ = any(k in node.type for k in ("function", "method", "lexical", "variable"))
     kind = "function" if callable_ else "class"  # classes, structs, traits, interfaces, types
     name = qual.rsplit(".", 1)[-1]
@@ -158,7 +160,7 @@ def _definition(node: tree_sitter.Node, qual: str, fam: str, lines: list[str]) -
     )
 
 
-def _comment_above(lines: list[str], line: int, prefix: str) -> tuple[int, int] | None:
+def _comment_above(lines: Sequence[str], line: int, prefix: str) -> tuple[int, int] | None:
     """The comment block ending right above `line`, when it uses the doc prefix."""
     i = line - 1
     if prefix == "/**":
@@ -175,7 +177,7 @@ def _comment_above(lines: list[str], line: int, prefix: str) -> tuple[int, int] 
 
 
 def _python_definition(
-    node: tree_sitter.Node, name: str, qual: str, kind: str, lines: list[str]
+    node: tree_sitter.Node, name: str, qual: str, kind: str, lines: Sequence[str]
 ) -> Definition | None:
     body = node.child_by_field_name("body")
     if body is None or not body.named_children:
@@ -237,3 +239,73 @@ def enclosing(language: str, text: str, line: int) -> Definition | None:
         if d.start_line <= line <= d.end_line or (d.doc and d.doc[0] <= line <= d.doc[1]):
             best = d
     return best
+
+
+_WRAPPERS = ("export_statement", "decorated_definition")
+_ABOVE = ("comment", "line_comment", "block_comment", "attribute_item")
+
+
+def enclosing_in(doc: syntax.SyntaxDocument, language: str, line: int) -> Definition | None:
+    """`enclosing` on a document's kept tree: no parse, and only the definitions around `line`
+    are looked at (a cursor move in a big file). No tree (no grammar, or it gave up): None."""
+    tree = doc.tree
+    return enclosing_at(language, tree, doc.lines(), line) if tree is not None else None
+
+
+def enclosing_at(
+    language: str, tree: tree_sitter.Tree, lines: Sequence[str], line: int
+) -> Definition | None:
+    """`enclosing(language, text, line)` for the `tree` of that text split into `lines`."""
+    fam = family(language)
+    if fam not in _DEF_TYPES or not 0 <= line < len(lines):
+        return None
+    text = lines[line]
+    column = len(text[: len(text) - len(text.lstrip())].encode())
+    node = tree.root_node.named_descendant_for_point_range((line, column), (line, column))
+    chain = _around(node, fam)
+    owner = _documented_below(node, fam)
+    if owner is not None and (name := _name(owner, fam)):
+        parent = chain[-1][1] if chain else ""
+        d = _definition(owner, f"{parent}.{name}" if parent else name, fam, lines)
+        if d is not None and d.doc and d.doc[0] <= line <= d.doc[1]:
+            return d
+    for candidate, qual in reversed(chain):
+        d = _definition(candidate, qual, fam, lines)
+        if d is not None and (
+            d.start_line <= line <= d.end_line
+            or (d.doc is not None and d.doc[0] <= line <= d.doc[1])
+        ):
+            return d
+    return None
+
+
+def _around(node: tree_sitter.Node | None, fam: str) -> list[tuple[tree_sitter.Node, str]]:
+    """The named definitions containing `node`, outermost first, with their qualified names;
+    a decorator or `export` line counts as inside what it wraps."""
+    found: list[tree_sitter.Node] = []
+    while node is not None:
+        candidate = node
+        if node.type in _WRAPPERS:
+            inner = [c for c in node.named_children if _is_definition(c, fam)]
+            candidate = inner[-1] if inner else node
+        if _is_definition(candidate, fam) and _name(candidate, fam) and candidate not in found:
+            found.append(candidate)
+        node = node.parent
+    out, prefix = [], ""
+    for definition in reversed(found):
+        prefix = f"{prefix}.{_name(definition, fam)}" if prefix else _name(definition, fam)
+        out.append((definition, prefix))
+    return out
+
+
+def _documented_below(node: tree_sitter.Node | None, fam: str) -> tree_sitter.Node | None:
+    """The definition right after the comment `node` is in (its doc may hold the line)."""
+    while node is not None and node.type not in _ABOVE:
+        node = node.parent if node.parent is not None and node.parent.type in _ABOVE else None
+    following = node.next_named_sibling if node is not None else None
+    while following is not None and following.type in _ABOVE:
+        following = following.next_named_sibling
+    if following is not None and following.type in _WRAPPERS:
+        inner = [c for c in following.named_children if _is_definition(c, fam)]
+        following = inner[-1] if inner else None
+    return following if following is not None and _is_definition(following, fam) else None

@@ -81,20 +81,16 @@ def _trim_prefix(above: str, budget: int) -> str:
         return above
     earliest = len(above) - budget
     first = above.count("\n", 0, earliest)  # index of the first line that starts in budget
+    start = earliest  # ...and where it starts
     if earliest > 0 and above[earliest - 1] != "\n":
         first += 1
+        start = above.find("\n", earliest) + 1
     snapped = -(-first // PREFIX_LINE_STEP) * PREFIX_LINE_STEP
-    keep_from = snapped if snapped < above.count("\n") else first
-    return above[_line_start(above, keep_from) :]
-
-
-def _line_start(text: str, line: int) -> int:
-    start = 0
-    for _ in range(line):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return len(text)
-    return start
+    if snapped >= above.count("\n", start) + first:
+        return above[start:]
+    for _ in range(snapped - first):  # fewer than PREFIX_LINE_STEP lines on from `start`
+        start = above.find("\n", start) + 1
+    return above[start:]
 
 
 def _trim_suffix(below: str, budget: int) -> str:

@@ -75,7 +75,7 @@ def decide_shape(
 
 def _inside_literal(doc: syntax.SyntaxDocument, offset: int) -> bool:
     node = doc.node_at(offset)
-    byte = len(doc.text[:offset].encode())
+    byte = doc.byte_at(offset)
     while node is not None:
         # The cursor right after a closing quote or at a comment's end is outside it.
         if any(kind in node.type for kind in _NO_BLOCK_NODES) and node.start_byte < byte:

@@ -33,7 +33,8 @@ class CompletionStats:
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
 
     def record_latency(self, total_ms: float, model_ms: float) -> None:
-        """One answered request: its wall time and the part spent outside the model."""
+        """One answered request (from the model or not): its wall time, all of which the user
+        waited, and the part spent outside the model."""
         self.latencies_ms.append(total_ms)
         self.overhead_ms.append(max(0.0, total_ms - model_ms))
 
@@ -58,12 +59,12 @@ class CompletionStats:
             "cancelled": self.cancelled,
             "stale": self.stale,
             "errors": self.errors,
-            "latency_ms": _p50_p95(self.latencies_ms),
-            "ttft_ms": _p50_p95(self.ttft_ms),
-            "server_overhead_ms": _p50_p95(self.overhead_ms),
+            "latency_ms": _percentiles(self.latencies_ms),
+            "ttft_ms": _percentiles(self.ttft_ms),
+            "server_overhead_ms": _percentiles(self.overhead_ms),
         }
 
 
-def _p50_p95(samples: deque[float]) -> dict[str, float]:
+def _percentiles(samples: deque[float]) -> dict[str, float]:
     values = list(samples)
-    return {"p50": round(percentile(values, 0.5), 2), "p95": round(percentile(values, 0.95), 2)}
+    return {f"p{q}": round(percentile(values, q / 100), 2) for q in (50, 95, 99)}

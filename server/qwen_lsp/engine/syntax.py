@@ -9,10 +9,13 @@ from __future__ import annotations
 import importlib
 import posixpath
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import overload
 
 import tree_sitter as ts
+
+from .lines import LineIndex
 
 # language id → (wheel module, function returning the grammar pointer)
 _GRAMMARS: dict[str, tuple[str, str]] = {
@@ -142,85 +145,166 @@ def parses_cleanly(language: str, text: str) -> bool:
     return syntax_errors(language_for("", language), text) == 0
 
 
-def _point_at(data: bytes, byte: int) -> tuple[int, int]:
-    row = data.count(b"\n", 0, byte)
-    return row, byte - (data.rfind(b"\n", 0, byte) + 1)
-
-
 class SyntaxDocument:
-    """A document's text with its tree, kept current by incremental edits (didChange)."""
+    """A document's text (the server's only copy of it) with its tree and its line starts.
 
-    def __init__(self, language: str, text: str) -> None:
+    Edits come as LSP ranges in code points: the tree is edited in place and re-parsed
+    incrementally when next asked for, so several changes before a request cost one parse. A
+    parse that hits the time budget leaves no tree, and edits do not parse again from scratch
+    (that would block every keystroke for the budget): `retry` does, on a deliberate occasion.
+    """
+
+    def __init__(self, language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> None:
         self.language = language
-        self.text = text
-        self._data = text.encode()
+        self.budget_s = budget_s
+        self.full_parses = 0
+        self.incremental_parses = 0
+        self.gave_up = False
         self._parser = parser_for(language)
-        self.tree = parse_bytes(self._parser, self._data) if self._parser is not None else None
+        self._tree: ts.Tree | None = None
+        self._stale = False  # the tree was edited and needs an incremental parse
+        self.set_text(text)
 
-    def replace(self, start: int, end: int, new_text: str) -> None:
-        """Replace code points [start, end) of the text with `new_text` and reparse."""
-        start_byte = len(self.text[:start].encode())
-        old_end_byte = start_byte + len(self.text[start:end].encode())
-        new_end_byte = start_byte + len(new_text.encode())
-        old_data = self._data
-        self.text = self.text[:start] + new_text + self.text[end:]
-        self._data = old_data[:start_byte] + new_text.encode() + old_data[old_end_byte:]
-        if self._parser is None:
-            return
-        if self.tree is None:  # no tree to edit (an earlier parse gave up): try afresh
-            self.tree = parse_bytes(self._parser, self._data)
-            return
-        self.tree.edit(
-            start_byte=start_byte,
-            old_end_byte=old_end_byte,
-            new_end_byte=new_end_byte,
-            start_point=_point_at(old_data, start_byte),
-            old_end_point=_point_at(old_data, old_end_byte),
-            new_end_point=_point_at(self._data, new_end_byte),
-        )
-        self.tree = parse_bytes(self._parser, self._data, self.tree)
+    @property
+    def text(self) -> str:
+        return self._text
 
-    def update(self, text: str) -> int:
-        """Follow the document to `text` by one edit of the span that changed; its start."""
-        start, old_end, new_end = changed_span(self.text, text)
-        if text != self.text:
-            self.replace(start, old_end, text[start:new_end])
-        return start
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def line_start(self, row: int) -> int:
+        return self._lines.start(row)
+
+    def line(self, row: int) -> str:
+        """The text of `row` without its newline."""
+        start = self._lines.start(row)
+        end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
+        return self._text[start:end]
+
+    def lines(self) -> Sequence[str]:
+        """The lines as `text.split("\\n")` has them, each read only when asked for."""
+        return _Lines(self)
+
+    @property
+    def tree(self) -> ts.Tree | None:
+        if self._stale and self._tree is not None:
+            self._stale = False
+            self._tree = self._parse(self._tree)
+        return self._tree
 
     def set_text(self, text: str) -> None:
-        """A full-document change: parse from scratch."""
-        self.text = text
-        self._data = text.encode()
+        """A whole new text (didOpen, a full-document change): parse from scratch."""
+        self._text = text
+        self._lines = LineIndex(text)
+        self._tree, self._stale, self.gave_up = None, False, False
         if self._parser is not None:
-            self.tree = parse_bytes(self._parser, self._data)
+            self._tree = self._parse(None)
+
+    def retry(self) -> None:
+        """Parse from scratch a document whose last parse hit the budget (e.g. on save)."""
+        if self.gave_up and self._parser is not None:
+            self.gave_up = False
+            self._tree = self._parse(None)
+
+    def edit(self, first_row: int, first_col: int, last_row: int, last_col: int, new: str) -> None:
+        """Replace the range (rows and code-point columns, as LSP sends them) with `new`."""
+        first_row, first_col = self._clamp(first_row, first_col)
+        last_row, last_col = self._clamp(last_row, last_col)
+        if (last_row, last_col) < (first_row, first_col):
+            first_row, first_col, last_row, last_col = last_row, last_col, first_row, first_col
+        start = self._lines.start(first_row) + first_col
+        end = self._lines.start(last_row) + last_col
+        if self._tree is not None:
+            self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
+        self._text = self._text[:start] + new + self._text[end:]
+        self._lines.edit(first_row, last_row, start, end - start, new)
+
+    def replace(self, start: int, end: int, new_text: str) -> None:
+        """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
+        self.edit(*self.row_col(start), *self.row_col(end), new_text)
+
+    def row_col(self, offset: int) -> tuple[int, int]:
+        row = self._text.count("\n", 0, offset)
+        return row, offset - self._lines.start(row)
+
+    def byte_at(self, offset: int) -> int:
+        """The UTF-8 byte offset of code point `offset` (tree-sitter counts bytes)."""
+        return offset if self._text.isascii() else len(self._text[:offset].encode())
 
     def sexp(self) -> str:
-        return str(self.tree.root_node) if self.tree is not None else ""
+        tree = self.tree
+        return str(tree.root_node) if tree is not None else ""
 
     def node_at(self, offset: int) -> ts.Node | None:
         """The smallest named node covering code point `offset`."""
-        if self.tree is None:
+        tree = self.tree
+        if tree is None:
             return None
-        byte = len(self.text[:offset].encode())
-        return self.tree.root_node.named_descendant_for_byte_range(byte, byte)
+        byte = self.byte_at(offset)
+        return tree.root_node.named_descendant_for_byte_range(byte, byte)
+
+    def _clamp(self, row: int, col: int) -> tuple[int, int]:
+        if row >= len(self._lines):
+            row = len(self._lines) - 1
+            col = len(self.line(row))
+        return row, max(0, min(col, len(self.line(row))))
+
+    def _edit_tree(
+        self, start: int, end: int, new: str, first: tuple[int, int], last: tuple[int, int]
+    ) -> None:
+        assert self._tree is not None
+        start_byte, end_byte = self.byte_at(start), self.byte_at(end)
+        start_point = (first[0], self._column_bytes(first[0], first[1]))
+        end_point = (last[0], self._column_bytes(last[0], last[1]))
+        encoded = new.encode()
+        newlines = new.count("\n")
+        if newlines:
+            new_end_point = (first[0] + newlines, len(encoded) - encoded.rfind(b"\n") - 1)
+        else:
+            new_end_point = (first[0], start_point[1] + len(encoded))
+        self._tree.edit(
+            start_byte=start_byte,
+            old_end_byte=end_byte,
+            new_end_byte=start_byte + len(encoded),
+            start_point=start_point,
+            old_end_point=end_point,
+            new_end_point=new_end_point,
+        )
+        self._stale = True
+
+    def _column_bytes(self, row: int, col: int) -> int:
+        line = self.line(row)
+        return col if line.isascii() else len(line[:col].encode())
+
+    def _parse(self, old_tree: ts.Tree | None) -> ts.Tree | None:
+        assert self._parser is not None
+        if old_tree is None:
+            self.full_parses += 1
+        else:
+            self.incremental_parses += 1
+        # Encoded for the parse only: the text is kept once, as a str.
+        tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
+        self.gave_up = tree is None
+        return tree
 
 
-def changed_span(old: str, new: str) -> tuple[int, int, int]:
-    """(start, end in old, end in new) of the one region where `old` and `new` differ."""
-    limit = min(len(old), len(new))
-    low, high = 0, limit  # longest common prefix by bisection: slice compares run in C
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[:mid] == new[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    start = low
-    low, high = 0, limit - start
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return start, len(old) - low, len(new) - low
+class _Lines(Sequence[str]):
+    def __init__(self, doc: SyntaxDocument) -> None:
+        self._doc = doc
+
+    def __len__(self) -> int:
+        return self._doc.line_count
+
+    @overload
+    def __getitem__(self, row: int) -> str: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[str]: ...
+    def __getitem__(self, row: int | slice) -> str | Sequence[str]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._doc.line(row)

@@ -7,7 +7,7 @@ from pygls.workspace import TextDocument
 
 from ..engine import actions as engine
 from .action_commands import EXPLAIN, REFACTOR
-from .positions import open_document
+from .positions import open_document, syntax_of
 from .server import QwenLanguageServer
 
 _CODE_KIND = {
@@ -30,7 +30,8 @@ def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list
         engine.Diagnostic(d.range.start.line, d.range.end.line, d.message)
         for d in params.context.diagnostics
     ]
-    offers = engine.offers(doc.language_id or "", doc.source, start.line, last, start != end, diags)
+    language, syntax_doc = doc.language_id or "", syntax_of(doc)  # the kept tree: no parse
+    offers = engine.offers(language, doc.source, start.line, last, start != end, diags, syntax_doc)
     fixed = iter(params.context.diagnostics)  # one Fix per diagnostic, in their order
     out = []
     for offer in offers:

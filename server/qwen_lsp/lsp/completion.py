@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
+from collections.abc import Iterator, Mapping
 
 from lsprotocol import types
 
@@ -19,7 +19,7 @@ from ..engine.completion import (
 )
 from ..engine.fim import RepoFile
 from ..errors import QwenError
-from .positions import document_path, offset_at, open_document
+from .positions import document_path, offset_at, open_document, syntax_of
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -54,18 +54,15 @@ async def inline_completion(
     before, after = request.text[: request.offset], request.text[request.offset :]
     if (cached := ls.typing_cache.lookup(request.uri, before, after)) is not None:
         ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
+        ls.stats.record_latency((time.perf_counter() - started) * 1000, 0.0)
         return _items(cached, params.position)
-    waited = await _debounce(ls, request)
-    if waited is None:
-        return EMPTY
-    started += waited  # waiting on purpose is neither model time nor server overhead
     plan = build_prompt(
         request,
         settings.completion,
         settings.context,
-        files=_repo_files(ls, request),
+        files=_repo_files(ls, request, params.position.line),
         repo_name=_repo_name(ls),
-        syntax_doc=ls.syntax_docs.get(request.uri),
+        syntax_doc=syntax_of(document),
     )
     generate = m.Generate(
         id=0,
@@ -102,27 +99,39 @@ def _items(text: str, position: types.Position) -> types.InlineCompletionList:
     )
 
 
-async def _debounce(ls: QwenLanguageServer, request: CompletionRequest) -> float | None:
-    """Wait per the typing rhythm: seconds waited, None when the document changed meanwhile."""
-    delay_ms = ls.debounce.observe(request.uri, time.monotonic() * 1000)
-    if delay_ms <= 0:
-        return 0.0
-    await asyncio.sleep(delay_ms / 1000)
-    document = open_document(ls, request.uri)
-    if document is None or (document.version or 0) != request.version:
-        return None  # superseded by the next keystroke: no model call at all
-    return delay_ms / 1000
-
-
-def _repo_files(ls: QwenLanguageServer, request: CompletionRequest) -> tuple[RepoFile, ...]:
+def _repo_files(
+    ls: QwenLanguageServer, request: CompletionRequest, line: int
+) -> tuple[RepoFile, ...]:
     budget = repo_budget_chars(ls.settings.context)
     if not budget:
         return ()
-    documents = {
-        document_path(ls, uri): doc.source for uri, doc in ls.workspace.text_documents.items()
-    }
+    documents = OpenTexts(ls)
     ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
-    return ls.repo_context.files_for(request.path, documents, budget)
+    return ls.repo_context.files_for(request.path, line, documents, budget)
+
+
+class OpenTexts(Mapping[str, str]):
+    """Open documents' texts by workspace path, mapped only if a text is actually read (most
+    keystrokes read none: the repository section is a snapshot)."""
+
+    def __init__(self, ls: QwenLanguageServer) -> None:
+        self._ls = ls
+        self._paths: dict[str, str] | None = None
+
+    def _by_path(self) -> dict[str, str]:
+        if self._paths is None:
+            uris = self._ls.workspace.text_documents
+            self._paths = {document_path(self._ls, uri): uri for uri in uris}
+        return self._paths
+
+    def __getitem__(self, path: str) -> str:
+        return self._ls.workspace.text_documents[self._by_path()[path]].source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_path())
+
+    def __len__(self) -> int:
+        return len(self._by_path())
 
 
 def _repo_name(ls: QwenLanguageServer) -> str:

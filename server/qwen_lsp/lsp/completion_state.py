@@ -1,11 +1,14 @@
-"""Completion state kept current by document events: syntax trees, repo context, typing cache."""
+"""Completion state kept current by document events: repo context, typing cache, parse retries.
+
+The text and its tree live in the document itself (`QwenDocument`): pygls has applied each
+change, and the tree with it, before these listeners run.
+"""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
-from ..engine.syntax import SyntaxDocument, language_for
-from .positions import document_path, open_document
+from .positions import document_path, open_document, syntax_of
 from .server import QwenLanguageServer
 
 
@@ -19,32 +22,28 @@ def register(server: QwenLanguageServer) -> None:
 
 def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     item = params.text_document
-    path = document_path(ls, item.uri)
-    language = language_for(path, item.language_id)
-    ls.syntax_docs[item.uri] = SyntaxDocument(language, item.text)
-    ls.repo_context.opened(path)
+    ls.repo_context.opened(document_path(ls, item.uri), item.text)
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    """pygls has applied the change already; the tree follows by one incremental edit."""
-    uri = params.text_document.uri
-    document = open_document(ls, uri)
-    syntax_doc = ls.syntax_docs.get(uri)
-    if document is None or syntax_doc is None:
+    document = open_document(ls, params.text_document.uri)
+    if document is None or not params.content_changes:
         return
-    start = syntax_doc.update(document.source)
-    line = document.source.count("\n", 0, start)
-    ls.repo_context.edited(document_path(ls, uri), document.source, line)
+    last = params.content_changes[-1]
+    line = last.range.start.line if isinstance(last, types.TextDocumentContentChangePartial) else 0
+    ls.repo_context.edited(document_path(ls, document.uri), document.source, line)
 
 
 def did_save(ls: QwenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     document = open_document(ls, params.text_document.uri)
-    if document is not None:
-        ls.repo_context.saved(document_path(ls, document.uri), document.source)
+    if document is None:
+        return
+    if (syntax := syntax_of(document)) is not None:
+        syntax.retry()  # a tree given up on while typing gets one more try, once per save
+    ls.repo_context.saved(document_path(ls, document.uri), document.source)
 
 
 def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.syntax_docs.pop(uri, None)
     ls.typing_cache.forget(uri)
     ls.repo_context.closed(document_path(ls, uri))

@@ -32,7 +32,8 @@ def register(server: QwenLanguageServer) -> None:
     docs = DocsOnSave()
 
     def on_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        docs.tracker.opened(params.text_document.uri, params.text_document.text)
+        if ls.settings.docs.on_save:  # the text as opened, kept only for docs on save
+            docs.tracker.opened(params.text_document.uri, params.text_document.text)
 
     def on_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         docs.tracker.closed(params.text_document.uri)
@@ -60,7 +61,9 @@ class DocsOnSave:
         self.waiting: set[str] = set()
 
     def saved(self, ls: QwenLanguageServer, uri: str) -> None:
-        if ls.settings.docs.on_save and uri not in self.waiting:
+        if not ls.settings.docs.on_save:
+            self.tracker.closed(uri)  # nothing to compare against later: no copy kept
+        elif uri not in self.waiting:
             self.waiting.add(uri)
             ls.background(self.queued(ls, uri, whole_file=False))  # never holds up the save
 

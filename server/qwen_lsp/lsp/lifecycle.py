@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from ..errors import QwenError
 from .server import LoadProgress, QwenLanguageServer
+from .text_document import adopt
 
 log = logging.getLogger("qwen_lsp")
 CONFIG_SECTION = "qwen"
@@ -24,6 +25,7 @@ def register(server: QwenLanguageServer) -> None:
 
 
 def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> None:
+    adopt(ls.workspace)  # pygls has just made it: documents opened from now on are ours
     ls.apply_settings(params.initialization_options or {})
 
 

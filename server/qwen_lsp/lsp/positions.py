@@ -9,7 +9,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
+from ..engine.syntax import SyntaxDocument
 from .server import QwenLanguageServer
+from .text_document import QwenDocument
 
 
 def open_document(ls: QwenLanguageServer, uri: str) -> TextDocument | None:
@@ -17,23 +19,37 @@ def open_document(ls: QwenLanguageServer, uri: str) -> TextDocument | None:
     return ls.workspace.text_documents.get(uri)
 
 
+def syntax_of(document: TextDocument) -> SyntaxDocument | None:
+    """The document's text, tree and line index (every opened document has one)."""
+    return document.syntax if isinstance(document, QwenDocument) else None
+
+
 def offset_at(document: TextDocument, position: types.Position) -> int:
     """Code-point offset of `position`; a column past the line's end means the line's end.
 
     A line past the end of the document is the client's error (-32602), not ours to guess.
     """
-    lines = document.lines
-    if position.line > len(lines) or (position.line == len(lines) and position.character > 0):
+    syntax = syntax_of(document)
+    count = _line_count(document, syntax)
+    if position.line > count or (position.line == count and position.character > 0):
         raise JsonRpcInvalidParams(
             f"position {position.line}:{position.character} is outside {document.uri} "
-            f"({len(lines)} lines)"
+            f"({count} lines)"
         )
-    if position.line == len(lines):
+    if position.line == count:
         return len(document.source)
-    line = lines[position.line]
+    line = syntax.line(position.line) if syntax else document.lines[position.line]
     content = line.rstrip("\r\n")
     clamped = min(position.character, document.position_codec.client_num_units(content))
     return document.offset_at_position(types.Position(line=position.line, character=clamped))
+
+
+def _line_count(document: TextDocument, syntax: SyntaxDocument | None) -> int:
+    """Lines as pygls counts them (a final newline opens no line), without splitting the text."""
+    if syntax is None:
+        return len(document.lines)
+    text = syntax.text
+    return 0 if not text else syntax.line_count - text.endswith("\n")
 
 
 def document_path(ls: QwenLanguageServer, uri: str) -> str:

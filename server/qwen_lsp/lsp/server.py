@@ -14,9 +14,7 @@ from .. import __version__
 from .. import messages as m
 from ..backend import BackendState, PipeBackend, SocketBackend, WorkerSpec
 from ..engine.context import RepoContext
-from ..engine.debounce import AdaptiveDebounce
 from ..engine.stats import CompletionStats
-from ..engine.syntax import SyntaxDocument
 from ..engine.typing_cache import TypingCache
 from ..settings import Settings, SettingsError, parse_settings, resolve_model
 from .documents import DocumentEvents
@@ -41,8 +39,6 @@ class QwenLanguageServer(LanguageServer):
         # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
-        self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
-        self.syntax_docs: dict[str, SyntaxDocument] = {}
         self.backend: PipeBackend | SocketBackend = PipeBackend(
             self.worker_spec(), _BackendEvents(self)
         )
@@ -85,7 +81,6 @@ class QwenLanguageServer(LanguageServer):
             return False
         logging.getLogger("qwen_lsp").setLevel(_LOG_LEVELS[self.settings.log_level])
         self.repo_context.max_chunks = self.settings.context.max_chunks
-        self.debounce.client_ms = self.settings.completion.debounce_ms
         return True
 
     async def supersede(self, key: str, work: Awaitable[T]) -> T | None:

@@ -1,0 +1,51 @@
+"""Line starts of a text, kept across edits without rescanning it.
+
+Lines end at "\\n" (a "\\r" before it stays part of the line, as LSP columns never reach it).
+Typing along one line shifts every later line by the same amount: that shift is kept pending
+and applied only when an edit lands on another line, so a keystroke costs O(1).
+"""
+
+from __future__ import annotations
+
+
+class LineIndex:
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        at = text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        self._starts = starts
+        self._shift_after = len(starts)  # rows after this one still owe `_shift`
+        self._shift = 0
+
+    def __len__(self) -> int:
+        """Number of lines (a text ending in a newline has an empty last line)."""
+        return len(self._starts)
+
+    def start(self, row: int) -> int:
+        """Offset of the first character of `row` (0-based; must be < len(self))."""
+        return self._starts[row] + (self._shift if row > self._shift_after else 0)
+
+    def edit(self, first_row: int, last_row: int, start: int, removed: int, new_text: str) -> None:
+        """Rows `first_row`..`last_row` lost `removed` characters at `start` for `new_text`."""
+        delta = len(new_text) - removed
+        if first_row == last_row and "\n" not in new_text:
+            if self._shift and self._shift_after != first_row:
+                self._flush()
+            self._shift_after, self._shift = first_row, self._shift + delta
+            return
+        self._flush()
+        added = []
+        at = new_text.find("\n")
+        while at >= 0:
+            added.append(start + at + 1)
+            at = new_text.find("\n", at + 1)
+        self._starts[first_row + 1 : last_row + 1] = added
+        self._shift_after, self._shift = first_row + len(added), delta
+
+    def _flush(self) -> None:
+        row, shift = self._shift_after, self._shift
+        if shift:
+            self._starts[row + 1 :] = [s + shift for s in self._starts[row + 1 :]]
+        self._shift_after, self._shift = len(self._starts), 0

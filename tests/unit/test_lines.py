@@ -1,0 +1,37 @@
+"""Line index: line starts stay right across edits, with pending shifts applied lazily."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from qwen_lsp.engine.lines import LineIndex
+
+pytestmark = pytest.mark.unit
+
+
+def _starts(text: str) -> list[int]:
+    return [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+
+def test_fresh_index() -> None:
+    assert [LineIndex("a\nbc\n\nd").start(r) for r in range(4)] == [0, 2, 5, 6]
+    assert len(LineIndex("")) == 1 and len(LineIndex("x\n")) == 2
+
+
+def test_random_edits_keep_every_line_start() -> None:
+    rng = random.Random(7)
+    text = "".join(rng.choice(["ab", "\n", "c", "\n\n", "dé"]) for _ in range(200))
+    index = LineIndex(text)
+    for _ in range(400):
+        # Mostly typing on one line (pending shift), sometimes elsewhere or across lines.
+        start = rng.randint(0, len(text))
+        end = min(len(text), start + rng.choice([0, 0, 0, 1, 3, 12]))
+        new = rng.choice(["x", "y", "", "\n", "a\nb", "😀"])
+        first, last = text.count("\n", 0, start), text.count("\n", 0, end)
+        index.edit(first, last, start, end - start, new)
+        text = text[:start] + new + text[end:]
+        expected = _starts(text)
+        assert len(index) == len(expected)
+        assert [index.start(r) for r in range(len(expected))] == expected
