@@ -79,6 +79,12 @@ class ActionsSettings(_Section, frozen=True):
     """Sampling temperature of actions; unset: the model's own (Qwen3-Coder 0.7); 0: greedy."""
 
 
+class AcceptanceSettings(_Section, frozen=True):
+    persist: bool = True
+    """Keep the acceptance figures across restarts, in $XDG_STATE_HOME/qwen-lsp (else
+    ~/.local/state/qwen-lsp); off: they last as long as the server. They never leave the machine."""
+
+
 class Settings(_Section, frozen=True):
     model: str = ""
     """Local model directory or Hugging Face repo id; empty: $QWEN_LSP_MODEL, then the default."""
@@ -87,6 +93,7 @@ class Settings(_Section, frozen=True):
     worker: WorkerSettings = WorkerSettings()
     docs: DocsSettings = DocsSettings()
     actions: ActionsSettings = ActionsSettings()
+    acceptance: AcceptanceSettings = AcceptanceSettings()
     log_level: Literal["error", "warning", "info", "debug"] = "info"
     """Detail of the server log (the editor's output channel / :LspLog)."""
 

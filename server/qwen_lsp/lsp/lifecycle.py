@@ -9,6 +9,7 @@ import uuid
 from lsprotocol import types
 
 from ..errors import QwenError
+from . import acceptance
 from .server import LoadProgress, QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -29,6 +30,7 @@ def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> Non
 
 async def on_initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
+    acceptance.load(ls)
     ls.backend.reset(ls.worker_spec())
     ls.background(start_backend(ls))
 
@@ -49,6 +51,7 @@ async def on_change_configuration(
 
 
 async def on_shutdown(ls: QwenLanguageServer, params: None) -> None:
+    acceptance.save(ls, force=True)
     await ls.backend.stop()
 
 
