@@ -188,7 +188,8 @@ end
 --- Types `chunks` one after the other (suggestions off) until the server suggests something
 --- (the random test model is silent in most places), then retypes the last character with
 --- suggestions on, so that the plugin asks the same. Returns what was typed and the suggestion.
-function T.learn(client, chunks)
+--- `wanted(suggestion)`, when given, must hold too.
+function T.learn(client, chunks, wanted)
   local qwen = require("qwen_lsp")
   vim.bo.autoindent = false -- the chunks carry their own indentation
   qwen.toggle(false)
@@ -197,7 +198,7 @@ function T.learn(client, chunks)
     T.type((chunk:gsub("<", "<lt>"):gsub("\n", "<CR>")))
     typed = typed .. chunk
     local expected = T.ask(client)
-    if expected then
+    if expected and (not wanted or wanted(expected)) then
       T.log("after %q the server suggests %q", typed, expected)
       qwen.toggle(true)
       T.type("<BS>" .. typed:sub(-1):gsub("<", "<lt>"))
