@@ -19,23 +19,6 @@ local function stats()
   end, 5000).acceptance
 end
 
--- temperature.py with the code of one line removed; the cursor ends up in the hole.
-local function trained_setup()
-  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
-  local indent, expected = "    ", "return celsius * 9 / 5 + 32"
-  local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
-  local path = T.write(
-    "temperature.py",
-    source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
-  )
-  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
-  vim.cmd("edit " .. path)
-  T.wait_ready()
-  vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })
-  T.type("A")
-  return path, source
-end
-
 local function random_setup()
   local path = T.write("calc.py", "def add(a, b):\n    return a + b\n\n\n")
   T.setup({ settings = { completion = { multiline = "never" } } })
@@ -64,7 +47,8 @@ end
 T.run(function()
   local path, source
   if vim.env.QWEN_TEST_TRAINED_MODEL then
-    path, source = trained_setup()
+    local _
+    path, _, source = T.trained_hole()
   else
     path = random_setup()
   end

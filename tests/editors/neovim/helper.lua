@@ -208,6 +208,24 @@ function T.learn(client, chunks, wanted)
   error("the server suggests nothing after " .. vim.inspect(typed))
 end
 
+--- temperature.py with the code of one line removed, opened with the trained model, the cursor
+--- in the hole (Insert mode). Returns its path, the removed code and the whole file.
+function T.trained_hole()
+  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
+  local indent, expected = "    ", "return celsius * 9 / 5 + 32"
+  local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
+  local path = T.write(
+    "temperature.py",
+    source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
+  )
+  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
+  vim.cmd("edit " .. path)
+  T.wait_ready()
+  vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })
+  T.type("A")
+  return path, expected, source
+end
+
 --- Writes `text` to `name` in the scenario's workspace and returns its path.
 function T.write(name, text)
   local path = vim.env.QWEN_TEST_DIR .. "/" .. name
