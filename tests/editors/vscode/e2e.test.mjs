@@ -168,7 +168,7 @@ async function completionCase(wanted = () => true) {
       if (expected?.after === original && wanted(expected.item.insertText)) {
         usedFiles.add(file);
         await fs.promises.writeFile(path.join(vsc.workspace, file), before);
-        return { file, before, line: before.slice(0, offset).split("\n").length, typed, expected, keystrokes: true };
+        return { file, before, offset, line: before.slice(0, offset).split("\n").length, typed, expected, keystrokes: true };
       }
       got.push(expected?.item.insertText);
     }
@@ -183,7 +183,7 @@ async function completionCase(wanted = () => true) {
     // depend on the keystrokes that came before, which the oracle does not replay.
     if (expected && wanted(expected.item.insertText)) {
       usedFiles.add(file);
-      return { file, before, line: undefined, typed, expected, keystrokes: false };
+      return { file, before, offset: before.length, line: undefined, typed, expected, keystrokes: false };
     }
   }
   return undefined;
@@ -244,36 +244,45 @@ async function waitForAcceptance(what, predicate, timeout = 15_000) {
 const units = (text) => text.length; // JavaScript strings are UTF-16, as the protocol counts
 
 scenario("Ctrl+→ takes a word and Ctrl+Alt+→ the rest of the line; the stats count both", async (t) => {
-  // A one-line suggestion of more than one word: the word, then the rest of the line, take it all.
-  const found = await completionCase((text) => !text.trim().includes("\n") && /^\s*\w+\W/.test(text));
-  if (!found) {
-    t.skip("the random-weight model suggests no line of several words here");
-    return;
-  }
+  // Trained model: a corpus line of several words, which the word and the rest of the line
+  // complete. Random weights: whatever VS Code shows (the server's caches make it differ from
+  // the oracle's), measured by what was saved.
+  const found = await completionCase((text) => !KNOWN_TEXT || (!text.trim().includes("\n") && /^\s*\w+\W/.test(text)));
+  assert.ok(found, `the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
   const { file, line, typed, expected, keystrokes } = found;
-  const text = expected.item.insertText;
   const start = await loggedAcceptance();
   await vsc.openFile(file, line);
   await (keystrokes ? vsc.page.keyboard.type(typed, { delay: 20 }) : vsc.page.keyboard.insertText(typed));
-  await vsc.waitForGhostText(text);
+  await vsc.waitForGhostText(KNOWN_TEXT ? expected.item.insertText : "");
   await waitForAcceptance("the suggestion shown", (f) => f.shown > start.shown);
   await vsc.page.waitForTimeout(1000); // the figures of what typing did settle first
   // Typing may already have taken the start of a suggestion (typed-through): compare with now.
   const before = await loggedAcceptance();
   await vsc.page.keyboard.press("Control+ArrowRight");
   const word = await waitForAcceptance("a word taken", (f) => f.kept > before.kept);
-  assert.equal(word.accepted, before.accepted, "a word is not the whole suggestion");
-  assert.ok(word.partly >= 1, "no partly accepted suggestion");
-  assert.ok(word.kept - before.kept < units(text), `kept ${word.kept - before.kept} of ${JSON.stringify(text)}`);
-  await vsc.page.keyboard.press("Control+Alt+ArrowRight");
-  const all = await waitForAcceptance("the line taken", (f) => f.accepted === before.accepted + 1);
-  assert.equal(all.partly, word.partly - 1, "the partly accepted suggestion is now a whole one");
-  assert.equal(all.kept - before.kept, units(text), "characters kept");
+  let all = word;
+  if (word.accepted === before.accepted) {
+    assert.ok(word.partly >= 1, "no partly accepted suggestion after a word");
+    await vsc.page.keyboard.press("Control+Alt+ArrowRight");
+    all = await waitForAcceptance("the line taken", (f) => f.kept > word.kept);
+  } else {
+    assert.ok(!KNOWN_TEXT, "a word took the whole of a suggestion of several words");
+  }
   await vsc.waitForStatus("% accepted", 10_000);
   await vsc.saveUntilClean(file);
-  const saved = await vsc.waitForFile(file, (saved) => saved !== found.before);
-  if (keystrokes) assert.equal(saved, expected.after);
-  else assert.ok(saved.startsWith(found.before + typed + text), `saved:\n${saved}`);
+  // What the keys inserted: the saved text minus the file before and what was typed.
+  const at = found.offset + typed.length;
+  const typedText = found.before.slice(0, found.offset) + typed + found.before.slice(found.offset);
+  const saved = await vsc.waitForFile(file, (text) => text.length > typedText.length);
+  const taken = saved.slice(at, at + saved.length - typedText.length);
+  assert.equal(saved, typedText.slice(0, at) + taken + typedText.slice(at), "the keys inserted at the cursor");
+  t.diagnostic(`took ${JSON.stringify(taken)}: ${JSON.stringify({ before, word, all })}`);
+  assert.equal(all.kept - before.kept, units(taken), `characters kept, having taken ${JSON.stringify(taken)}`);
+  if (KNOWN_TEXT) {
+    assert.equal(saved, expected.after);
+    assert.equal(all.accepted, before.accepted + 1, "the word and the rest of the line are the whole suggestion");
+    assert.equal(all.partly, word.partly - 1, "the partly accepted suggestion became a whole one");
+  }
 });
 
 /** The cursor of `openLine(file, line)`: the end of `line`, or the end of `text`. */
