@@ -20,25 +20,12 @@ local function stats()
 end
 
 local function random_setup()
-  local path = T.write("calc.py", "def add(a, b):\n    return a + b\n\n\n")
+  local path = T.write("calc.py", T.CALC_START)
   T.setup({ settings = { completion = { multiline = "never" } } })
   vim.cmd("edit " .. path)
   local client = T.wait_ready()
   T.type("Go")
-  T.learn(client, {
-    "def mul(a, b):",
-    "\n    return a",
-    " * b",
-    "\n\n\nclass Point:",
-    "\n    def __init__(self, x, y):",
-    "\n        self.x = x",
-    "\n        self.y = ",
-    "y\n\n    def norm(self):",
-    "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
-    "\n\n\nif __name__ == ",
-    "\"__main__\":",
-    "\n    print(",
-  }, function(suggestion)
+  T.learn(client, T.CALC_CHUNKS, function(suggestion)
     return #first_word(suggestion) < #suggestion -- a word, then more
   end)
   return path

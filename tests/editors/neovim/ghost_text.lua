@@ -7,24 +7,13 @@ local qwen = require("qwen_lsp")
 
 -- calc.py, typed into until the random model suggests something.
 local function random_setup()
-  local path = T.write("calc.py", "def add(a, b):\n    return a + b\n\n\n")
+  local path = T.write("calc.py", T.CALC_START)
   T.setup()
   vim.cmd("edit " .. path)
   local client = T.wait_ready()
   T.type("Go")
-  local typed, expected = T.learn(client, {
-    "def mul(a, b):",
-    "\n    return a",
-    " * b",
-    "\n\n\nclass Point:",
-    "\n    def __init__(self, x, y):",
-    "\n        self.x = x",
-    "\n        self.y = ",
-    "y\n\n    def norm(self):",
-    "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
-    "\n\n\nif __name__ == ",
-  })
-  return path, expected, "def add(a, b):\n    return a + b\n\n\n" .. typed .. expected .. "\n"
+  local typed, expected = T.learn(client, T.CALC_CHUNKS)
+  return path, expected, T.CALC_START .. typed .. expected .. "\n"
 end
 
 T.run(function()

@@ -185,6 +185,24 @@ function T.ask(client)
   return item and item.insertText
 end
 
+--- calc.py's start, and what the random-weight scenarios type into it, chunk by chunk, until the
+--- server suggests something (T.learn).
+T.CALC_START = "def add(a, b):\n    return a + b\n\n\n"
+T.CALC_CHUNKS = {
+  "def mul(a, b):",
+  "\n    return a",
+  " * b",
+  "\n\n\nclass Point:",
+  "\n    def __init__(self, x, y):",
+  "\n        self.x = x",
+  "\n        self.y = ",
+  "y\n\n    def norm(self):",
+  "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
+  "\n\n\nif __name__ == ",
+  "\"__main__\":",
+  "\n    print(",
+}
+
 --- Types `chunks` one after the other (suggestions off) until the server suggests something
 --- (the random test model is silent in most places), then retypes the last character with
 --- suggestions on, so that the plugin asks the same. Returns what was typed and the suggestion.
