@@ -119,6 +119,14 @@ class ActionsSettings(_Section, frozen=True):
     decodes greedily, so the same request gives the same edit every time."""
 
 
+class AcceptanceSettings(_Section, frozen=True):
+    persist: bool = True
+    """Keep the acceptance figures (`qwen.stats` → `acceptance`) across restarts in
+    `$XDG_STATE_HOME/qwen-lsp/acceptance.json` (else `~/.local/state/qwen-lsp/`), one small file
+    for every qwen-lsp of the user; off: they last as long as the server. They never leave the
+    machine."""
+
+
 class Settings(_Section, frozen=True):
     model: str = ""
     """The model: a local MLX model directory or a Hugging Face repo id. Empty means
@@ -129,6 +137,7 @@ class Settings(_Section, frozen=True):
     worker: WorkerSettings = WorkerSettings()
     docs: DocsSettings = DocsSettings()
     actions: ActionsSettings = ActionsSettings()
+    acceptance: AcceptanceSettings = AcceptanceSettings()
     log_level: Literal["error", "warning", "info", "debug"] = "info"
     """Detail of the server's log (stderr, which the editor shows: VS Code's "Qwen LSP" output
     channel, Neovim's LSP log)."""

@@ -36,14 +36,18 @@ def document_symbol(chat: m.Chat) -> m.Done:
 
 class ScriptedBackend:
     state = BackendState.READY
+    pid = None
+    error = ""
 
     def __init__(self, answer: Answer = document_symbol) -> None:
         self.answer = answer
         self.requests: list[m.Chat] = []
         self.before_answer: Callable[[m.Chat], Awaitable[None]] | None = None
+        self.completion = ""  # what a fill-in-the-middle request gets
 
     async def request(self, message: m.Generate | m.Chat, on_chunk: Any = None) -> m.Done:
-        assert isinstance(message, m.Chat)
+        if isinstance(message, m.Generate):
+            return m.Done(id=message.id, text=self.completion, finish_reason="stop")
         self.requests.append(message)
         await asyncio.sleep(0)
         if self.before_answer is not None:
@@ -93,7 +97,8 @@ class Harness:
             await asyncio.gather(*pending)
 
     async def command(self, name: str, *args: Any) -> Any:
-        return await self.ls.protocol.fm.commands[name](*args)
+        result = self.ls.protocol.fm.commands[name](*args)
+        return await result if asyncio.iscoroutine(result) else result
 
     async def _apply(
         self, params: types.ApplyWorkspaceEditParams

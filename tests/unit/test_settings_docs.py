@@ -81,13 +81,12 @@ def test_every_server_setting_is_contributed() -> None:
 
 
 def test_partial_accept_keys() -> None:
-    """Ctrl+Right (a word) is VS Code's own; the extension binds accepting one line, which VS
-    Code offers as a command with no key, while ghost text shows."""
+    """While ghost text shows, Ctrl+Right (a word) and Ctrl+Alt+Right (a line) run the
+    extension's commands, which run VS Code's own and report what they took to the server."""
     package = json.loads(_sync_settings().PACKAGE_JSON.read_text())
-    (line,) = [
-        k
-        for k in package["contributes"]["keybindings"]
-        if k["command"] == "editor.action.inlineSuggest.acceptNextLine"
-    ]
+    keys = {k["command"]: k for k in package["contributes"]["keybindings"]}
+    word, line = keys["qwenLsp.acceptNextWord"], keys["qwenLsp.acceptNextLine"]
+    assert (word["key"], word["mac"]) == ("ctrl+right", "cmd+right")
     assert (line["key"], line["mac"]) == ("ctrl+alt+right", "ctrl+cmd+right")
-    assert line["when"] == "inlineSuggestionVisible && !editorReadonly"
+    for binding in (word, line):
+        assert binding["when"] == "inlineSuggestionVisible && !editorReadonly"

@@ -83,3 +83,16 @@ def test_replay_answers_most_keystrokes_from_the_cache() -> None:
     assert result.keystrokes > 300
     assert result.hit_rate >= 0.5
     assert result.cache_hits + result.model_calls == result.requests
+
+
+def test_find_names_the_suggestion_and_what_was_typed_of_it() -> None:
+    cache = TypingCache()
+    cache.remember("a.py", "x = ", "\n", "f(1)\n", key="s1")
+    hit = cache.find("a.py", "x = f(", "\n")
+    assert hit is not None and (hit.rest, hit.key, hit.typed) == ("1)\n", "s1", 2)
+    exact = cache.find("a.py", "x = ", "\n")
+    assert exact is not None and (exact.rest, exact.typed) == ("f(1)\n", 0)
+    # Typed out to its (blank) end: no answer any more, but the suggestion was taken.
+    done = cache.find("a.py", "x = f(1)", "\n")
+    assert done is not None and (done.rest, done.key, done.typed) == ("\n", "s1", 4)
+    assert cache.lookup("a.py", "x = f(1)", "\n") is None

@@ -12,12 +12,13 @@ import {
   State as ClientState,
 } from "vscode-languageclient/node";
 
+import { ACCEPT_COMMAND, AcceptanceReporter } from "./acceptance";
 import { pipeServerLog } from "./log";
 import { withSource } from "./messages";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
 import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
-import { type Stats, StatusBar } from "./status";
+import { acceptanceSummary, type Stats, StatusBar } from "./status";
 
 /** Commands of this extension (the server's own `qwen.*` commands are registered by the client). */
 const CMD = {
@@ -27,6 +28,8 @@ const CMD = {
   showStats: "qwenLsp.showStats",
   generateDocs: "qwenLsp.generateDocs",
   openLogs: "qwenLsp.openLogs",
+  acceptNextWord: "qwenLsp.acceptNextWord",
+  acceptNextLine: "qwenLsp.acceptNextLine",
 } as const;
 
 /** `workspace/executeCommand` commands the server offers. */
@@ -51,6 +54,13 @@ class QwenExtension implements vscode.Disposable {
   private syncTimer: NodeJS.Timeout | undefined;
   readonly output = vscode.window.createOutputChannel("Qwen LSP", { log: true });
   readonly status = new StatusBar(CMD.menu);
+  readonly acceptance = new AcceptanceReporter(
+    () => this.client,
+    () => {
+      this.scheduleStats();
+    },
+  );
+  private lastAcceptance = "";
 
   async start(): Promise<void> {
     this.status.reset();
@@ -151,6 +161,7 @@ class QwenExtension implements vscode.Disposable {
         const result = await next(document, position, context, token);
         if (!token.isCancellationRequested) {
           this.status.completed(performance.now() - started);
+          this.acceptance.offered(document, position, result);
           this.scheduleStats();
         }
         return result;
@@ -171,7 +182,11 @@ class QwenExtension implements vscode.Disposable {
           const withInstruction = typeof data === "object" && data !== null ? { ...data, instruction } : { instruction };
           return (await next(command, [withInstruction, ...rest])) as unknown;
         }
-        return (await next(command, args)) as unknown;
+        const result = (await next(command, args)) as unknown;
+        if (command === ACCEPT_COMMAND) {
+          this.scheduleStats();
+        }
+        return result;
       },
       workspace: {
         // The `qwen` section minus the extension's own `qwen.server.*` keys.
@@ -300,6 +315,7 @@ class QwenExtension implements vscode.Disposable {
         (stats) => {
           if (stats) {
             this.status.updateStats(stats);
+            this.logAcceptance(stats);
           }
         },
         (err: unknown) => {
@@ -307,6 +323,15 @@ class QwenExtension implements vscode.Disposable {
         },
       );
     }, STATS_DELAY_MS);
+  }
+
+  /** One log line each time the acceptance figures change. */
+  private logAcceptance(stats: Stats): void {
+    const summary = acceptanceSummary(stats);
+    if (summary && summary !== this.lastAcceptance) {
+      this.lastAcceptance = summary;
+      this.output.info(`Acceptance: ${summary}`);
+    }
   }
 
   private async fetchStats(): Promise<Stats | undefined> {
@@ -419,6 +444,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(CMD.toggleCompletions, () => ext.toggleCompletions()),
     vscode.commands.registerCommand(CMD.showStats, () => ext.showStats()),
     vscode.commands.registerCommand(CMD.generateDocs, () => ext.generateDocs()),
+    vscode.commands.registerCommand(CMD.acceptNextWord, () => ext.acceptance.acceptNext("word")),
+    vscode.commands.registerCommand(CMD.acceptNextLine, () => ext.acceptance.acceptNext("line")),
     vscode.commands.registerCommand(CMD.openLogs, () => {
       ext.output.show();
     }),

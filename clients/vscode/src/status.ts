@@ -10,6 +10,15 @@ export interface Stats {
   generated_tokens: number;
   cancelled: number;
   latency_ms: { p50: number; p95: number };
+  /** Of the suggestions shown, how many the user kept (lifetime figures, kept on the machine). */
+  acceptance?: {
+    shown: number;
+    accepted: number;
+    partly_accepted: number;
+    shown_chars: number;
+    kept_chars: number;
+    acceptance_rate: number;
+  };
   /** The model worker, as the server sees it. */
   worker?: { state: "stopped" | "loading" | "ready" | "failed"; model: string; error: string };
 }
@@ -20,6 +29,18 @@ export type State =
   | { kind: "ready" }
   | { kind: "off" }
   | { kind: "error"; message: string };
+
+/** "12 shown, 5 accepted, 3 partly (kept 210 of 640 characters), rate 67%"; "" before any. */
+export function acceptanceSummary(stats: Stats): string {
+  const a = stats.acceptance;
+  if (!a?.shown) {
+    return "";
+  }
+  return (
+    `${a.shown} shown, ${a.accepted} accepted, ${a.partly_accepted} partly ` +
+    `(kept ${a.kept_chars} of ${a.shown_chars} characters), rate ${Math.round(100 * a.acceptance_rate)}%`
+  );
+}
 
 /** "qwen-lsp: loading model" → "loading model": the item already says Qwen. */
 function shortTitle(title: string): string {
@@ -108,6 +129,10 @@ export class StatusBar implements vscode.Disposable {
     if (reuse !== undefined) {
       parts.push(`${reuse}% cached`);
     }
+    const acceptance = this.stats?.acceptance;
+    if (acceptance?.shown) {
+      parts.push(`${Math.round(100 * acceptance.acceptance_rate)}% accepted`);
+    }
     return parts.join(" · ");
   }
 
@@ -129,6 +154,7 @@ export class StatusBar implements vscode.Disposable {
       `Latency p50 ${st.latency_ms.p50} ms, p95 ${st.latency_ms.p95} ms`,
       `Prompt tokens served from the KV cache: ${this.reuse() ?? 0}%`,
       `Requests ${st.requests}, model calls ${st.model_calls}, cache hits ${st.cache_hits}`,
+      `Suggestions: ${acceptanceSummary(st) || "none shown yet"}`,
     ].join("\n");
   }
 

@@ -32,6 +32,16 @@ class _Anchor:
 class _Suggestion:
     anchor: _Anchor
     text: str
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What is left of suggestion `key` after its first `typed` characters were typed."""
+
+    rest: str
+    key: str
+    typed: int
 
 
 class TypingCache:
@@ -39,29 +49,41 @@ class TypingCache:
 
     def __init__(self, documents: int = 64, per_document: int = 8, exact: int = 512) -> None:
         self._recent: LRUCache[str, list[_Suggestion]] = LRUCache(maxsize=documents)
-        self._exact: LRUCache[tuple[str, _Anchor], str] = LRUCache(maxsize=exact)
+        self._exact: LRUCache[tuple[str, _Anchor], _Suggestion] = LRUCache(maxsize=exact)
         self._per_document = per_document
 
-    def remember(self, document: str, before: str, after: str, text: str) -> None:
-        """Record the suggestion shown for a cursor between `before` and `after`."""
+    def remember(self, document: str, before: str, after: str, text: str, key: str = "") -> None:
+        """Record suggestion `key` shown for a cursor between `before` and `after`."""
         if not text:
             return
         anchor = _Anchor.at(before, after)
-        self._exact[(document, anchor)] = text
+        suggestion = _Suggestion(anchor, text, key)
+        self._exact[(document, anchor)] = suggestion
         recent = [s for s in self._recent.get(document, []) if s.anchor != anchor]
-        self._recent[document] = [_Suggestion(anchor, text), *recent][: self._per_document]
+        self._recent[document] = [suggestion, *recent][: self._per_document]
 
     def lookup(self, document: str, before: str, after: str) -> str | None:
         """The rest of a suggestion the user is typing through, or an exact earlier answer."""
+        hit = self.find(document, before, after)
+        return hit.rest if hit is not None and hit.rest.strip() else None
+
+    def find(self, document: str, before: str, after: str) -> Hit | None:
+        """Like `lookup`, naming the suggestion; also a suggestion typed out to its end
+        (rest blank), which is no answer but was taken by the user."""
         anchor = _Anchor.at(before, after)
         exact = self._exact.get((document, anchor))
         if exact is not None:
-            return exact
+            return Hit(exact.text, exact.key, 0)
+        typed_out = None
         for suggestion in self._recent.get(document, []):
-            rest = _typed_through(suggestion, before, anchor)
-            if rest:
-                return rest
-        return None
+            typed = _typed_through(suggestion, before, anchor)
+            if not typed:
+                continue
+            hit = Hit(suggestion.text[typed:], suggestion.key, typed)
+            if hit.rest.strip():
+                return hit
+            typed_out = typed_out or hit
+        return typed_out
 
     def forget(self, document: str) -> None:
         """Drop a closed document's suggestions."""
@@ -70,11 +92,11 @@ class TypingCache:
             del self._exact[key]
 
 
-def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> str | None:
-    """What is left of `suggestion` if the text typed since it was made is its beginning."""
+def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> int | None:
+    """How much of `suggestion` the text typed since it was made is, if it is its beginning."""
     old = suggestion.anchor
     typed = anchor.before_len - old.before_len
-    if not 0 < typed < len(suggestion.text) or typed > ANCHOR_CHARS:
+    if not 0 < typed <= len(suggestion.text) or typed > ANCHOR_CHARS:
         return None
     if (anchor.after_len, anchor.after_head) != (old.after_len, old.after_head):
         return None  # the text after the cursor changed: the suggestion may not fit any more
@@ -84,5 +106,4 @@ def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> str
     start = len(before) - typed
     if before[max(0, start - ANCHOR_CHARS) : start] != old.before_tail:
         return None
-    rest = suggestion.text[typed:]
-    return rest if rest.strip() else None
+    return typed

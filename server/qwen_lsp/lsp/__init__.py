@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from . import actions, commands, completion, completion_state, docs_on_save, documents, lifecycle
+from . import (
+    acceptance,
+    actions,
+    commands,
+    completion,
+    completion_state,
+    docs_on_save,
+    documents,
+    lifecycle,
+)
 from .server import QwenLanguageServer
 
-FEATURES = (lifecycle, completion, completion_state, commands, actions, docs_on_save)
+FEATURES = (
+    lifecycle,
+    completion,
+    completion_state,
+    commands,
+    acceptance,
+    actions,
+    docs_on_save,
+)
 
 
 def create_server() -> QwenLanguageServer:

@@ -28,6 +28,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
             "error": ls.backend.error,
         },
         "completions_enabled": ls.settings.completion.enabled,
+        "acceptance": ls.acceptance.report(),
     }
 
 

@@ -19,6 +19,7 @@ from ..engine.completion import (
 )
 from ..engine.fim import RepoFile
 from ..errors import QwenError
+from .acceptance import accept_command
 from .positions import document_path, offset_at, open_document, syntax_of
 from .server import QwenLanguageServer
 
@@ -52,10 +53,12 @@ async def inline_completion(
     if not settings.completion.enabled or not should_complete(request):
         return EMPTY
     before, after = request.text[: request.offset], request.text[request.offset :]
-    if (cached := ls.typing_cache.lookup(request.uri, before, after)) is not None:
-        ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
-        ls.stats.record_latency((time.perf_counter() - started) * 1000, 0.0)
-        return _items(cached, params.position)
+    if (hit := ls.typing_cache.find(request.uri, before, after)) is not None:
+        ls.acceptance.typed(hit.key, hit.typed)  # typing a shown suggestion takes it
+        if hit.rest.strip():
+            ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
+            ls.stats.record_latency((time.perf_counter() - started) * 1000, 0.0)
+            return _items(hit.rest, params.position, ls.acceptance.item_id(hit.key, hit.typed))
     plan = build_prompt(
         request,
         settings.completion,
@@ -88,15 +91,15 @@ async def inline_completion(
     ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
     if not text:
         return EMPTY
-    ls.typing_cache.remember(request.uri, before, after, text)
-    return _items(text, params.position)
+    key = ls.acceptance.suggest(request.language_id, text)
+    ls.typing_cache.remember(request.uri, before, after, text, key)
+    return _items(text, params.position, ls.acceptance.item_id(key))
 
 
-def _items(text: str, position: types.Position) -> types.InlineCompletionList:
+def _items(text: str, position: types.Position, item_id: str) -> types.InlineCompletionList:
     here = types.Range(start=position, end=position)
-    return types.InlineCompletionList(
-        items=[types.InlineCompletionItem(insert_text=text, range=here)]
-    )
+    item = types.InlineCompletionItem(insert_text=text, range=here, command=accept_command(item_id))
+    return types.InlineCompletionList(items=[item])
 
 
 def _repo_files(

@@ -9,6 +9,7 @@ import uuid
 from lsprotocol import types
 
 from ..errors import QwenError
+from . import acceptance
 from .server import LoadProgress, QwenLanguageServer
 from .text_document import adopt
 
@@ -31,6 +32,7 @@ def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> Non
 
 async def on_initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
+    acceptance.load(ls)
     ls.reset_backend()
     ls.background(start_backend(ls))
 
@@ -51,6 +53,7 @@ async def on_change_configuration(
 
 
 async def on_shutdown(ls: QwenLanguageServer, params: None) -> None:
+    acceptance.save(ls, force=True)
     await ls.backend.stop()
 
 

@@ -13,6 +13,7 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from .. import messages as m
 from ..backend import BackendState, PipeBackend, SocketBackend, WorkerSpec
+from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
@@ -36,6 +37,8 @@ class QwenLanguageServer(LanguageServer):
         super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
+        self.acceptance = AcceptanceLog()  # kept on disk by lsp/acceptance.py
+        self.acceptance_synced_at = 0.0
         # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)

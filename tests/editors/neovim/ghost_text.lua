@@ -5,49 +5,21 @@
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 local qwen = require("qwen_lsp")
 
--- temperature.py with the code of one line removed; the cursor ends up in the hole.
-local function trained_setup()
-  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
-  local indent, expected = "    ", "return celsius * 9 / 5 + 32"
-  local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
-  local path = T.write(
-    "temperature.py",
-    source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
-  )
-  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
-  vim.cmd("edit " .. path)
-  T.wait_ready()
-  vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })
-  T.type("A")
-  return path, expected, source
-end
-
 -- calc.py, typed into until the random model suggests something.
 local function random_setup()
-  local path = T.write("calc.py", "def add(a, b):\n    return a + b\n\n\n")
+  local path = T.write("calc.py", T.CALC_START)
   T.setup()
   vim.cmd("edit " .. path)
   local client = T.wait_ready()
   T.type("Go")
-  local typed, expected = T.learn(client, {
-    "def mul(a, b):",
-    "\n    return a",
-    " * b",
-    "\n\n\nclass Point:",
-    "\n    def __init__(self, x, y):",
-    "\n        self.x = x",
-    "\n        self.y = ",
-    "y\n\n    def norm(self):",
-    "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
-    "\n\n\nif __name__ == ",
-  })
-  return path, expected, "def add(a, b):\n    return a + b\n\n\n" .. typed .. expected .. "\n"
+  local typed, expected = T.learn(client, T.CALC_CHUNKS)
+  return path, expected, T.CALC_START .. typed .. expected .. "\n"
 end
 
 T.run(function()
   local path, expected, saved
   if vim.env.QWEN_TEST_TRAINED_MODEL then
-    path, expected, saved = trained_setup()
+    path, expected, saved = T.trained_hole()
   else
     path, expected, saved = random_setup()
   end

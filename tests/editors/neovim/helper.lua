@@ -185,10 +185,29 @@ function T.ask(client)
   return item and item.insertText
 end
 
+--- calc.py's start, and what the random-weight scenarios type into it, chunk by chunk, until the
+--- server suggests something (T.learn).
+T.CALC_START = "def add(a, b):\n    return a + b\n\n\n"
+T.CALC_CHUNKS = {
+  "def mul(a, b):",
+  "\n    return a",
+  " * b",
+  "\n\n\nclass Point:",
+  "\n    def __init__(self, x, y):",
+  "\n        self.x = x",
+  "\n        self.y = ",
+  "y\n\n    def norm(self):",
+  "\n        return (self.x ** 2 + self.y ** 2) ** 0.5",
+  "\n\n\nif __name__ == ",
+  "\"__main__\":",
+  "\n    print(",
+}
+
 --- Types `chunks` one after the other (suggestions off) until the server suggests something
 --- (the random test model is silent in most places), then retypes the last character with
 --- suggestions on, so that the plugin asks the same. Returns what was typed and the suggestion.
-function T.learn(client, chunks)
+--- `wanted(suggestion)`, when given, must hold too.
+function T.learn(client, chunks, wanted)
   local qwen = require("qwen_lsp")
   vim.bo.autoindent = false -- the chunks carry their own indentation
   qwen.toggle(false)
@@ -197,7 +216,7 @@ function T.learn(client, chunks)
     T.type((chunk:gsub("<", "<lt>"):gsub("\n", "<CR>")))
     typed = typed .. chunk
     local expected = T.ask(client)
-    if expected then
+    if expected and (not wanted or wanted(expected)) then
       T.log("after %q the server suggests %q", typed, expected)
       qwen.toggle(true)
       T.type("<BS>" .. typed:sub(-1):gsub("<", "<lt>"))
@@ -205,6 +224,24 @@ function T.learn(client, chunks)
     end
   end
   error("the server suggests nothing after " .. vim.inspect(typed))
+end
+
+--- temperature.py with the code of one line removed, opened with the trained model, the cursor
+--- in the hole (Insert mode). Returns its path, the removed code and the whole file.
+function T.trained_hole()
+  local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
+  local indent, expected = "    ", "return celsius * 9 / 5 + 32"
+  local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
+  local path = T.write(
+    "temperature.py",
+    source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
+  )
+  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
+  vim.cmd("edit " .. path)
+  T.wait_ready()
+  vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })
+  T.type("A")
+  return path, expected, source
 end
 
 --- Writes `text` to `name` in the scenario's workspace and returns its path.

@@ -5,6 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -33,6 +34,7 @@ const HOLES = [
 // With random weights: a line typed at the end of a file, the first one the model completes
 // (random weights complete some lines and not others).
 const COMPLETION_FILE = "complete.py";
+const ACCEPT_FILE = "accept.py"; // the same start, for the word-and-line scenario
 const COMPLETION_BEFORE = "import os\n\n\n";
 const TYPED_CANDIDATES = ["result = ", "import ", "def add(a, b):"];
 
@@ -97,7 +99,9 @@ before(async () => {
   for (const [what, file] of [["the server (make install)", SERVER], ["the model (make tiny-model)", path.join(MODEL, "config.json")], ["the extension (make vscode-vsix)", VSIX]]) {
     assert.ok(fs.existsSync(file), `missing ${what}: ${file}`);
   }
-  oracle = new LspClient(SERVER, ["--stdio"], { env: process.env, settings: SERVER_SETTINGS });
+  // The oracle reports no acceptance; its state directory is a throwaway all the same.
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-oracle-state-"));
+  oracle = new LspClient(SERVER, ["--stdio"], { env: { ...process.env, XDG_STATE_HOME: state }, settings: SERVER_SETTINGS });
   // The oracle's model loads while VS Code starts.
   const [started, opened] = await Promise.allSettled([
     oracle.start(pathToFileURL("/tmp/qwen-oracle").href),
@@ -107,6 +111,7 @@ before(async () => {
       settings: { ...flatten(SERVER_SETTINGS), "qwen.server.path": SERVER },
       files: {
         [COMPLETION_FILE]: COMPLETION_BEFORE,
+        [ACCEPT_FILE]: COMPLETION_BEFORE,
         [ACTION.file]: ACTION.source,
         [DOCS.file]: DOCS.source,
         [REFACTOR.file]: REFACTOR.source,
@@ -144,33 +149,44 @@ async function expectedCompletion(uri, before, offset, typed) {
   return items.length ? { item: items[0], after: applyInline(text, position, items[0]) } : undefined;
 }
 
-/** Where to type what, and the server's completion there. */
-async function completionCase() {
+const usedFiles = new Set();
+
+/**
+ * Where to type what, and the server's completion there: in a file no earlier case used, and
+ * (with `wanted`) a completion for which `wanted(insertText)` holds.
+ */
+async function completionCase(wanted = () => true) {
   if (KNOWN_TEXT) {
     const got = [];
-    for (const [file, line] of HOLES) {
+    for (const [file, line] of HOLES.filter(([f]) => !usedFiles.has(f))) {
       const original = fs.readFileSync(path.join(CORPUS, file), "utf8");
       const offset = original.indexOf(`\n${line}\n`) + 1;
       assert.ok(offset > 0, `${file} has no line ${JSON.stringify(line)}`);
       const before = original.slice(0, offset) + original.slice(offset + line.length);
       const typed = line.slice(0, line.length - line.trimStart().length);
       const expected = await expectedCompletion(fileUri(file), before, offset, typed);
-      if (expected?.after === original) {
+      if (expected?.after === original && wanted(expected.item.insertText)) {
+        usedFiles.add(file);
         await fs.promises.writeFile(path.join(vsc.workspace, file), before);
-        return { file, before, line: before.slice(0, offset).split("\n").length, typed, expected, keystrokes: true };
+        return { file, before, offset, line: before.slice(0, offset).split("\n").length, typed, expected, keystrokes: true };
       }
       got.push(expected?.item.insertText);
     }
     assert.fail(`the trained model completes none of the lines it learned: ${JSON.stringify(HOLES)} got ${JSON.stringify(got)}`);
   }
+  const file = [COMPLETION_FILE, ACCEPT_FILE].find((f) => !usedFiles.has(f));
+  assert.ok(file, "no file left for another completion case");
   for (const typed of TYPED_CANDIDATES) {
     const before = COMPLETION_BEFORE;
-    const expected = await expectedCompletion(fileUri(COMPLETION_FILE), before, before.length, typed);
+    const expected = await expectedCompletion(fileUri(file), before, before.length, typed);
     // Typed in one input event: the server's completion cache makes a random model's answer
     // depend on the keystrokes that came before, which the oracle does not replay.
-    if (expected) return { file: COMPLETION_FILE, before, line: undefined, typed, expected, keystrokes: false };
+    if (expected && wanted(expected.item.insertText)) {
+      usedFiles.add(file);
+      return { file, before, offset: before.length, line: undefined, typed, expected, keystrokes: false };
+    }
   }
-  assert.fail(`the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
+  return undefined;
 }
 
 scenario("the status bar shows the model loading, then ready", async () => {
@@ -185,7 +201,9 @@ scenario("the status bar shows the model loading, then ready", async () => {
 });
 
 scenario("typing shows ghost text and Tab accepts it", async () => {
-  const { file, line, typed, expected, keystrokes } = await completionCase();
+  const found = await completionCase();
+  assert.ok(found, `the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
+  const { file, line, typed, expected, keystrokes } = found;
   await vsc.openFile(file, line);
   await (keystrokes ? vsc.page.keyboard.type(typed, { delay: 20 }) : vsc.page.keyboard.insertText(typed));
   // Tab only once the ghost text is the answer for the whole line (an earlier one may show first).
@@ -202,6 +220,69 @@ scenario("typing shows ghost text and Tab accepts it", async () => {
   }
   // The status bar then shows that completion's latency.
   await vsc.waitForStatus(" ms", 10_000);
+});
+
+/** The last acceptance figures the extension logged (its "Acceptance: …" line), zeros before. */
+async function loggedAcceptance() {
+  const pattern = /Acceptance: (\d+) shown, (\d+) accepted, (\d+) partly \(kept (\d+) of (\d+) characters\)/g;
+  const all = [...(await vsc.logText()).matchAll(pattern)];
+  const [shown, accepted, partly, kept, total] = all.length ? all.at(-1).slice(1).map(Number) : [0, 0, 0, 0, 0];
+  return { shown, accepted, partly, kept, total };
+}
+
+/** Wait until the logged figures satisfy `predicate(figures)`; returns them. */
+async function waitForAcceptance(what, predicate, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const figures = await loggedAcceptance();
+    if (predicate(figures)) return figures;
+    assert.ok(Date.now() < deadline, `the acceptance figures never showed ${what}: last ${JSON.stringify(figures)}`);
+    await vsc.page.waitForTimeout(200);
+  }
+}
+
+const units = (text) => text.length; // JavaScript strings are UTF-16, as the protocol counts
+
+scenario("Ctrl+→ takes a word and Ctrl+Alt+→ the rest of the line; the stats count both", async (t) => {
+  // Trained model: a corpus line of several words, which the word and the rest of the line
+  // complete. Random weights: whatever VS Code shows (the server's caches make it differ from
+  // the oracle's), measured by what was saved.
+  const found = await completionCase((text) => !KNOWN_TEXT || (!text.trim().includes("\n") && /^\s*\w+\W/.test(text)));
+  assert.ok(found, `the server completes none of ${JSON.stringify(TYPED_CANDIDATES)}`);
+  const { file, line, typed, expected, keystrokes } = found;
+  const start = await loggedAcceptance();
+  await vsc.openFile(file, line);
+  await (keystrokes ? vsc.page.keyboard.type(typed, { delay: 20 }) : vsc.page.keyboard.insertText(typed));
+  await vsc.waitForGhostText(KNOWN_TEXT ? expected.item.insertText : "");
+  await waitForAcceptance("the suggestion shown", (f) => f.shown > start.shown);
+  await vsc.page.waitForTimeout(1000); // the figures of what typing did settle first
+  // Typing may already have taken the start of a suggestion (typed-through): compare with now.
+  const before = await loggedAcceptance();
+  await vsc.page.keyboard.press("Control+ArrowRight");
+  const word = await waitForAcceptance("a word taken", (f) => f.kept > before.kept);
+  let all = word;
+  if (word.accepted === before.accepted) {
+    assert.ok(word.partly >= 1, "no partly accepted suggestion after a word");
+    await vsc.page.keyboard.press("Control+Alt+ArrowRight");
+    all = await waitForAcceptance("the line taken", (f) => f.kept > word.kept);
+  } else {
+    assert.ok(!KNOWN_TEXT, "a word took the whole of a suggestion of several words");
+  }
+  await vsc.waitForStatus("% accepted", 10_000);
+  await vsc.saveUntilClean(file);
+  // What the keys inserted: the saved text minus the file before and what was typed.
+  const at = found.offset + typed.length;
+  const typedText = found.before.slice(0, found.offset) + typed + found.before.slice(found.offset);
+  const saved = await vsc.waitForFile(file, (text) => text.length > typedText.length);
+  const taken = saved.slice(at, at + saved.length - typedText.length);
+  assert.equal(saved, typedText.slice(0, at) + taken + typedText.slice(at), "the keys inserted at the cursor");
+  t.diagnostic(`took ${JSON.stringify(taken)}: ${JSON.stringify({ before, word, all })}`);
+  assert.equal(all.kept - before.kept, units(taken), `characters kept, having taken ${JSON.stringify(taken)}`);
+  if (KNOWN_TEXT) {
+    assert.equal(saved, expected.after);
+    assert.equal(all.accepted, before.accepted + 1, "the word and the rest of the line are the whole suggestion");
+    assert.equal(all.partly, word.partly - 1, "the partly accepted suggestion became a whole one");
+  }
 });
 
 /** The cursor of `openLine(file, line)`: the end of `line`, or the end of `text`. */

@@ -92,6 +92,8 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
     ...process.env,
     XDG_CONFIG_HOME: path.join(dir, "config"),
     XDG_DATA_HOME: path.join(dir, "data"),
+    // The server keeps its acceptance figures here, not in the user's home.
+    XDG_STATE_HOME: path.join(dir, "state"),
     ...env,
   };
   const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
@@ -271,15 +273,19 @@ function helpers(session) {
     async waitForNotification(text, timeout = 30_000) {
       await page.locator(".notification-toast", { hasText: text }).first().waitFor({ timeout });
     },
-    /** Wait until the extension's log (the "Qwen LSP" output channel, as VS Code writes it) has `text`. */
+    /** The extension's log so far (the "Qwen LSP" output channel, as VS Code writes it). */
+    async logText() {
+      const logs = await fs.readdir(path.join(session.dir, "user-data", "logs"), { recursive: true });
+      const file = logs.find((f) => f.endsWith(path.join("qwen-lsp.qwen-lsp", "Qwen LSP.log")));
+      return file ? fs.readFile(path.join(session.dir, "user-data", "logs", file), "utf8") : "";
+    },
+    /** Wait until the extension's log has `text` (a string, or a predicate on the whole log). */
     async waitForLog(text, timeout = 30_000) {
       const deadline = Date.now() + timeout;
+      const found = typeof text === "function" ? text : (log) => log.includes(text);
       for (;;) {
-        const logs = await fs.readdir(path.join(session.dir, "user-data", "logs"), { recursive: true });
-        const file = logs.find((f) => f.endsWith(path.join("qwen-lsp.qwen-lsp", "Qwen LSP.log")));
-        const log = file ? await fs.readFile(path.join(session.dir, "user-data", "logs", file), "utf8") : "";
-        if (log.includes(text)) return;
-        if (Date.now() > deadline) throw new Error(`the Qwen LSP log never said ${JSON.stringify(text)}`);
+        if (found(await this.logText())) return;
+        if (Date.now() > deadline) throw new Error(`the Qwen LSP log never said ${typeof text === "function" ? text.toString() : JSON.stringify(text)}`);
         await page.waitForTimeout(200);
       }
     },

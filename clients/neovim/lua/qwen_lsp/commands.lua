@@ -1,4 +1,5 @@
 -- :QwenStats, :QwenDocs, :QwenToggle and the client side of the server's commands.
+local acceptance = require("qwen_lsp.acceptance")
 local lsp = require("qwen_lsp.lsp")
 local suggestion = require("qwen_lsp.suggestion")
 
@@ -53,7 +54,11 @@ end
 function M.stats(on_result)
   with_client(function(client)
     execute(client, "qwen.stats", {}, on_result or function(result)
-      notify("statistics\n" .. table.concat(format(result, ""), "\n"))
+      local lines = format(result, "")
+      if type(result.acceptance) == "table" then
+        table.insert(lines, 1, "suggestions: " .. acceptance.summary(result.acceptance))
+      end
+      notify("statistics\n" .. table.concat(lines, "\n"))
     end)
   end)
 end

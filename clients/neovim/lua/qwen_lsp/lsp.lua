@@ -33,6 +33,10 @@ function M.request(client, method, params, handler, bufnr)
   return call(client, "request", method, params, handler, bufnr)
 end
 
+function M.notify(client, method, params)
+  return call(client, "notify", method, params)
+end
+
 function M.request_sync(client, method, params, timeout_ms, bufnr)
   return call(client, "request_sync", method, params, timeout_ms, bufnr)
 end

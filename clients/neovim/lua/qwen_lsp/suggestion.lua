@@ -3,6 +3,7 @@
 -- Neovim >= 0.12 renders them itself (vim.lsp.inline_completion); below that this module asks
 -- after a debounce, cancels superseded requests, draws the ghost text with extmarks and inserts
 -- it on accept. A suggestion follows the user while they type what it proposes.
+local acceptance = require("qwen_lsp.acceptance")
 local config = require("qwen_lsp.config")
 local lsp = require("qwen_lsp.lsp")
 
@@ -158,6 +159,9 @@ local function on_response(state, seq, tick, err, result)
   end
   if text ~= "" then
     show(state, text, replace)
+    -- `full`: the item's text, of which `text` is what is still to insert.
+    state.shown.item, state.shown.full = item, insert_text(item)
+    acceptance.shown(state.client, item)
   end
 end
 
@@ -238,12 +242,14 @@ local function insert(state, part)
   api.nvim_win_set_cursor(0, { end_row + 1, end_col })
   if whole then
     clear(state)
+    acceptance.accepted(state.client, s.item, state.bufnr)
     return
   end
   local line = api.nvim_get_current_line()
   s.row, s.col, s.text = end_row, end_col, s.text:sub(#part + 1)
   s.prefix, s.suffix = line:sub(1, end_col), line:sub(end_col + 1)
   render(state)
+  acceptance.partly_accepted(state.client, s.item, s.full:sub(1, #s.full - #s.text))
 end
 
 local function native_enable(bufnr, enable)
