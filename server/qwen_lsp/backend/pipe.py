@@ -26,6 +26,8 @@ class WorkerSpec:
     model: str
     cache_mb: int = 2048
     max_context_tokens: int = 32768
+    speculation: bool = True
+    draft_tokens: int = 8
     python: str = field(default_factory=lambda: sys.executable)
 
     def argv(self) -> list[str]:
@@ -39,6 +41,10 @@ class WorkerSpec:
             str(self.cache_mb),
             "--max-context-tokens",
             str(self.max_context_tokens),
+            "--speculation",
+            "on" if self.speculation else "off",
+            "--draft-tokens",
+            str(self.draft_tokens),
         ]
 
 

@@ -28,6 +28,7 @@ class CompletionStats:
     cancelled: int = 0
     stale: int = 0
     errors: int = 0
+    warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -58,6 +59,7 @@ class CompletionStats:
             "cancelled": self.cancelled,
             "stale": self.stale,
             "errors": self.errors,
+            "warm_documents": self.warm_documents,
             "latency_ms": _p50_p95(self.latencies_ms),
             "ttft_ms": _p50_p95(self.ttft_ms),
             "server_overhead_ms": _p50_p95(self.overhead_ms),

@@ -61,6 +61,8 @@ class QwenLanguageServer(LanguageServer):
             model=resolve_model(self.settings),
             cache_mb=worker.cache_mb,
             max_context_tokens=worker.max_context_tokens,
+            speculation=worker.speculation,
+            draft_tokens=worker.draft_tokens,
         )
 
     def apply_settings(self, raw: object) -> bool:
@@ -148,6 +150,8 @@ class _BackendEvents:
         self.server.stats.record_model_usage(
             usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
         )
+        if usage.prompt_tokens:  # a request the worker dropped unseen reports no usage
+            self.server.stats.warm_documents = usage.warm_caches
 
     def on_log(self, line: str) -> None:
         log.debug("worker: %s", line)

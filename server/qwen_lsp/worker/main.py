@@ -97,6 +97,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="local MLX model dir or HF repo id")
     parser.add_argument("--cache-mb", type=int, default=2048, help="KV prompt cache limit")
     parser.add_argument("--max-context-tokens", type=int, default=32768)
+    parser.add_argument("--speculation", choices=["on", "off"], default="on")
+    parser.add_argument("--draft-tokens", type=int, default=8)
     return parser.parse_args(argv)
 
 
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model,
         cache_bytes=args.cache_mb << 20,
         max_context_tokens=args.max_context_tokens,
+        speculation=args.speculation == "on",
+        draft_tokens=args.draft_tokens,
     )
     worker = Worker(ModelHost(options), sys.stdin.buffer, frames_out)
     return worker.run()
