@@ -12,7 +12,13 @@ pytestmark = pytest.mark.unit
 def test_draft_copies_what_followed_the_tail_earlier() -> None:
     index = NgramIndex([1, 2, 3, 4, 5, 6, 9, 1, 2, 3], max_n=3)
     assert index.draft(3) == [4, 5, 6]
-    assert index.draft(10) == [4, 5, 6, 9, 1, 2, 3]  # up to the end of the text, no further
+    # Past the end of the text the copy goes on copying itself: 4 5 6 9 1 2 3, then 4 5 6 ...
+    assert index.draft(10) == [4, 5, 6, 9, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_repeating_tail_drafts_its_period() -> None:
+    assert NgramIndex([8, 7, 7, 7], max_n=3).draft(4) == [7, 7, 7, 7]
+    assert NgramIndex([9, 1, 2, 1, 2], max_n=2).draft(3) == [1, 2, 1]
 
 
 def test_longest_ngram_wins_over_a_more_recent_shorter_one() -> None:

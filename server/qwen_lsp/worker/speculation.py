@@ -15,9 +15,10 @@ from dataclasses import dataclass
 class NgramIndex:
     """Where each n-gram (n in [min_n, max_n]) of a growing token list was last followed.
 
-    `draft(k)` looks up the longest n-gram ending the list and returns up to k tokens that
-    followed its most recent earlier occurrence. An n-gram is indexed only once a token follows
-    it, so the tail never matches itself.
+    `draft(k)` looks up the longest n-gram ending the list and returns the k tokens that
+    followed its most recent earlier occurrence (a match near the end repeats, as the text
+    would if it went on copying itself). An n-gram is indexed only once a token follows it, so
+    the tail never matches itself.
     """
 
     def __init__(self, tokens: Iterable[int] = (), max_n: int = 3, min_n: int = 1) -> None:
@@ -41,7 +42,9 @@ class NgramIndex:
         for n in range(min(self.max_n, len(seq)), self.min_n - 1, -1):
             start = self._next.get(tuple(seq[len(seq) - n :]))
             if start is not None:
-                return seq[start : start + k]
+                # A match close to the end runs on into its own copy: a repeating pattern.
+                period = len(seq) - start
+                return [seq[start + i % period] for i in range(k)]
         return []
 
 

@@ -15,7 +15,7 @@ from tiny_model.fim_examples import SourceFile, fim_prompt, random_span
 from qwen_lsp import messages as m
 from qwen_lsp.engine import actions
 
-CORPUS = sorted((Path(__file__).resolve().parent / "fixtures" / "corpus").iterdir())
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "tests/fixtures/corpus").iterdir())
 
 
 def fim_requests(count: int, seed: int, max_tokens: int = 48) -> list[m.Generate]:
