@@ -55,6 +55,9 @@ class DocumentCaches:
     def held_tokens(self) -> int:
         return sum(self._cost(e.cache) for e in self._entries.values())
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def take(self, key: str, tokens: Sequence[int]) -> tuple[Cache, int]:
         """The key's cache, trimmed to the prefix it shares with `tokens`, and that length.
 

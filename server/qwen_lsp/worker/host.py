@@ -135,6 +135,7 @@ class ModelHost:
             Generate(id=0, prompt=FIM_PREFIX + FIM_SUFFIX + FIM_MIDDLE, max_tokens=1),
             cancelled=lambda: False,
         )
+        self.caches.clear()  # warm_caches counts documents and sessions only
         if getattr(self.tokenizer, "chat_template", None):
             self.tokenizer.apply_chat_template(
                 [{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False
