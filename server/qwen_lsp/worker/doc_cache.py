@@ -66,7 +66,7 @@ class DocumentCaches:
         entry = self._entries.pop(key, None)
         if entry is None:
             return self._make(), 0
-        keep = min(common_prefix(entry.tokens, tokens), len(tokens) - 1)
+        keep = max(0, min(common_prefix(entry.tokens, tokens), len(tokens) - 1))
         surplus = len(entry.tokens) - keep
         if surplus and not self._can_trim(entry.cache):
             return self._make(), 0

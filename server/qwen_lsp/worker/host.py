@@ -155,6 +155,8 @@ class ModelHost:
     ) -> Done:
         started = time.perf_counter()
         tokens = self._encode(request)
+        if not tokens:
+            raise ValueError("the prompt is empty")
         if len(tokens) + request.max_tokens > self.options.max_context_tokens:
             raise ValueError(
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
