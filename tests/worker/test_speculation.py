@@ -18,7 +18,7 @@ pytestmark = pytest.mark.worker
 
 @pytest.fixture(scope="module")
 def host(tiny_model) -> ModelHost:
-    loaded = ModelHost(HostOptions(str(tiny_model)))
+    loaded = ModelHost(HostOptions(str(tiny_model), speculation=True))
     loaded.load(lambda text, percent: None)
     return loaded
 

@@ -26,7 +26,7 @@ class WorkerSpec:
     model: str
     cache_mb: int = 2048
     max_context_tokens: int = 32768
-    speculation: bool = True
+    speculation: bool = False
     draft_tokens: int = 8
     python: str = field(default_factory=lambda: sys.executable)
 

@@ -39,7 +39,7 @@ class HostOptions:
     model: str
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
-    speculation: bool = True
+    speculation: bool = False
     draft_tokens: int = 8
 
 

@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="local MLX model dir or HF repo id")
     parser.add_argument("--cache-mb", type=int, default=2048, help="KV prompt cache limit")
     parser.add_argument("--max-context-tokens", type=int, default=32768)
-    parser.add_argument("--speculation", choices=["on", "off"], default="on")
+    parser.add_argument("--speculation", choices=["on", "off"], default="off")
     parser.add_argument("--draft-tokens", type=int, default=8)
     return parser.parse_args(argv)
 
