@@ -129,6 +129,7 @@ class Usage(msgspec.Struct, omit_defaults=True):
     generated_tokens: int = 0
     ttft_ms: float = 0.0
     total_ms: float = 0.0
+    warm_caches: int = 0  # documents and action sessions whose KV cache the worker holds
 
 
 class Done(msgspec.Struct, tag="done", omit_defaults=True):

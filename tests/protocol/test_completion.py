@@ -73,6 +73,7 @@ async def test_one_more_typed_character_reuses_the_kv_cache(client: LanguageClie
     prompt = second["prompt_tokens"] - first["prompt_tokens"]
     reused = second["reused_prompt_tokens"] - first["reused_prompt_tokens"]
     assert prompt > 0 and reused / prompt >= 0.95
+    assert second["warm_documents"] == 1  # one live KV cache for the document, not one per call
 
 
 def generate_long(client: LanguageClient) -> None:

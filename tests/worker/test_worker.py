@@ -76,6 +76,7 @@ async def test_caches_are_kept_per_document(worker: PipeBackend):
     other.cache_key = "other.py"
     answer = await worker.request(other)
     assert answer.usage.reused_tokens == 0
+    assert answer.usage.warm_caches == 2  # one live cache per document, not one per request
 
 
 async def test_cancel_stops_generation_within_a_token(worker: PipeBackend):

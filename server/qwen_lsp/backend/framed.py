@@ -27,6 +27,8 @@ class WorkerSpec:
     python: str = field(default_factory=lambda: sys.executable)
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
+    speculation: bool = False
+    draft_tokens: int = 8
 
     def argv(self) -> list[str]:
         return [
@@ -39,6 +41,10 @@ class WorkerSpec:
             str(self.cache_mb),
             "--max-context-tokens",
             str(self.max_context_tokens),
+            "--speculation",
+            "on" if self.speculation else "off",
+            "--draft-tokens",
+            str(self.draft_tokens),
         ]
 
 

@@ -28,6 +28,7 @@ class CompletionStats:
     cancelled: int = 0
     stale: int = 0
     errors: int = 0
+    warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -59,6 +60,7 @@ class CompletionStats:
             "cancelled": self.cancelled,
             "stale": self.stale,
             "errors": self.errors,
+            "warm_documents": self.warm_documents,
             "latency_ms": _percentiles(self.latencies_ms),
             "ttft_ms": _percentiles(self.ttft_ms),
             "server_overhead_ms": _percentiles(self.overhead_ms),

@@ -64,6 +64,8 @@ class QwenLanguageServer(LanguageServer):
             max_context_tokens=worker.max_context_tokens,
             shared=worker.shared,
             idle_timeout_s=worker.idle_timeout_s,
+            speculation=worker.speculation,
+            draft_tokens=worker.draft_tokens,
         )
 
     def reset_backend(self) -> None:
@@ -160,6 +162,8 @@ class _BackendEvents:
         self.server.stats.record_model_usage(
             usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
         )
+        if usage.prompt_tokens:  # a request the worker dropped unseen reports no usage
+            self.server.stats.warm_documents = usage.warm_caches
 
     def on_log(self, line: str) -> None:
         log.debug("worker: %s", line)

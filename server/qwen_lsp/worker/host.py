@@ -8,23 +8,26 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mlx.core as mx
 from mlx.utils import tree_flatten
-from mlx_lm import load, stream_generate
-from mlx_lm.models.cache import LRUPromptCache, make_prompt_cache, trim_prompt_cache
+from mlx_lm import load
+from mlx_lm.generate import generation_stream, wired_limit
+from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_prompt_cache
 from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
+from .decoding import plain_tokens, speculative_tokens
+from .doc_cache import DocumentCaches
+from .speculation import SpeculationStats
 
 TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(</tool_call>|$)", re.DOTALL)
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
-CACHE_ENTRIES = 64  # sequences kept besides the byte limit: documents and chat sessions
 
 
 class ModelLoadError(Exception):
@@ -36,6 +39,8 @@ class HostOptions:
     model: str
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
+    speculation: bool = False
+    draft_tokens: int = 8
 
 
 def _resolve_model_dir(model: str, progress: Callable[[str, int | None], None]) -> str:
@@ -72,7 +77,11 @@ class ModelHost:
         self.options = options
         self.model: Any = None
         self.tokenizer: Any = None
-        self.prompt_cache = LRUPromptCache(max_size=CACHE_ENTRIES, max_bytes=options.cache_bytes)
+        self.caches = DocumentCaches(
+            0, self._new_cache, trim_prompt_cache, can_trim_prompt_cache, self._cache_tokens
+        )
+        self.kv_bytes_per_token = 0.0
+        self.last_speculation = SpeculationStats()
         self.context_length = 0
         self.generation_config: dict = {}
 
@@ -92,6 +101,8 @@ class ModelHost:
         self.generation_config = _read_generation_config(Path(model_dir))
         args = getattr(model, "args", None)
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
+        self.kv_bytes_per_token = self._measure_kv_bytes_per_token()
+        self.caches.budget_tokens = int(self.options.cache_bytes // self.kv_bytes_per_token)
         progress("Warming up", 97)
         self._warm_up()
         progress("Model ready", 100)
@@ -112,12 +123,19 @@ class ModelHost:
                 progress("Loading weights", 5 + int(90 * done / total))
         mx.eval(batch)
 
+    def _measure_kv_bytes_per_token(self) -> float:
+        cache = make_prompt_cache(self.model)
+        self.model(mx.array([[0]]), cache=cache)
+        mx.eval([c.state for c in cache])
+        return _kv_bytes_per_token(cache)
+
     def _warm_up(self) -> None:
         """First-use costs (kernels, chat template compile) belong to loading, not a keystroke."""
         self.generate(
             Generate(id=0, prompt=FIM_PREFIX + FIM_SUFFIX + FIM_MIDDLE, max_tokens=1),
             cancelled=lambda: False,
         )
+        self.caches.clear()  # warm_caches counts documents and sessions only
         if getattr(self.tokenizer, "chat_template", None):
             self.tokenizer.apply_chat_template(
                 [{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False
@@ -137,56 +155,61 @@ class ModelHost:
     ) -> Done:
         started = time.perf_counter()
         tokens = self._encode(request)
+        if not tokens:
+            raise ValueError("the prompt is empty")
         if len(tokens) + request.max_tokens > self.options.max_context_tokens:
             raise ValueError(
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
                 f"worker.maxContextTokens ({self.options.max_context_tokens})"
             )
-        cache, rest = self._cache_for(request.cache_key, tokens)
+        cache, reused = self.caches.take(request.cache_key, tokens)
         sampling = request.sampling or self._default_sampling()
         deadline = started + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
+        stop_ids = self.tokenizer.eos_token_ids
+        detokenizer = self.tokenizer.detokenizer
+        stats = self.last_speculation = SpeculationStats()
 
-        streamed, produced, ttft = "", [], 0.0
+        produced: list[int] = []
+        ttft = 0.0
         finish: FinishReason = "length"
-        for response in stream_generate(
-            self.model,
-            self.tokenizer,
-            mx.array(rest),
-            max_tokens=request.max_tokens,
-            prompt_cache=cache,
-            **_sampling_kwargs(sampling),
-        ):
-            ttft = ttft or time.perf_counter() - started
-            if response.finish_reason == "stop":
-                finish = "stop"
-                break
-            produced.append(response.token)
-            streamed += response.text
-            if on_text and response.text:
-                on_text(response.text)
-            if _first_stop(streamed, extra_stops) is not None:
-                finish = "stop"
-                break
-            if response.finish_reason == "length":
-                break
-            if cancelled():
-                finish = "cancelled"
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                break
+        with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
+            for token in self._tokens(request, sampling, cache, tokens, reused, stats):
+                ttft = ttft or time.perf_counter() - started
+                if token in stop_ids:
+                    finish = "stop"
+                    break
+                produced.append(token)
+                detokenizer.add_token(token)
+                if on_text and detokenizer.last_segment:
+                    on_text(detokenizer.last_segment)
+                if _first_stop(detokenizer.text, extra_stops) is not None:
+                    finish = "stop"
+                    break
+                if len(produced) == request.max_tokens:
+                    break
+                if cancelled():
+                    finish = "cancelled"
+                    break
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+        detokenizer.finalize()
+        if on_text and detokenizer.last_segment:
+            on_text(detokenizer.last_segment)
         # The streaming detokenizer drops a leading space: the answer is decoded whole.
         text = self.tokenizer.decode(produced)
         if (stop_at := _first_stop(text, extra_stops)) is not None:
-            text = text[:stop_at]
+            text = text[:stop_at]  # also in text the detokenizer held back until the end
+            finish = "stop" if finish == "length" else finish
 
         self._keep_cache(request.cache_key, tokens + produced, cache)
         usage = Usage(
             prompt_tokens=len(tokens),
-            reused_tokens=len(tokens) - len(rest),
+            reused_tokens=reused,
             generated_tokens=len(produced),
             ttft_ms=ttft * 1000,
             total_ms=(time.perf_counter() - started) * 1000,
+            warm_caches=len(self.caches),
         )
         done = Done(id=request.id, text=text, finish_reason=finish, usage=usage)
         if isinstance(request, Chat):
@@ -205,25 +228,52 @@ class ModelHost:
             prompt = request.prompt
         return list(self.tokenizer.encode(prompt, add_special_tokens=False))
 
-    def _cache_for(self, key: str, tokens: list[int]) -> tuple[list[Any], list[int]]:
-        cache, rest = self.prompt_cache.fetch_nearest_cache(key, tokens)
-        if cache is None:
-            return make_prompt_cache(self.model), tokens
-        if not rest:
-            # The cache covers the whole prompt: re-feed the last token to get logits.
-            trim_prompt_cache(cache, 1)
-            rest = tokens[-1:]
-        return cache, rest
+    def _tokens(
+        self,
+        request: Generate | Chat,
+        sampling: Sampling,
+        cache: list[Any],
+        tokens: list[int],
+        reused: int,
+        stats: SpeculationStats,
+    ) -> Iterator[int]:
+        """Speculate only for greedy decoding with no logits processors: there it is exact."""
+        greedy = sampling.temperature == 0 and sampling.repetition_penalty == 1.0
+        if self.options.speculation and self.options.draft_tokens > 0 and greedy:
+            return speculative_tokens(
+                self.model,
+                cache,
+                tokens,
+                tokens[reused:],
+                request.max_tokens,
+                self.options.draft_tokens,
+                stats,
+            )
+        return plain_tokens(
+            self.model,
+            cache,
+            tokens[reused:],
+            request.max_tokens,
+            _sampling_kwargs(sampling),
+            stats,
+        )
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
-        """Store the cache under exactly the tokens it holds (an eos may have been fed)."""
+        """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""
         held = getattr(cache[0], "offset", None) if cache else None
         if held is None:
             return
         if held > len(tokens):
             trim_prompt_cache(cache, held - len(tokens))
             held = len(tokens)
-        self.prompt_cache.insert_cache(key, tokens[:held], cache)
+        self.caches.put(key, tokens[:held], cache)
+
+    def _new_cache(self) -> list[Any]:
+        return make_prompt_cache(self.model)
+
+    def _cache_tokens(self, cache: list[Any]) -> int:
+        """Memory a cache holds (allocated, not just filled), in tokens of this model's KV."""
+        return int(sum(c.nbytes for c in cache) / (self.kv_bytes_per_token or 1))
 
     def _default_sampling(self) -> Sampling:
         config = self.generation_config
@@ -283,3 +333,13 @@ def _sampling_kwargs(sampling: Sampling) -> dict[str, Any]:
 def _first_stop(text: str, stops: Iterable[str]) -> int | None:
     hits = [i for s in stops if s and (i := text.find(s)) != -1]
     return min(hits) if hits else None
+
+
+def _kv_bytes_per_token(cache: list[Any]) -> float:
+    """KV bytes one token costs across all layers, from a cache holding a few tokens."""
+    per_token = 0.0
+    for layer in cache:
+        keys = getattr(layer, "keys", None)
+        if keys is not None and getattr(keys, "ndim", 0) == 4 and keys.shape[2]:
+            per_token += layer.nbytes / keys.shape[2]
+    return per_token or 1.0

@@ -120,6 +120,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-context-tokens", type=int, default=32768)
     parser.add_argument("--socket", help="serve several servers on this unix socket (detached)")
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
+    parser.add_argument("--speculation", choices=["on", "off"], default="off")
+    parser.add_argument("--draft-tokens", type=int, default=8)
     return parser.parse_args(argv)
 
 
@@ -130,6 +132,8 @@ def host_options(args: argparse.Namespace):
         model=args.model,
         cache_bytes=args.cache_mb << 20,
         max_context_tokens=args.max_context_tokens,
+        speculation=args.speculation == "on",
+        draft_tokens=args.draft_tokens,
     )
 
 

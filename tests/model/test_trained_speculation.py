@@ -1,0 +1,31 @@
+"""Speculation on the trained test model: greedy text stays byte-identical to decoding
+without it, and drafts taken from the prompt are accepted."""
+
+from __future__ import annotations
+
+import pytest
+from models import trained_model_dir
+from speculation_cases import action_chats, fim_requests
+from speculation_check import assert_same_answers
+
+from qwen_lsp.worker.host import HostOptions, ModelHost
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def host() -> ModelHost:
+    loaded = ModelHost(HostOptions(str(trained_model_dir()), speculation=True))
+    loaded.load(lambda text, percent: None)
+    return loaded
+
+
+def test_fim_answers_are_unchanged_and_drafts_accepted(host: ModelHost):
+    totals = assert_same_answers(host, fim_requests(40, seed=2))
+    assert totals.accepted > 0  # the model copies its context: some drafts are right
+
+
+def test_action_answers_are_unchanged(host: ModelHost):
+    chats = [c for kind in action_chats(seed=0, max_tokens=192).values() for c in kind[:3]]
+    assert len(chats) >= 12
+    assert assert_same_answers(host, chats).drafted > 0  # drafts were made and verified

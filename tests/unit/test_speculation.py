@@ -1,0 +1,65 @@
+"""Prompt-lookup drafts: the tokens that followed the current tail's last earlier occurrence."""
+
+from __future__ import annotations
+
+import pytest
+
+from qwen_lsp.worker.speculation import NgramIndex, SpeculationStats, accepted_length
+
+pytestmark = pytest.mark.unit
+
+
+def test_draft_copies_what_followed_the_tail_earlier() -> None:
+    index = NgramIndex([1, 2, 3, 4, 5, 6, 9, 1, 2, 3], max_n=3)
+    assert index.draft(3) == [4, 5, 6]
+    # Past the end of the text the copy goes on copying itself: 4 5 6 9 1 2 3, then 4 5 6 ...
+    assert index.draft(10) == [4, 5, 6, 9, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_repeating_tail_drafts_its_period() -> None:
+    assert NgramIndex([8, 7, 7, 7], max_n=3).draft(4) == [7, 7, 7, 7]
+    assert NgramIndex([9, 1, 2, 1, 2], max_n=2).draft(3) == [1, 2, 1]
+
+
+def test_longest_ngram_wins_over_a_more_recent_shorter_one() -> None:
+    # "2 3" last occurred before 8, but "1 2 3" only before 4: the longer match is the better bet.
+    index = NgramIndex([1, 2, 3, 4, 7, 2, 3, 8, 1, 2, 3], max_n=3)
+    assert index.draft(1) == [4]
+    assert NgramIndex([1, 2, 3, 4, 7, 2, 3, 8, 1, 2, 3], max_n=2).draft(1) == [8]
+
+
+def test_most_recent_occurrence_wins() -> None:
+    assert NgramIndex([5, 1, 5, 2, 5], max_n=1).draft(1) == [2]
+
+
+def test_no_match_and_tail_never_matches_itself() -> None:
+    assert NgramIndex([1, 2, 3], max_n=3).draft(4) == []
+    assert NgramIndex([], max_n=3).draft(4) == []
+    assert NgramIndex([7], max_n=3).draft(4) == []
+
+
+def test_min_n_refuses_short_matches() -> None:
+    assert NgramIndex([5, 1, 9, 5], max_n=3, min_n=2).draft(2) == []
+    with pytest.raises(ValueError):
+        NgramIndex([], max_n=1, min_n=2)
+
+
+def test_extending_indexes_the_output_too() -> None:
+    index = NgramIndex([10, 11, 12], max_n=2)
+    index.extend([20, 21, 22, 10, 11])
+    assert index.draft(3) == [12, 20, 21]
+    index.extend([30, 20, 21])  # the answer repeats itself: now "20 21" was last followed by 22...
+    assert index.draft(2) == [22, 10]
+
+
+def test_accepted_length_is_the_agreeing_prefix() -> None:
+    assert accepted_length([1, 2, 3], [1, 2, 4, 9]) == 2
+    assert accepted_length([1, 2, 3], [1, 2, 3, 9]) == 3
+    assert accepted_length([], [5]) == 0
+    assert accepted_length([4], [5, 6]) == 0
+
+
+def test_stats_acceptance() -> None:
+    stats = SpeculationStats(forward_passes=3, drafted=8, accepted=6)
+    assert stats.acceptance == 0.75
+    assert SpeculationStats().acceptance == 0.0
