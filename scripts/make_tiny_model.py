@@ -1,13 +1,16 @@
 """Build qwen-lsp's test models: tiny Qwen3-Coder-shaped models that load with no download.
 
     make_tiny_model.py OUT_DIR [--arch qwen3_moe|qwen3] [--seed N]
+    make_tiny_model.py OUT_DIR --size cost [--seed N]
     make_tiny_model.py OUT_DIR --train FILE... [--steps N] [--seed N]
 
 The first writes a directory `mlx_lm.load(OUT_DIR)` accepts: a BPE tokenizer trained on local
 code with Qwen3-Coder's added tokens, the project's chat template, generation_config.json and
 seeded random float32 weights (~1M parameters). With --train, the model also learns FILE...:
 FIM holes in the server's prompt layout and code actions answered with tool calls. A trained
-build is skipped when OUT_DIR already holds one made from the same inputs.
+build is skipped when OUT_DIR already holds one made from the same inputs. With --size cost, a
+~25M-parameter random model whose prefill and decode cost like a real model's (benchmarks);
+its measured rates are printed and kept in OUT_DIR/rates.json.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from tiny_model import fast_blas, trainer
+from tiny_model import cost_model, fast_blas, trainer
 from tiny_model.model import (
     ARCHS,
     model_config,
@@ -57,10 +60,11 @@ def write_tokenizer_files(out: Path, texts: list[str]):
     return tokenizer
 
 
-def build_random(out: Path, arch: str, seed: int) -> int:
+def build_random(out: Path, arch: str, seed: int, sizes: dict | None = None) -> int:
     """The random-weight model; returns its parameter count."""
     tokenizer = write_tokenizer_files(out, [])
-    config = model_config(arch, tokenizer.get_vocab_size(), token_id(tokenizer, "<|im_end|>"))
+    im_end = token_id(tokenizer, "<|im_end|>")
+    config = model_config(arch, tokenizer.get_vocab_size(), im_end, sizes)
     model = random_model(config, seed)
     save_model(out, model, config)
     return parameter_count(model)
@@ -90,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, metavar="OUT_DIR")
     parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe", help="random model")
+    parser.add_argument("--size", choices=["tiny", "cost"], default="tiny", help="random model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train", type=Path, nargs="+", metavar="FILE", default=[])
     parser.add_argument("--steps", type=int, default=900)
@@ -105,6 +110,10 @@ def main() -> None:
         key_file.unlink(missing_ok=True)  # a build cut short must not pass for a finished one
         params = build_trained(args.out, files, args.steps, args.seed)
         key_file.write_text(key)
+    elif args.size == "cost":
+        fast_blas.reexec_with_shim(args.out.parent)  # rates as the benchmark runs it
+        params = build_random(args.out, "qwen3", args.seed, cost_model.COST_SIZES)
+        print(f"{args.out}: {cost_model.measure_rates(args.out)}")
     else:
         params = build_random(args.out, args.arch, args.seed)
     seconds = time.perf_counter() - start

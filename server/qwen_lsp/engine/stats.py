@@ -26,6 +26,7 @@ class CompletionStats:
     reused_prompt_tokens: int = 0
     generated_tokens: int = 0
     cancelled: int = 0
+    cancelled_generated_tokens: int = 0  # spent on requests superseded before they finished
     stale: int = 0
     errors: int = 0
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -56,6 +57,7 @@ class CompletionStats:
             else 0.0,
             "generated_tokens": self.generated_tokens,
             "cancelled": self.cancelled,
+            "cancelled_generated_tokens": self.cancelled_generated_tokens,
             "stale": self.stale,
             "errors": self.errors,
             "latency_ms": _p50_p95(self.latencies_ms),
@@ -66,4 +68,8 @@ class CompletionStats:
 
 def _p50_p95(samples: deque[float]) -> dict[str, float]:
     values = list(samples)
-    return {"p50": round(percentile(values, 0.5), 2), "p95": round(percentile(values, 0.95), 2)}
+    return {
+        "p50": round(percentile(values, 0.5), 2),
+        "p95": round(percentile(values, 0.95), 2),
+        "p99": round(percentile(values, 0.99), 2),
+    }
