@@ -78,8 +78,11 @@ def merge(rows: list[dict]) -> dict:
                 "reused_prompt_tokens", "generated_tokens", "superseded_answered"):  # fmt: skip
         out[key] = sum(r[key] for r in rows)
     out["superseded_generated_tokens"] = sum(r["superseded_generated_tokens"] or 0 for r in rows)
-    prompt = out["prompt_tokens"]
+    prompt, calls = out["prompt_tokens"], out["model_calls"]
     out["kv_reuse"] = round(out["reused_prompt_tokens"] / prompt, 4) if prompt else 0.0
+    out["projected_kv_mb_mean_prompt"] = (
+        round(prompt / calls * report.M4_KV_BYTES / 1e6, 1) if calls else 0.0
+    )
     out["errors"] = [e for r in rows for e in r["errors"]]
     out["rss_mib"] = {k: max(r["rss_mib"].get(k, 0) for r in rows) for k in rows[-1]["rss_mib"]}
     return out

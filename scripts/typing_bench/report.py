@@ -37,7 +37,6 @@ def peer_figures(raw: dict) -> dict:
         "generated_tokens": sum(c["generated"] for c in calls),
         "superseded_generated_tokens": sum(c["generated"] for c in calls if c.get("superseded")),
         "estimated_calls": sum(bool(c.get("estimated")) for c in calls),
-        "longest_prompt": max((c.get("prompt_tokens", 0) for c in calls), default=0),
     }
 
 
@@ -61,7 +60,7 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     requests = stats["requests"] if stats else raw["requests"]
     model_calls = stats["model_calls"] if stats else raw["model_calls"]
     projected = projected_ms(name, user.pause_work)
-    longest = tokens.get("longest_prompt") or 0
+    mean_prompt = tokens["prompt_tokens"] / model_calls if model_calls else 0
     return {
         "system": name,
         "felt_ms": {"p50": pct(user.felt_ms, 0.5), "p95": pct(user.felt_ms, 0.95)},
@@ -79,9 +78,8 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "errors": raw["errors"],
         "rss_mib": rss,
         "projected_m4_ms": {"p50": pct(projected, 0.5), "p95": pct(projected, 0.95)},
-        "projected_kv_mb_longest_prompt": round(longest * M4_KV_BYTES / 1e6, 1)
-        if longest
-        else None,
+        # the KV cache of one prompt of the mean length, at Qwen3-Coder-30B-A3B's size per token
+        "projected_kv_mb_mean_prompt": round(mean_prompt * M4_KV_BYTES / 1e6, 1),
     }
 
 
@@ -108,9 +106,10 @@ def _ratio(value: float | None, base: float | None) -> str:
 def table(rows: list[dict], skipped: dict[str, str]) -> str:
     """Markdown: felt latency and ratios to qwen-lsp, reuse, work, projection, memory."""
     base = rows[0]
-    columns = ["system", "felt p50 / p95 ms", "ratio to qwen-lsp (p50 / p95)", "KV reuse"]
+    columns = ["system", "felt p50 / p95 ms", "ratio to qwen-lsp (p50 / p95)"]
+    columns += ["pauses answered (in 20 s)", "KV reuse"]
     columns += ["model calls / requests", "cache hits", "Tab accepts", "superseded tokens"]
-    columns += ["projected M4 Max p50 / p95 ms", "peak RSS MiB"]
+    columns += ["projected M4 Max p50 / p95 ms", "KV per prompt at 96 KB/token", "peak RSS MiB"]
     head = "| " + " | ".join(columns) + " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for row in rows:
@@ -120,10 +119,12 @@ def table(rows: list[dict], skipped: dict[str, str]) -> str:
         rss = " + ".join(f"{k} {v:.0f}" for k, v in row["rss_mib"].items())
         lines.append(
             f"| {row['system']} | {_ms(felt['p50'])} / {_ms(felt['p95'])} | {ratio} "
+            f"| {row['pauses'] - row['unanswered_pauses']} / {row['pauses']} "
             f"| {row['kv_reuse']:.1%} | {row['model_calls']} / {row['requests']} "
             f"| {row['cache_hits']} | {row['accepted']} ({row['accepted_chars']} chars) "
             f"| {row['superseded_generated_tokens']} "
-            f"| {_ms(proj['p50'])} / {_ms(proj['p95'])} | {rss} |"
+            f"| {_ms(proj['p50'])} / {_ms(proj['p95'])} "
+            f"| {row['projected_kv_mb_mean_prompt']:.0f} MB | {rss} |"
         )
     for name, why in skipped.items():
         lines.append(f"| {name} | {why} |" + " |" * (head.count("|") - 3))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TYPO_RATE = 0.03  # a wrong key, seen and deleted with Backspace
-WORD_PAUSE_RATE = 0.12  # a pause after a word, besides the one at each line's end
+WORD_PAUSE_RATE = 0.25  # a pause after a word, besides the one at each line's end
 MIN_SPAN_CHARS = 12
 
 
