@@ -109,32 +109,39 @@ def synthetic_file(lines: int, out_dir: Path) -> Path:
     return path
 
 
-async def growth(model: Path, keystrokes: int, seed: int, systems: list[str]) -> list[dict]:
-    cells = []
+async def growth(
+    model: Path, keystrokes: int, seed: int, systems: list[str], out: Path | None
+) -> list[dict]:
+    """Every budget x file size; each cell printed (and saved) as soon as it is done."""
+    cells: list[dict] = []
     for budget in GROWTH_BUDGETS:
         for lines in GROWTH_LINES:
             file = synthetic_file(lines, REPO / "build/bench-files")
             setup = Setup(model, budget_tokens=budget, llama_context=max(8192, 2 * budget))
             rows, skipped = await compare(setup, [file], keystrokes, 1, seed, systems)
             cells.append({"budget": budget, "lines": lines, "rows": rows, "skipped": skipped})
+            print(growth_table(cells).splitlines()[-1], file=sys.stderr)
+            if out:
+                out.write_text(json.dumps({"growth": cells}, indent=2, default=str) + "\n")
     return cells
 
 
 def growth_table(cells: list[dict]) -> str:
     names = [row["system"] for row in cells[0]["rows"]] + list(cells[0]["skipped"])
-    head = (
-        "| budget | file lines | "
-        + " | ".join(f"{n}: felt p50 / p95 ms, KV reuse" for n in names)
-        + " |"
-    )
+    cell_head = "felt p50 / p95 ms; answered pauses; KV reuse; prompt tokens per call"
+    head = "| budget | file lines | " + " | ".join(f"{n}: {cell_head}" for n in names) + " |"
     lines = [head, "|" + "---|" * (len(names) + 2)]
     for cell in cells:
-        parts = [
-            f"{row['felt_ms']['p50']} / {row['felt_ms']['p95']}, {row['kv_reuse']:.1%}"
-            for row in cell["rows"]
-        ] + [why for why in cell["skipped"].values()]
+        parts = [_growth_cell(row) for row in cell["rows"]] + list(cell["skipped"].values())
         lines.append(f"| {cell['budget']} | {cell['lines']} | " + " | ".join(parts) + " |")
     return "\n".join(lines)
+
+
+def _growth_cell(row: dict) -> str:
+    felt = row["felt_ms"]
+    answered = f"{row['pauses'] - row['unanswered_pauses']}/{row['pauses']}"
+    per_call = row["prompt_tokens"] // row["model_calls"] if row["model_calls"] else 0
+    return f"{felt['p50']} / {felt['p95']}; {answered}; {row['kv_reuse']:.1%}; {per_call:,}"
 
 
 def main() -> None:
@@ -153,7 +160,9 @@ def main() -> None:
     results: dict = {"started": started, "argv": sys.argv[1:]}
     problems: list[str] = []
     if args.growth:
-        cells = asyncio.run(growth(MODELS["cost"], args.growth_keystrokes, args.seed, args.systems))
+        cells = asyncio.run(
+            growth(MODELS["cost"], args.growth_keystrokes, args.seed, args.systems, args.json)
+        )
         print(growth_table(cells))
         results["growth"] = cells
         problems = [p for c in cells for row in c["rows"] for p in report.problems(row)]

@@ -1,6 +1,6 @@
 """A scripted editor: runs the real `qwen-lsp` over stdio and types into a document.
 
-Used by `make demo` (scripts/demo.py) and the typing benchmark (scripts/bench_typing.py).
+Used by `make demo` (scripts/demo.py).
 """
 
 from __future__ import annotations

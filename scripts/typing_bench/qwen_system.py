@@ -13,10 +13,11 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from .servers import model_env
+from .servers import kill, model_env
 from .user import Answer, Doc, System
 
 CLIENT_DEBOUNCE_S = 0.040  # clients/vscode/src/settings.ts debounceMs()
+STOP_TIMEOUT_S = 30
 LOAD_TIMEOUT_S = 300
 
 
@@ -39,6 +40,8 @@ class QwenLsp(System):
         self.superseded_answered = 0
         self.errors: list[str] = []
         self.cancelled_ids: set[int] = set()
+
+    worker_pid: int | None = None
 
     def uri(self, doc: Doc) -> str:
         return (self.root / doc.path).as_uri()
@@ -176,8 +179,10 @@ class QwenLsp(System):
         )
 
     async def figures(self) -> dict:
-        await asyncio.gather(*self.requests, return_exceptions=True)
-        stats = await self.stats()
+        for path in list(self.pending):  # the person moves on: the editor cancels what is left
+            self._cancel(Doc(path, ""))
+        await asyncio.wait(self.requests, timeout=STOP_TIMEOUT_S) if self.requests else None
+        stats = await asyncio.wait_for(self.stats(), STOP_TIMEOUT_S)
         worker = stats.get("worker", {})
         return {
             "stats": stats,
@@ -192,6 +197,12 @@ class QwenLsp(System):
         return getattr(getattr(self.client, "_server", None), "pid", None)
 
     async def stop(self) -> None:
-        await self.client.shutdown_async(None)
-        self.client.exit(None)
-        await self.client.stop()
+        """Shut down; a server still busy after STOP_TIMEOUT_S is killed with its worker."""
+        worker = self.worker_pid
+        try:
+            await asyncio.wait_for(self.client.shutdown_async(None), STOP_TIMEOUT_S)
+            self.client.exit(None)
+            await asyncio.wait_for(self.client.stop(), STOP_TIMEOUT_S)
+        except (TimeoutError, RuntimeError):
+            for pid in (worker, self.server_pid):
+                kill(pid)

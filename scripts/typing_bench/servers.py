@@ -5,8 +5,10 @@ shim preloaded with one OpenBLAS thread (scripts/tiny_model/fast_blas.py), as qw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +50,13 @@ def peak_rss_mib(pid: int | None) -> float:
     except (OSError, TypeError):
         pass
     return 0.0
+
+
+def kill(pid: int | None) -> None:
+    """End a process this benchmark started (by its id)."""
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 class Server:
