@@ -26,6 +26,7 @@ from tiny_model.cost_model import read_rates
 from typing_bench import report
 from typing_bench.run import SYSTEMS, Setup, session, unavailable
 from typing_bench.trace import build_trace
+from typing_bench.user import WAIT_CAP_S
 
 REPO = Path(__file__).resolve().parents[1]
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -67,12 +68,16 @@ async def compare(setup: Setup, files: list[Path], keystrokes: int, rounds: int,
 
 
 def merge(rows: list[dict]) -> dict:
-    """Rounds of one system: latencies are medians of the rounds' percentiles, counts add up."""
+    """Rounds of one system: percentiles over every round's pauses, counts added up."""
     if len(rows) == 1:
         return rows[0]
     out = dict(rows[-1])
+    unanswered = sum(r["unanswered_pauses"] for r in rows)
     for key in ("felt_ms", "projected_m4_ms"):
-        out[key] = {p: _median([r[key][p] for r in rows]) for p in ("p50", "p95")}
+        answered = [ms for r in rows for ms in r[f"{key}_answered"]]
+        out[f"{key}_answered"] = answered
+        pooled = answered + ([WAIT_CAP_S * 1000] * unanswered if key == "felt_ms" else [])
+        out[key] = {"p50": report.pct(pooled, 0.5), "p95": report.pct(pooled, 0.95)}
     for key in ("pauses", "unanswered_pauses", "empty_answers", "keystrokes", "accepted",
                 "accepted_chars", "requests", "model_calls", "cache_hits", "prompt_tokens",
                 "reused_prompt_tokens", "generated_tokens", "superseded_answered"):  # fmt: skip
@@ -86,11 +91,6 @@ def merge(rows: list[dict]) -> dict:
     out["errors"] = [e for r in rows for e in r["errors"]]
     out["rss_mib"] = {k: max(r["rss_mib"].get(k, 0) for r in rows) for k in rows[-1]["rss_mib"]}
     return out
-
-
-def _median(values: list) -> float | None:
-    present = sorted(v for v in values if v is not None)
-    return present[len(present) // 2] if present else None
 
 
 def synthetic_file(lines: int, out_dir: Path) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from qwen_lsp.engine.stats import percentile
 
+from .user import WAIT_CAP_S
+
 # Qwen3-Coder-30B-A3B 4-bit on an M4 Max (mlx-lm's published figures) and its bf16 KV size:
 # 48 layers x 4 KV heads x 128 x 2 (K, V) x 2 bytes.
 M4_PROMPT_TPS, M4_GEN_TPS, M4_KV_BYTES = 1750.0, 113.0, 48 * 4 * 128 * 2 * 2
@@ -53,6 +55,11 @@ def qwen_figures(stats: dict) -> dict:
     }
 
 
+def felt_with_unanswered(user) -> list[float]:
+    """Felt latencies with each unanswered pause counted at the wait cap (a lower bound)."""
+    return user.felt_ms + [WAIT_CAP_S * 1000] * user.unanswered_pauses
+
+
 def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     """One system's row: what the person felt, what the model did, what it cost."""
     stats = raw.get("stats")
@@ -60,10 +67,12 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     requests = stats["requests"] if stats else raw["requests"]
     model_calls = stats["model_calls"] if stats else raw["model_calls"]
     projected = projected_ms(name, user.pause_work)
+    felt = felt_with_unanswered(user)
     mean_prompt = tokens["prompt_tokens"] / model_calls if model_calls else 0
     return {
         "system": name,
-        "felt_ms": {"p50": pct(user.felt_ms, 0.5), "p95": pct(user.felt_ms, 0.95)},
+        "felt_ms": {"p50": pct(felt, 0.5), "p95": pct(felt, 0.95)},
+        "felt_ms_answered": [round(ms, 1) for ms in user.felt_ms],
         "pauses": len(user.felt_ms) + user.unanswered_pauses,
         "unanswered_pauses": user.unanswered_pauses,
         "empty_answers": user.empty_answers,
@@ -78,6 +87,7 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "errors": raw["errors"],
         "rss_mib": rss,
         "projected_m4_ms": {"p50": pct(projected, 0.5), "p95": pct(projected, 0.95)},
+        "projected_m4_ms_answered": [round(ms, 1) for ms in projected],
         # the KV cache of one prompt of the mean length, at Qwen3-Coder-30B-A3B's size per token
         "projected_kv_mb_mean_prompt": round(mean_prompt * M4_KV_BYTES / 1e6, 1),
     }
@@ -88,7 +98,7 @@ def problems(row: dict) -> list[str]:
     found = [f"{row['system']}: {e}" for e in row["errors"]]
     if row["superseded_answered"]:
         found.append(f"{row['system']}: {row['superseded_answered']} superseded requests answered")
-    if row["felt_ms"]["p50"] is None:
+    if not row["felt_ms_answered"]:
         found.append(f"{row['system']}: no pause got an answer: figures missing")
     if not row["model_calls"]:
         found.append(f"{row['system']}: no model call")
@@ -96,7 +106,9 @@ def problems(row: dict) -> list[str]:
 
 
 def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+    if value is None:
+        return "—"
+    return f"≥ {value:,.0f}" if value >= WAIT_CAP_S * 1000 else f"{value:,.0f}"
 
 
 def _ratio(value: float | None, base: float | None) -> str:
@@ -106,7 +118,7 @@ def _ratio(value: float | None, base: float | None) -> str:
 def table(rows: list[dict], skipped: dict[str, str]) -> str:
     """Markdown: felt latency and ratios to qwen-lsp, reuse, work, projection, memory."""
     base = rows[0]
-    columns = ["system", "felt p50 / p95 ms", "ratio to qwen-lsp (p50 / p95)"]
+    columns = ["system", "felt p50 / p95 ms (unanswered: ≥ 20 s)", "ratio to qwen-lsp (p50 / p95)"]
     columns += ["pauses answered (in 20 s)", "KV reuse"]
     columns += ["model calls / requests", "cache hits", "Tab accepts", "superseded tokens"]
     columns += ["projected M4 Max p50 / p95 ms", "KV per prompt at 96 KB/token", "peak RSS MiB"]
