@@ -178,6 +178,9 @@ def main() -> None:
         print(f"\n### {name} model ({model.relative_to(REPO)}); rates: {rates or 'not measured'}")
         print(report.table(rows, skipped))
         for row in rows:
+            if overhead := row.get("server_overhead_ms"):
+                p50, p99 = overhead["p50"], overhead["p99"]
+                print(f"{row['system']} server overhead ms: p50 {p50}, p99 {p99}")
             if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
                 print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
         results[name] = {"rows": rows, "skipped": skipped, "rates": rates}

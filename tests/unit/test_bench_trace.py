@@ -8,6 +8,7 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 from typing_bench.continue_system import prune_lines
 from typing_bench.llamavim_system import local_context
+from typing_bench.report import problems, projected_ms
 from typing_bench.trace import build_trace, initial_text, span_offset
 
 pytestmark = pytest.mark.unit
@@ -66,3 +67,23 @@ def test_llama_vim_context_puts_the_line_before_the_cursor_in_the_prompt():
     assert prefix == "def f(x):\n"
     assert middle == "    return "
     assert suffix == "x + 1\n\nprint(f(2))\n"
+
+
+def test_a_run_fails_on_errors_answered_superseded_requests_and_missing_figures():
+    good = {"system": "qwen-lsp", "errors": [], "superseded_answered": 0}
+    good |= {"felt_ms_answered": [120.0], "model_calls": 3}
+
+    assert problems(good) == []
+    assert problems(good | {"errors": ["boom"]}) == ["qwen-lsp: boom"]
+    assert problems(good | {"superseded_answered": 2}) == [
+        "qwen-lsp: 2 superseded requests answered"
+    ]
+    assert problems(good | {"felt_ms_answered": []}) == [
+        "qwen-lsp: no pause got an answer: figures missing"
+    ]
+
+
+def test_projection_adds_the_client_debounce_to_the_work_at_m4_max_rates():
+    # 1,750 uncached prompt tokens take 1 s there, 113 generated tokens 1 s
+    assert projected_ms("qwen-lsp", [(1750, 113), (0, 0)]) == [2040.0, 40.0]
+    assert projected_ms("Continue → mlx_lm.server", [(0, 0)]) == [350.0]
