@@ -11,7 +11,7 @@ TEST_PREREQS :=
 PYTEST_ARGS ?=
 -include mk/*.mk
 
-.PHONY: install demo test lint format bench bench-editors settings-docs wheel test-unit test-protocol test-worker test-editors clean
+.PHONY: install demo test lint format bench bench-editors cost-model settings-docs wheel test-unit test-protocol test-worker test-editors clean
 .DEFAULT_GOAL := install
 
 install: $(VENV)/.installed
@@ -62,8 +62,12 @@ test-worker: install tiny-model
 test-editors: install tiny-model $(TEST_PREREQS)
 	$(BIN)/pytest -m editor $(PYTEST_ARGS)
 
-bench: install tiny-model
-	$(BIN)/python scripts/bench_typing.py --model $(TINY_MODEL)
+# The typing replay side by side (scripts/bench_typing.py): qwen-lsp, Continue on mlx_lm.server,
+# llama.vim on llama.cpp's server (run when mk/llama.mk builds it), on the cost-realistic and
+# the trained test models. BENCH_ARGS passes options (e.g. --keystrokes 40 --rounds 1).
+BENCH_ARGS ?=
+bench: install cost-model trained-model $(if $(LLAMA_SERVER),llama-server)
+	$(BIN)/python scripts/bench_typing.py $(BENCH_ARGS)
 
 # N editors typing at once: the shared worker vs mlx_lm.server (docs/scaling.md).
 bench-editors: install tiny-model

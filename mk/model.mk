@@ -32,3 +32,13 @@ update-trained-model: install
 		tokenizer.json tokenizer_config.json inputs.sha256 $(abspath $(COMMITTED_MODEL))/
 
 TEST_PREREQS += trained-model verify-trained-model
+
+# The cost-realistic benchmark model (random weights, ~25.7M parameters): its prefill and decode
+# cost like a real model's on this CPU; rates.json beside it holds the rates measured at build.
+COST_MODEL := $(BUILD)/cost-model
+
+.PHONY: cost-model
+cost-model: $(COST_MODEL)/config.json
+
+$(COST_MODEL)/config.json: $(MODEL_BUILDER) | install
+	$(BIN)/python scripts/make_tiny_model.py $(COST_MODEL) --size cost

@@ -1,7 +1,15 @@
-"""Typing replay: type a real file's lines back one keystroke at a time, asking for ghost text
-after each, through the real server and worker. Reports KV-cache reuse, latency and memory.
+"""Typing replay as a person types, through qwen-lsp and the setups people run today, side by side.
 
-    .venv/bin/python scripts/bench_typing.py --model build/tiny-model [--keystrokes 200]
+    .venv/bin/python scripts/bench_typing.py                     # or: make bench
+    .venv/bin/python scripts/bench_typing.py --keystrokes 40 --rounds 1 --models cost
+    .venv/bin/python scripts/bench_typing.py --growth            # cost growth table only
+
+A seeded person retypes spans of real files (several open; bursts at human intervals, pauses,
+typos deleted, cursor jumps, Tab on a suggestion that is what they were about to type) into each
+system in turn: qwen-lsp, Continue's autocomplete on mlx_lm.server, llama.vim on llama.cpp's
+server. Same model, same trace; the systems alternate round by round so they share the noise.
+Every model process runs with the `cblas_sgemm` shim preloaded (scripts/tiny_model/fast_blas.py).
+User-felt latency runs from the last keystroke before a pause to the answer for that state.
 """
 
 from __future__ import annotations
@@ -9,70 +17,178 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
+import sys
+import sysconfig
+import time
 from pathlib import Path
 
-from editor_sim import REPO, close_editor, default_model, open_editor
+from tiny_model.cost_model import read_rates
+from typing_bench import report
+from typing_bench.run import SYSTEMS, Setup, session, unavailable
+from typing_bench.trace import build_trace
+from typing_bench.user import WAIT_CAP_S
 
-DEFAULT_FILE = REPO / "server" / "qwen_lsp" / "backend" / "pipe.py"
+REPO = Path(__file__).resolve().parents[1]
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+DEFAULT_FILES = [
+    REPO / "server/qwen_lsp/engine/fim.py",
+    REPO / "server/qwen_lsp/lsp/completion.py",
+    STDLIB / "textwrap.py",
+    STDLIB / "shlex.py",
+]
+MODELS = {"cost": REPO / "build/cost-model", "content": REPO / "build/trained-model"}
+GROWTH_BUDGETS, GROWTH_LINES = (1024, 4096, 16384), (100, 1000, 5000)
 
 
-def rss_mib(pid: int | None) -> float:
-    """Resident memory of a process, from /proc (Linux)."""
-    if pid is None:
-        return 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def display_names(paths: list[Path]) -> list[str]:
+    """Where each file appears in the workspace: repository files as they are, others below
+    `external/` (any path on disk can be typed)."""
+    names = []
+    for path in paths:
+        try:
+            names.append(str(path.resolve().relative_to(REPO)))
+        except ValueError:
+            names.append(f"external/{path.name}")
+    return names
 
 
-async def replay(model: str, path: Path, keystrokes: int, start_fraction: float) -> dict:
-    text = path.read_text()
-    start = text.index("\n", int(len(text) * start_fraction)) + 1
-    typed = text[start : start + keystrokes]
-    # The rest of the last typed line is not there yet: the cursor ends its line, as when typing.
-    after = text[text.index("\n", start + keystrokes) :]
-    editor = await open_editor(model, str(path.relative_to(REPO)), text[:start], after)
-    round_trips = []
-    for char in typed:
-        editor.type(char)
-        round_trips.append((await editor.complete()).round_trip_ms)
-    stats = await editor.stats()
-    memory = {
-        "server_rss_mib": round(rss_mib(editor.server_pid), 1),
-        "worker_rss_mib": round(rss_mib(stats["worker"]["pid"]), 1),
-    }
-    await close_editor(editor)
-    return {
-        "file": str(path.relative_to(REPO)),
-        "keystrokes": len(typed),
-        "kv_reuse": stats["kv_reuse"],
-        "prompt_tokens": stats["prompt_tokens"],
-        "reused_prompt_tokens": stats["reused_prompt_tokens"],
-        "requests": stats["requests"],
-        "model_calls": stats["model_calls"],
-        "errors": stats["errors"],
-        "cache_hits": stats["cache_hits"],
-        "server_latency_ms": stats["latency_ms"],
-        "server_overhead_ms": stats["server_overhead_ms"],
-        "ttft_ms": stats["ttft_ms"],
-        "client_round_trip_ms_p50": round(statistics.median(round_trips), 2),
-        **memory,
-    }
+async def compare(setup: Setup, files: list[Path], keystrokes: int, rounds: int, seed: int,
+                  systems: list[str]) -> tuple[list[dict], dict[str, str]]:  # fmt: skip
+    """Every system types the same traces, in an order that rotates each round."""
+    skipped = {name: why for name in systems if (why := unavailable(name))}
+    running = [name for name in systems if name not in skipped]
+    rows: dict[str, list[dict]] = {name: [] for name in running}
+    for r in range(rounds):
+        trace = build_trace(files, keystrokes, seed + r, display_names(files))
+        order = running[r % len(running) :] + running[: r % len(running)]
+        for name in order:
+            print(f"  round {r + 1}/{rounds}: {name} ({trace.keystrokes} keys)", file=sys.stderr)
+            rows[name].append(await session(name, setup, trace))
+    return [merge(rows[name]) for name in running], skipped
+
+
+def merge(rows: list[dict]) -> dict:
+    """Rounds of one system: percentiles over every round's pauses, counts added up."""
+    if len(rows) == 1:
+        return rows[0]
+    out = dict(rows[-1])
+    unanswered = sum(r["unanswered_pauses"] for r in rows)
+    for key in ("felt_ms", "projected_m4_ms"):
+        answered = [ms for r in rows for ms in r[f"{key}_answered"]]
+        out[f"{key}_answered"] = answered
+        pooled = answered + ([WAIT_CAP_S * 1000] * unanswered if key == "felt_ms" else [])
+        out[key] = {"p50": report.pct(pooled, 0.5), "p95": report.pct(pooled, 0.95)}
+    for key in ("pauses", "unanswered_pauses", "empty_answers", "keystrokes", "accepted",
+                "accepted_chars", "requests", "model_calls", "cache_hits", "prompt_tokens",
+                "reused_prompt_tokens", "generated_tokens", "superseded_answered"):  # fmt: skip
+        out[key] = sum(r[key] for r in rows)
+    out["superseded_generated_tokens"] = sum(r["superseded_generated_tokens"] or 0 for r in rows)
+    prompt, calls = out["prompt_tokens"], out["model_calls"]
+    out["kv_reuse"] = round(out["reused_prompt_tokens"] / prompt, 4) if prompt else 0.0
+    out["projected_kv_mb_mean_prompt"] = (
+        round(prompt / calls * report.M4_KV_BYTES / 1e6, 1) if calls else 0.0
+    )
+    out["errors"] = [e for r in rows for e in r["errors"]]
+    out["rss_mib"] = {k: max(r["rss_mib"].get(k, 0) for r in rows) for k in rows[-1]["rss_mib"]}
+    return out
+
+
+def synthetic_file(lines: int, out_dir: Path) -> Path:
+    """A Python file of about `lines` lines: real modules of the standard library, concatenated."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"lines_{lines}.py"
+    chunks, count = [], 0
+    for source in sorted(STDLIB.glob("*.py")):
+        text = source.read_text("utf-8", errors="replace").splitlines()
+        take = text[: lines - count]
+        chunks.extend(take)
+        count += len(take)
+        if count >= lines:
+            break
+    path.write_text("\n".join(chunks) + "\n")
+    return path
+
+
+async def growth(
+    model: Path, keystrokes: int, seed: int, systems: list[str], out: Path | None
+) -> list[dict]:
+    """Every budget x file size; each cell printed (and saved) as soon as it is done."""
+    cells: list[dict] = []
+    for budget in GROWTH_BUDGETS:
+        for lines in GROWTH_LINES:
+            file = synthetic_file(lines, REPO / "build/bench-files")
+            setup = Setup(model, budget_tokens=budget, llama_context=max(8192, 2 * budget))
+            rows, skipped = await compare(setup, [file], keystrokes, 1, seed, systems)
+            cells.append({"budget": budget, "lines": lines, "rows": rows, "skipped": skipped})
+            print(growth_table(cells).splitlines()[-1], file=sys.stderr)
+            if out:
+                out.write_text(json.dumps({"growth": cells}, indent=2, default=str) + "\n")
+    return cells
+
+
+def growth_table(cells: list[dict]) -> str:
+    names = [row["system"] for row in cells[0]["rows"]] + list(cells[0]["skipped"])
+    cell_head = "felt p50 / p95 ms; answered pauses; KV reuse; prompt tokens per call"
+    head = "| budget | file lines | " + " | ".join(f"{n}: {cell_head}" for n in names) + " |"
+    lines = [head, "|" + "---|" * (len(names) + 2)]
+    for cell in cells:
+        parts = [_growth_cell(row) for row in cell["rows"]] + list(cell["skipped"].values())
+        lines.append(f"| {cell['budget']} | {cell['lines']} | " + " | ".join(parts) + " |")
+    return "\n".join(lines)
+
+
+def _growth_cell(row: dict) -> str:
+    felt = row["felt_ms"]
+    answered = f"{row['pauses'] - row['unanswered_pauses']}/{row['pauses']}"
+    per_call = row["prompt_tokens"] // row["model_calls"] if row["model_calls"] else 0
+    return f"{felt['p50']} / {felt['p95']}; {answered}; {row['kv_reuse']:.1%}; {per_call:,}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="model dir or repo id (default: test model)")
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="a real source file")
-    parser.add_argument("--keystrokes", type=int, default=200)
-    parser.add_argument("--start", type=float, default=0.5, help="where typing starts (0..1)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=["cost", "content"])
+    parser.add_argument("--file", type=Path, nargs="+", default=DEFAULT_FILES, dest="files")
+    parser.add_argument("--keystrokes", type=int, default=150, help="per round (about)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
+    parser.add_argument("--growth", action="store_true", help="the cost growth table instead")
+    parser.add_argument("--growth-keystrokes", type=int, default=25)
+    parser.add_argument("--json", type=Path, help="also write every figure here")
     args = parser.parse_args()
-    result = asyncio.run(
-        replay(args.model or default_model(), args.file.resolve(), args.keystrokes, args.start)
-    )
-    print(json.dumps(result, indent=2))
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results: dict = {"started": started, "argv": sys.argv[1:]}
+    problems: list[str] = []
+    if args.growth:
+        cells = asyncio.run(
+            growth(MODELS["cost"], args.growth_keystrokes, args.seed, args.systems, args.json)
+        )
+        print(growth_table(cells))
+        results["growth"] = cells
+        problems = [p for c in cells for row in c["rows"] for p in report.problems(row)]
+    for name in [] if args.growth else args.models:
+        model = MODELS[name]
+        if not (model / "config.json").is_file():
+            sys.exit(f"{model} is missing: make bench builds it")
+        setup = Setup(model)
+        rows, skipped = asyncio.run(
+            compare(setup, args.files, args.keystrokes, args.rounds, args.seed, args.systems)
+        )
+        rates = read_rates(model)
+        print(f"\n### {name} model ({model.relative_to(REPO)}); rates: {rates or 'not measured'}")
+        print(report.table(rows, skipped))
+        for row in rows:
+            if overhead := row.get("server_overhead_ms"):
+                p50, p99 = overhead["p50"], overhead["p99"]
+                print(f"{row['system']} server overhead ms: p50 {p50}, p99 {p99}")
+            if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
+                print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
+        results[name] = {"rows": rows, "skipped": skipped, "rates": rates}
+        problems += [p for row in rows for p in report.problems(row)]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if problems:
+        sys.exit("problems:\n  " + "\n  ".join(problems))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """A scripted editor: runs the real `qwen-lsp` over stdio and edits documents as an editor does.
 
-Used by `make demo` (scripts/demo.py, scripts/demo_scenario.py) and the typing benchmark
-(scripts/bench_typing.py). It answers the server's requests the way VS Code and Neovim do:
+Used by `make demo` (scripts/demo.py, scripts/demo_scenario.py) and the keystroke benchmarks
+(scripts/bench_keystroke_path.py, scripts/bench_editors.py). It answers the server's requests the way VS Code and Neovim do:
 work-done progress, `workspace/applyEdit` (a versioned edit for another version is refused).
 """
 

@@ -1,6 +1,7 @@
 """Build qwen-lsp's test models: tiny Qwen3-Coder-shaped models that load with no download.
 
     make_tiny_model.py OUT_DIR [--arch qwen3_moe|qwen3] [--seed N]
+    make_tiny_model.py OUT_DIR --size cost [--seed N]
     make_tiny_model.py OUT_DIR --train FILE... [--steps N] [--seed N]
                        [--committed DIR | --verify DIR]
 
@@ -15,6 +16,9 @@ Training takes ~15 minutes on 2 cores, so the trained model is committed
 current inputs, and trains (saying loudly that DIR is stale) when it was not. --verify DIR
 trains from scratch and fails unless every file equals DIR's: the build is deterministic, so
 this proves the committed model is what the current code makes.
+
+With --size cost, a ~25M-parameter random model whose prefill and decode cost like a real
+model's (benchmarks); its measured rates are printed and kept in OUT_DIR/rates.json.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from tiny_model import fast_blas
+from tiny_model import cost_model, fast_blas
 from tiny_model.build import build_trained, write_tokenizer_files
 from tiny_model.inputs import DEFAULT_SEED, DEFAULT_STEPS, KEY_FILE, inputs_key
 from tiny_model.model import ARCHS, model_config, parameter_count, random_model, save_model
@@ -41,10 +45,11 @@ MODEL_FILES = (
 )
 
 
-def build_random(out: Path, arch: str, seed: int) -> int:
+def build_random(out: Path, arch: str, seed: int, sizes: dict | None = None) -> int:
     """The random-weight model; returns its parameter count."""
     tokenizer = write_tokenizer_files(out, [])
-    config = model_config(arch, tokenizer.get_vocab_size(), token_id(tokenizer, "<|im_end|>"))
+    im_end = token_id(tokenizer, "<|im_end|>")
+    config = model_config(arch, tokenizer.get_vocab_size(), im_end, sizes)
     model = random_model(config, seed)
     save_model(out, model, config)
     return parameter_count(model)
@@ -97,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, metavar="OUT_DIR")
     parser.add_argument("--arch", choices=sorted(ARCHS), default="qwen3_moe", help="random model")
+    parser.add_argument("--size", choices=["tiny", "cost"], default="tiny", help="random model")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--train", type=Path, nargs="+", metavar="FILE", default=[])
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
@@ -105,6 +111,12 @@ def main() -> None:
     source.add_argument("--verify", type=Path, metavar="DIR", help="rebuild and compare")
     args = parser.parse_args()
     start = time.perf_counter()
+    if not args.train and args.size == "cost":
+        fast_blas.reexec_with_shim(args.out.parent)  # rates as the benchmark runs it
+        params = build_random(args.out, "qwen3", args.seed, cost_model.COST_SIZES)
+        print(f"{args.out}: {cost_model.measure_rates(args.out)}")
+        print(f"wrote {args.out} ({params:,} parameters) in {time.perf_counter() - start:.1f} s")
+        return
     if not args.train:
         params = build_random(args.out, args.arch, args.seed)
         print(f"wrote {args.out} ({params:,} parameters) in {time.perf_counter() - start:.1f} s")

@@ -26,6 +26,7 @@ class CompletionStats:
     reused_prompt_tokens: int = 0
     generated_tokens: int = 0
     cancelled: int = 0
+    cancelled_generated_tokens: int = 0  # spent on requests superseded before they finished
     stale: int = 0
     errors: int = 0
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
@@ -58,6 +59,7 @@ class CompletionStats:
             else 0.0,
             "generated_tokens": self.generated_tokens,
             "cancelled": self.cancelled,
+            "cancelled_generated_tokens": self.cancelled_generated_tokens,
             "stale": self.stale,
             "errors": self.errors,
             "warm_documents": self.warm_documents,

@@ -159,6 +159,7 @@ class _BackendEvents:
         usage = done.usage
         if done.finish_reason == "cancelled":
             self.server.stats.cancelled += 1  # confirmed by the worker: it stopped generating
+            self.server.stats.cancelled_generated_tokens += usage.generated_tokens
         self.server.stats.record_model_usage(
             usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
         )

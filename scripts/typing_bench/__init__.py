@@ -1,0 +1,1 @@
+"""The typing benchmark's parts (scripts/bench_typing.py runs them)."""

@@ -1,0 +1,208 @@
+"""qwen-lsp as its VS Code extension drives it: on each change the pending inlineCompletion
+request is cancelled ($/cancelRequest), the client waits its debounce (completion.debounceMs,
+40 ms), then asks; shown items get `textDocument/didShowCompletion`, Tab runs the item's command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from .servers import kill, model_env
+from .user import Answer, Doc, System
+
+CLIENT_DEBOUNCE_S = 0.040  # clients/vscode/src/settings.ts debounceMs()
+STOP_TIMEOUT_S = 30
+LOAD_TIMEOUT_S = 300
+
+
+def position(text: str, offset: int) -> types.Position:
+    line_start = text.rfind("\n", 0, offset) + 1
+    column = len(text[line_start:offset].encode("utf-16-le")) // 2
+    return types.Position(line=text.count("\n", 0, offset), character=column)
+
+
+class QwenLsp(System):
+    name = "qwen-lsp"
+
+    def __init__(self, model: str, root: Path, settings: dict | None = None) -> None:
+        self.model, self.root, self.settings = model, root, settings or {}
+        self.client = LanguageClient("qwen-lsp-bench", "1")
+        self.ids = itertools.count(1)
+        # per document: the request waiting out its debounce, or the id of the one sent
+        self.pending: dict[str, tuple[asyncio.Task | None, int | None]] = {}
+        self.requests: list[asyncio.Task] = []
+        self.superseded_answered = 0
+        self.errors: list[str] = []
+        self.cancelled_ids: set[int] = set()
+
+    worker_pid: int | None = None
+
+    def uri(self, doc: Doc) -> str:
+        return (self.root / doc.path).as_uri()
+
+    async def start(self, docs: dict[str, Doc]) -> None:
+        loaded = asyncio.get_running_loop().create_future()
+
+        @self.client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        def _create(params: types.WorkDoneProgressCreateParams) -> None:
+            return None
+
+        @self.client.feature(types.PROGRESS)
+        def _progress(params: types.ProgressParams) -> None:
+            value = params.value if isinstance(params.value, dict) else {}
+            if value.get("kind") == "end" and not loaded.done():
+                loaded.set_result(True)
+
+        @self.client.feature(types.WINDOW_SHOW_MESSAGE)
+        def _show(params: types.ShowMessageParams) -> None:
+            if params.type == types.MessageType.Error:
+                self.errors.append(params.message)
+                if not loaded.done():
+                    loaded.set_exception(RuntimeError(params.message))
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def _log(params: types.LogMessageParams) -> None:
+            pass
+
+        await self.client.start_io(sys.executable, "-m", "qwen_lsp", "--stdio", env=model_env())
+        capabilities = types.ClientCapabilities(
+            window=types.WindowClientCapabilities(work_done_progress=True),
+            text_document=types.TextDocumentClientCapabilities(
+                inline_completion=types.InlineCompletionClientCapabilities()
+            ),
+        )
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=capabilities,
+                root_uri=self.root.as_uri(),
+                initialization_options={"model": self.model, **self.settings},
+            )
+        )
+        self.client.initialized(types.InitializedParams())
+        await asyncio.wait_for(loaded, LOAD_TIMEOUT_S)
+        for doc in docs.values():
+            self.client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=self.uri(doc), language_id="python", version=doc.version, text=doc.text
+                    )
+                )
+            )
+
+    def _cancel(self, doc: Doc) -> None:
+        """VS Code cancels the pending request on the next change: in its debounce, or sent."""
+        waiting, msg_id = self.pending.pop(doc.path, (None, None))
+        if waiting is not None:
+            waiting.cancel()
+        if msg_id is not None:
+            self.cancelled_ids.add(msg_id)
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+
+    async def edit(self, doc: Doc, old: str, start: int, end: int, text: str) -> None:
+        self._cancel(doc)
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(start=position(old, start), end=position(old, end)), text=text
+        )
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=self.uri(doc), version=doc.version
+                ),
+                content_changes=[change],
+            )
+        )
+        self.pending[doc.path] = (asyncio.create_task(self._debounce(doc)), None)
+
+    async def _debounce(self, doc: Doc) -> None:
+        await asyncio.sleep(CLIENT_DEBOUNCE_S)
+        msg_id = next(self.ids)
+        self.pending[doc.path] = (None, msg_id)
+        self.requests.append(asyncio.create_task(self._request(doc, msg_id)))
+
+    async def _request(self, doc: Doc, msg_id: int) -> None:
+        version = doc.version
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri(doc)),
+            position=position(doc.text, doc.cursor),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+        )
+        try:
+            result = await self.client.protocol.send_request_async(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id
+            )
+        except Exception as exc:  # a cancelled request is answered with an error: expected
+            if msg_id not in self.cancelled_ids:
+                self.errors.append(f"inlineCompletion: {exc!r}")
+            return
+        items = list(getattr(result, "items", None) or [])
+        if msg_id in self.cancelled_ids:
+            self.superseded_answered += bool(items)
+            return
+        if self.pending.get(doc.path, (None, None))[1] == msg_id:
+            self.pending.pop(doc.path)
+        item = items[0] if items else None
+        self.on_answer(doc.path, version, str(item.insert_text) if item else "", item)
+
+    async def shown(self, doc: Doc, answer: Answer) -> None:
+        if answer.item is not None:  # Copilot's protocol: acceptance telemetry (issue 18)
+            item = self.client.protocol._converter.unstructure(answer.item)
+            self.client.protocol.notify("textDocument/didShowCompletion", {"item": item})
+
+    async def accepted(self, doc: Doc, answer: Answer) -> None:
+        command = getattr(answer.item, "command", None)
+        if command is not None:
+            await self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+            )
+
+    async def work_mark(self) -> dict:
+        return await self.stats()
+
+    async def work_since(self, mark: dict) -> tuple[int, int]:
+        now = await self.stats()
+        uncached = (now["prompt_tokens"] - now["reused_prompt_tokens"]) - (
+            mark["prompt_tokens"] - mark["reused_prompt_tokens"]
+        )
+        return uncached, now["generated_tokens"] - mark["generated_tokens"]
+
+    async def stats(self) -> dict:
+        return await self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="qwen.stats")
+        )
+
+    async def figures(self) -> dict:
+        for path in list(self.pending):  # the person moves on: the editor cancels what is left
+            self._cancel(Doc(path, ""))
+        await asyncio.wait(self.requests, timeout=STOP_TIMEOUT_S) if self.requests else None
+        stats = await asyncio.wait_for(self.stats(), STOP_TIMEOUT_S)
+        worker = stats.get("worker", {})
+        return {
+            "stats": stats,
+            "pids": {"server": self.server_pid, "worker": worker.get("pid")},
+            "superseded_answered": self.superseded_answered,
+            "errors": self.errors
+            + ([f"{stats['errors']} failed model calls"] if stats.get("errors") else []),
+        }
+
+    @property
+    def server_pid(self) -> int | None:
+        return getattr(getattr(self.client, "_server", None), "pid", None)
+
+    async def stop(self) -> None:
+        """Shut down; a server still busy after STOP_TIMEOUT_S is killed with its worker."""
+        worker = self.worker_pid
+        try:
+            await asyncio.wait_for(self.client.shutdown_async(None), STOP_TIMEOUT_S)
+            self.client.exit(None)
+            await asyncio.wait_for(self.client.stop(), STOP_TIMEOUT_S)
+        except (TimeoutError, RuntimeError):
+            for pid in (worker, self.server_pid):
+                kill(pid)

@@ -1,0 +1,143 @@
+"""Figures per system, the M4 Max projection, and the side-by-side tables."""
+
+from __future__ import annotations
+
+from qwen_lsp.engine.stats import percentile
+
+from .user import WAIT_CAP_S
+
+# Qwen3-Coder-30B-A3B 4-bit on an M4 Max (mlx-lm's published figures) and its bf16 KV size:
+# 48 layers x 4 KV heads x 128 x 2 (K, V) x 2 bytes.
+M4_PROMPT_TPS, M4_GEN_TPS, M4_KV_BYTES = 1750.0, 113.0, 48 * 4 * 128 * 2 * 2
+CLIENT_DEBOUNCE_MS = {"qwen-lsp": 40.0, "Continue": 350.0, "llama.vim": 0.0}
+
+
+def debounce_ms(name: str) -> float:
+    return next(ms for prefix, ms in CLIENT_DEBOUNCE_MS.items() if name.startswith(prefix))
+
+
+def pct(values: list[float], fraction: float) -> float | None:
+    return round(percentile(values, fraction), 1) if values else None
+
+
+def projected_ms(name: str, work: list[tuple[int, int]]) -> list[float]:
+    """Per answered pause: client debounce + the model work since the last keystroke, at M4 Max
+    rates (uncached prompt tokens / 1,750 + generated tokens / 113)."""
+    base = debounce_ms(name)
+    return [base + 1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS) for u, g in work]
+
+
+def peer_figures(raw: dict) -> dict:
+    """KV reuse and token counts from a peer's per-call log."""
+    calls = raw["calls"]
+    prompt = sum(c.get("prompt_tokens", 0) for c in calls)
+    reused = sum(c.get("reused", 0) for c in calls)
+    return {
+        "kv_reuse": round(reused / prompt, 4) if prompt else 0.0,
+        "prompt_tokens": prompt,
+        "reused_prompt_tokens": reused,
+        "generated_tokens": sum(c["generated"] for c in calls),
+        "superseded_generated_tokens": sum(c["generated"] for c in calls if c.get("superseded")),
+        "estimated_calls": sum(bool(c.get("estimated")) for c in calls),
+    }
+
+
+def qwen_figures(stats: dict) -> dict:
+    return {
+        "kv_reuse": stats["kv_reuse"],
+        "prompt_tokens": stats["prompt_tokens"],
+        "reused_prompt_tokens": stats["reused_prompt_tokens"],
+        "generated_tokens": stats["generated_tokens"],
+        "superseded_generated_tokens": stats.get("cancelled_generated_tokens"),
+        "server_overhead_ms": stats["server_overhead_ms"],
+        "typing_through_hits": stats["cache_hits"],
+        "acceptance": {k: v for k, v in stats.items() if "accept" in k or "shown" in k},
+    }
+
+
+def felt_with_unanswered(user) -> list[float]:
+    """Felt latencies with each unanswered pause counted at the wait cap (a lower bound)."""
+    return user.felt_ms + [WAIT_CAP_S * 1000] * user.unanswered_pauses
+
+
+def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
+    """One system's row: what the person felt, what the model did, what it cost."""
+    stats = raw.get("stats")
+    tokens = qwen_figures(stats) if stats else peer_figures(raw)
+    requests = stats["requests"] if stats else raw["requests"]
+    model_calls = stats["model_calls"] if stats else raw["model_calls"]
+    projected = projected_ms(name, user.pause_work)
+    felt = felt_with_unanswered(user)
+    mean_prompt = tokens["prompt_tokens"] / model_calls if model_calls else 0
+    return {
+        "system": name,
+        "felt_ms": {"p50": pct(felt, 0.5), "p95": pct(felt, 0.95)},
+        "felt_ms_answered": [round(ms, 1) for ms in user.felt_ms],
+        "pauses": len(user.felt_ms) + user.unanswered_pauses,
+        "unanswered_pauses": user.unanswered_pauses,
+        "empty_answers": user.empty_answers,
+        "keystrokes": user.keystrokes,
+        "accepted": user.accepted,
+        "accepted_chars": user.accepted_chars,
+        "requests": requests,
+        "model_calls": model_calls,
+        "cache_hits": stats["cache_hits"] if stats else raw["cache_hits"],
+        **tokens,
+        "superseded_answered": raw["superseded_answered"],
+        "errors": raw["errors"],
+        "rss_mib": rss,
+        "projected_m4_ms": {"p50": pct(projected, 0.5), "p95": pct(projected, 0.95)},
+        "projected_m4_ms_answered": [round(ms, 1) for ms in projected],
+        # the KV cache of one prompt of the mean length, at Qwen3-Coder-30B-A3B's size per token
+        "projected_kv_mb_mean_prompt": round(mean_prompt * M4_KV_BYTES / 1e6, 1),
+    }
+
+
+def problems(row: dict) -> list[str]:
+    """What makes a run fail (never its speed)."""
+    found = [f"{row['system']}: {e}" for e in row["errors"]]
+    if row["superseded_answered"]:
+        found.append(f"{row['system']}: {row['superseded_answered']} superseded requests answered")
+    if not row["felt_ms_answered"]:
+        found.append(f"{row['system']}: no pause got an answer: figures missing")
+    if not row["model_calls"]:
+        found.append(f"{row['system']}: no model call")
+    return found
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"≥ {value:,.0f}" if value >= WAIT_CAP_S * 1000 else f"{value:,.0f}"
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    return "—" if not value or not base else f"{value / base:.2f}x"
+
+
+def table(rows: list[dict], skipped: dict[str, str]) -> str:
+    """Markdown: felt latency and ratios to qwen-lsp, reuse, work, projection, memory."""
+    base = rows[0]
+    columns = ["system", "felt p50 / p95 ms (unanswered: ≥ 20 s)", "ratio to qwen-lsp (p50 / p95)"]
+    columns += ["pauses answered (in 20 s)", "KV reuse"]
+    columns += ["model calls / requests", "cache hits", "Tab accepts", "superseded tokens"]
+    columns += ["projected M4 Max p50 / p95 ms", "KV per prompt at 96 KB/token", "peak RSS MiB"]
+    head = "| " + " | ".join(columns) + " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for row in rows:
+        felt, proj = row["felt_ms"], row["projected_m4_ms"]
+        first = base["felt_ms"]
+        ratio = f"{_ratio(felt['p50'], first['p50'])} / {_ratio(felt['p95'], first['p95'])}"
+        rss = " + ".join(f"{k} {v:.0f}" for k, v in row["rss_mib"].items())
+        lines.append(
+            f"| {row['system']} | {_ms(felt['p50'])} / {_ms(felt['p95'])} | {ratio} "
+            f"| {row['pauses'] - row['unanswered_pauses']} / {row['pauses']} "
+            f"| {row['kv_reuse']:.1%} | {row['model_calls']} / {row['requests']} "
+            f"| {row['cache_hits']} | {row['accepted']} ({row['accepted_chars']} chars) "
+            f"| {row['superseded_generated_tokens']} "
+            f"| {_ms(proj['p50'])} / {_ms(proj['p95'])} "
+            f"| {row['projected_kv_mb_mean_prompt']:.0f} MB | {rss} |"
+        )
+    for name, why in skipped.items():
+        lines.append(f"| {name} | {why} |" + " |" * (head.count("|") - 3))
+    return "\n".join(lines)
