@@ -1,8 +1,9 @@
 """A scripted editor: runs the real `qwen-lsp` over stdio and edits documents as an editor does.
 
 Used by `make demo` (scripts/demo.py, scripts/demo_scenario.py) and the keystroke benchmarks
-(scripts/bench_keystroke_path.py, scripts/bench_editors.py). It answers the server's requests the way VS Code and Neovim do:
-work-done progress, `workspace/applyEdit` (a versioned edit for another version is refused).
+(scripts/bench_keystroke_path.py, scripts/bench_editors.py). It answers the server's requests
+the way VS Code and Neovim do: work-done progress, `workspace/applyEdit` (a versioned edit for
+another version is refused).
 """
 
 from __future__ import annotations
@@ -304,16 +305,16 @@ async def close_editor(editor: Editor) -> None:
 
 
 def default_model() -> str:
-    """$QWEN_LSP_MODEL, else the test model trained on tests/fixtures/corpus (built once)."""
+    """$QWEN_LSP_MODEL, else the test model trained on tests/fixtures/corpus (the committed one,
+    copied into build/ when it was made from the current code; trained anew when it was not)."""
     if model := os.environ.get("QWEN_LSP_MODEL"):
         return model
     out = REPO / "build" / "trained-model"
     corpus = sorted(str(p) for p in (REPO / "tests" / "fixtures" / "corpus").iterdir())
-    if not (out / "config.json").exists():
-        print("Training the small test model on tests/fixtures/corpus (once, a few minutes) …")
-    # The builder returns at once when the model there was made from the same inputs.
+    committed = REPO / "tests" / "fixtures" / "trained-model"
     builder = [sys.executable, str(REPO / "scripts/make_tiny_model.py"), str(out), "--train"]
-    built = subprocess.run([*builder, *corpus], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [*builder, *corpus, "--committed", str(committed)]
+    built = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if built.returncode:  # its warnings are noise on screen, its errors are not
         sys.exit(f"building the test model failed:\n{built.stderr.decode(errors='replace')}")
     return str(out)
