@@ -57,6 +57,21 @@ class WorkerSettings(_Section, frozen=True):
     """Longest prompt + generation the worker accepts (the model's native limit is larger)."""
 
 
+class RemoteSettings(_Section, frozen=True):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://")] = "http://127.0.0.1:8080"
+    """Base URL of the model server for `backend` openai or llamacpp (a trailing /v1 is fine)."""
+    model: str = ""
+    """Model name sent to the server; empty: its default (LM Studio and Ollama need a name)."""
+    api_key_env: str = ""
+    """Name of the environment variable holding the server's API key (sent as a Bearer token)."""
+    connect_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    """Longest wait to connect to the server."""
+    timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 120.0
+    """Longest wait for the server's next bytes once connected (prompt processing included)."""
+    retries: NonNegative = 2
+    """Retries, with backoff, when the server cannot be reached; never after it has answered."""
+
+
 class DocsSettings(_Section, frozen=True):
     on_save: bool = False
     """Write documentation for undocumented definitions when a file is saved."""
@@ -82,6 +97,9 @@ class ActionsSettings(_Section, frozen=True):
 class Settings(_Section, frozen=True):
     model: str = ""
     """Local model directory or Hugging Face repo id; empty: $QWEN_LSP_MODEL, then the default."""
+    backend: Literal["local", "openai", "llamacpp"] = "local"
+    """Where the model runs: a worker on this machine, or a server at `remote.url` (code leaves)."""
+    remote: RemoteSettings = RemoteSettings()
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
     worker: WorkerSettings = WorkerSettings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import resolve_model
+from ..backend.factory import describe
 from .lifecycle import start_backend
 from .server import QwenLanguageServer
 
@@ -22,7 +22,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
         **ls.stats.snapshot(),
         "worker": {
             "state": ls.backend.state.value,
-            "model": resolve_model(ls.settings),
+            **describe(ls.backend.spec),
             "pid": ls.backend.pid,
             "error": ls.backend.error,
         },
@@ -32,7 +32,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
 
 async def restart(ls: QwenLanguageServer, *args: object) -> dict:
     await ls.backend.stop()
-    ls.backend.reset(ls.worker_spec())
+    ls.reset_backend()
     ls.background(start_backend(ls))
     return {"state": ls.backend.state.value}
 

@@ -29,7 +29,7 @@ def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> Non
 
 async def on_initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
-    ls.backend.reset(ls.worker_spec())
+    ls.reset_backend()
     ls.background(start_backend(ls))
 
 
@@ -41,10 +41,9 @@ async def on_change_configuration(
         ls.apply_settings(pushed)
     else:
         await pull_configuration(ls)
-    spec = ls.worker_spec()
-    if spec != ls.backend.spec:
+    if ls.backend_spec() != ls.backend.spec:
         await ls.backend.stop()
-        ls.backend.reset(spec)
+        ls.reset_backend()
         ls.background(start_backend(ls))
 
 

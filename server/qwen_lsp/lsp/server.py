@@ -12,13 +12,14 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from .. import messages as m
-from ..backend import BackendState, PipeBackend, WorkerSpec
+from ..backend import BackendState
+from ..backend.factory import Backend, BackendSpec, backend_spec, make_backend, reconfigure
 from ..engine.context import RepoContext
 from ..engine.debounce import AdaptiveDebounce
 from ..engine.stats import CompletionStats
 from ..engine.syntax import SyntaxDocument
 from ..engine.typing_cache import TypingCache
-from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from ..settings import Settings, SettingsError, parse_settings
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
 
@@ -43,7 +44,7 @@ class QwenLanguageServer(LanguageServer):
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
         self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
         self.syntax_docs: dict[str, SyntaxDocument] = {}
-        self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
+        self.backend: Backend = make_backend(self.backend_spec(), _BackendEvents(self))
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
@@ -55,13 +56,12 @@ class QwenLanguageServer(LanguageServer):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def worker_spec(self) -> WorkerSpec:
-        worker = self.settings.worker
-        return WorkerSpec(
-            model=resolve_model(self.settings),
-            cache_mb=worker.cache_mb,
-            max_context_tokens=worker.max_context_tokens,
-        )
+    def backend_spec(self) -> BackendSpec:
+        return backend_spec(self.settings)
+
+    def reset_backend(self) -> None:
+        """Take new settings: the same backend reconfigured, or another kind (stop it first)."""
+        self.backend = reconfigure(self.backend, self.backend_spec())
 
     def apply_settings(self, raw: object) -> bool:
         """Validate and apply settings; invalid ones keep the previous and tell the user."""
@@ -134,7 +134,7 @@ class _BackendEvents:
         if state is BackendState.FAILED:
             self.server.notify_user(
                 types.MessageType.Error,
-                f"qwen-lsp: {detail}. Completions are off until `model` is fixed.",
+                f"qwen-lsp: {detail}. Completions are off until the settings are fixed.",
             )
 
     def on_progress(self, progress: m.Progress) -> None:

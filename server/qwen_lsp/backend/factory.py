@@ -1,0 +1,56 @@
+"""The backend the settings choose: the local worker, or a model server over HTTP."""
+
+from __future__ import annotations
+
+from ..settings import Settings, resolve_model
+from .base import BackendEvents
+from .http import HttpBackend, RemoteSpec
+from .llamacpp import LlamaCppBackend
+from .openai import OpenAIBackend
+from .pipe import PipeBackend, WorkerSpec
+
+BackendSpec = WorkerSpec | RemoteSpec
+Backend = PipeBackend | HttpBackend
+REMOTE_KINDS: dict[str, type[HttpBackend]] = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend}
+
+
+def backend_spec(settings: Settings) -> BackendSpec:
+    if settings.backend in REMOTE_KINDS:
+        remote = settings.remote
+        return RemoteSpec(
+            kind=settings.backend,
+            url=remote.url,
+            model=remote.model,
+            api_key_env=remote.api_key_env,
+            connect_timeout_s=remote.connect_timeout_s,
+            timeout_s=remote.timeout_s,
+            retries=remote.retries,
+        )
+    worker = settings.worker
+    return WorkerSpec(
+        model=resolve_model(settings),
+        cache_mb=worker.cache_mb,
+        max_context_tokens=worker.max_context_tokens,
+    )
+
+
+def make_backend(spec: BackendSpec, events: BackendEvents) -> Backend:
+    if isinstance(spec, RemoteSpec):
+        return REMOTE_KINDS[spec.kind](spec, events)
+    return PipeBackend(spec, events)
+
+
+def reconfigure(backend: Backend, spec: BackendSpec) -> Backend:
+    """The same backend taking `spec` when it is of its kind, else a new one (already stopped)."""
+    same_kind = isinstance(spec, RemoteSpec) and getattr(backend.spec, "kind", None) == spec.kind
+    if same_kind or (isinstance(spec, WorkerSpec) and isinstance(backend, PipeBackend)):
+        backend.reset(spec)  # type: ignore[arg-type]
+        return backend
+    return make_backend(spec, backend.events)
+
+
+def describe(spec: BackendSpec) -> dict[str, str]:
+    """Which backend, host and model serve the code: shown by qwen.stats and the status bar."""
+    if isinstance(spec, RemoteSpec):
+        return {"backend": spec.kind, "host": spec.host, "model": spec.model or "server default"}
+    return {"backend": "local", "host": "localhost", "model": spec.model}

@@ -1,0 +1,75 @@
+"""Real model servers on 127.0.0.1 for the remote-backend tests: mlx_lm.server (in .venv) and
+llama.cpp's llama-server (`make llama-server`), each serving the trained test model."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from models import ROOT
+
+LLAMA_SERVER = ROOT / "build" / "llama.cpp" / "bin" / "llama-server"
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def llama_server_binary() -> Path:
+    """The binary, built by its make target when missing (as `make test` does first)."""
+    if not LLAMA_SERVER.exists():
+        subprocess.run(["make", "llama-server"], cwd=ROOT, check=True)
+    return LLAMA_SERVER
+
+
+@contextlib.contextmanager
+def serve(argv: list[str], port: int, health: str, log: Path) -> Iterator[str]:
+    """Run a server with its output in `log` until it answers `health`; yield its URL."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(url + health):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{argv[0]} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def mlx_server_argv(model: Path, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "mlx_lm.server", "--model", str(model),
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "INFO",
+    ]  # fmt: skip
+
+
+def llama_server_argv(gguf: Path, port: int) -> list[str]:
+    return [
+        str(llama_server_binary()), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port),
+        "-c", "8192", "-np", "1", "-t", "1", "--jinja", "--no-webui",
+    ]  # fmt: skip
