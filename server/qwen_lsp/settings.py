@@ -62,6 +62,8 @@ class RemoteSettings(_Section, frozen=True):
     """Base URL of the model server for `backend` openai or llamacpp (a trailing /v1 is fine)."""
     model: str = ""
     """Model name sent to the server; empty: its default (LM Studio and Ollama need a name)."""
+    chat_model: str = ""
+    """Model name for code actions and docs (chats); empty: `remote.model`."""
     api_key_env: str = ""
     """Name of the environment variable holding the server's API key (sent as a Bearer token)."""
     connect_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0

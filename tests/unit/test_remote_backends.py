@@ -137,6 +137,13 @@ def test_infill_stream_is_read_with_llamacpp_timings() -> None:
 CHAT = m.Chat(id=4, messages=[{"role": "user", "content": "doc it"}], tools=[])
 
 
+def test_chats_may_name_their_own_model() -> None:
+    b = backend(model="qwen3-coder-fim", chat_model="qwen3-coder:30b")
+    assert b.payload(CHAT)[1]["model"] == "qwen3-coder:30b"
+    assert b.payload(m.Generate(id=1, prompt="x"))[1]["model"] == "qwen3-coder-fim"
+    assert backend(model="one").payload(CHAT)[1]["model"] == "one"
+
+
 def test_streamed_tool_call_fragments_are_joined() -> None:
     b = backend()
     start = {"index": 0, "id": "c1", "function": {"name": "insert_docstring", "arguments": ""}}

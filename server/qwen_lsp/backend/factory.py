@@ -21,6 +21,7 @@ def backend_spec(settings: Settings) -> BackendSpec:
             kind=settings.backend,
             url=remote.url,
             model=remote.model,
+            chat_model=remote.chat_model,
             api_key_env=remote.api_key_env,
             connect_timeout_s=remote.connect_timeout_s,
             timeout_s=remote.timeout_s,

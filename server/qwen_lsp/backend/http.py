@@ -34,6 +34,7 @@ class RemoteSpec:
     kind: str  # "openai" | "llamacpp"
     url: str
     model: str = ""
+    chat_model: str = ""
     api_key_env: str = ""
     connect_timeout_s: float = 5.0
     timeout_s: float = 120.0

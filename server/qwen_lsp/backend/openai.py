@@ -27,8 +27,11 @@ class OpenAIBackend(HttpBackend):
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        if self.spec.model:
-            body["model"] = self.spec.model
+        model = self.spec.model
+        if isinstance(message, m.Chat):
+            model = self.spec.chat_model or model  # Ollama: a raw-template model cannot chat
+        if model:
+            body["model"] = model
         if message.sampling is not None:
             body.update(sampling_fields(message.sampling))
         if isinstance(message, m.Generate):
