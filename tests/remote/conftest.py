@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from mlx_to_gguf import convert
+from model_servers import free_port, llama_server_argv, mlx_server_argv, serve
 from models import trained_model_dir
-
-from .servers import free_port, llama_server_argv, mlx_server_argv, serve
 
 
 @pytest.fixture(scope="module")

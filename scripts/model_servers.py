@@ -1,5 +1,5 @@
-"""Real model servers on 127.0.0.1 for the remote-backend tests: mlx_lm.server (in .venv) and
-llama.cpp's llama-server (`make llama-server`), each serving the trained test model."""
+"""Real model servers on 127.0.0.1 for the remote-backend tests and benchmarks: mlx_lm.server
+(in .venv) and llama.cpp's llama-server (`make llama-server`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from models import ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 LLAMA_SERVER = ROOT / "build" / "llama.cpp" / "bin" / "llama-server"
 START_TIMEOUT_S = 120
@@ -73,3 +73,23 @@ def llama_server_argv(gguf: Path, port: int) -> list[str]:
         str(llama_server_binary()), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port),
         "-c", "8192", "-np", "1", "-t", "1", "--jinja", "--no-webui",
     ]  # fmt: skip
+
+
+def random_qwen3_gguf(tokenizer_dir: Path, out: Path) -> Path:
+    """A random-weight dense qwen3 model with `tokenizer_dir`'s tokenizer, as GGUF. Random
+    weights never produce the end token by intent: each generation runs to its token limit."""
+    import json
+    import shutil
+
+    from mlx_to_gguf import convert
+    from tiny_model.model import model_config, random_model, save_model
+
+    model_dir = out.with_suffix("")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
+        shutil.copy(tokenizer_dir / name, model_dir / name)
+    base = json.loads((tokenizer_dir / "config.json").read_text())
+    config = model_config("qwen3", base["vocab_size"], base["eos_token_id"])
+    save_model(model_dir, random_model(config, seed=0), config)
+    convert(model_dir, out)
+    return out
