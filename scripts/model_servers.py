@@ -68,11 +68,13 @@ def mlx_server_argv(model: Path, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def llama_server_argv(gguf: Path, port: int) -> list[str]:
-    return [
+def llama_server_argv(gguf: Path, port: int, api_key: str = "") -> list[str]:
+    """One slot (requests queue behind each other), one thread, a context that fits the tests."""
+    argv = [
         str(llama_server_binary()), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-        "-c", "8192", "-np", "1", "-t", "1", "--jinja", "--no-webui",
+        "-c", "8192", "-np", "1", "-t", "1", "--no-webui",
     ]  # fmt: skip
+    return [*argv, "--api-key", api_key] if api_key else argv
 
 
 def random_qwen3_gguf(tokenizer_dir: Path, out: Path) -> Path:

@@ -23,11 +23,16 @@ def mlx_server(server_log: Path):
         yield url
 
 
+LLAMA_KEY = "test-key-5f1c"  # the server wants it; qwen-lsp reads it from LLAMA_KEY_ENV
+LLAMA_KEY_ENV = "QWEN_TEST_LLAMA_KEY"
+
+
 @pytest.fixture(scope="module")
 def llama_server(server_log: Path, tmp_path_factory):
-    """llama.cpp's server with the trained test model converted to GGUF; yields its base URL."""
+    """llama.cpp's server with the trained test model converted to GGUF, asking for an API key;
+    yields its base URL."""
     gguf = tmp_path_factory.mktemp("gguf") / "trained-model.gguf"
     convert(trained_model_dir(), gguf)
     port = free_port()
-    with serve(llama_server_argv(gguf, port), port, "/health", server_log) as url:
+    with serve(llama_server_argv(gguf, port, LLAMA_KEY), port, "/health", server_log) as url:
         yield url

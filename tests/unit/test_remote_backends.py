@@ -238,3 +238,12 @@ def test_changing_the_backend_kind_makes_a_new_backend() -> None:
     other_url = backend_spec(parse_settings({"backend": "openai", "remote": {"url": "http://h"}}))
     assert reconfigure(remote, other_url) is remote and remote.spec == other_url
     assert isinstance(reconfigure(remote, backend_spec(parse_settings({}))), PipeBackend)
+
+
+async def test_unset_key_variable_stops_the_backend_with_its_name(monkeypatch) -> None:
+    monkeypatch.delenv("QWEN_TEST_KEY", raising=False)
+    b = backend(api_key_env="QWEN_TEST_KEY")
+    with pytest.raises(ModelUnavailable):
+        await b.start()  # fails before anything is sent
+    assert b.state.value == "stopped" and "$QWEN_TEST_KEY" in b.error
+    await b.stop()

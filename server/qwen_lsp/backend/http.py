@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx2 as httpx
 
 from .. import messages as m
-from ..errors import GenerationFailed, ModelUnavailable
+from ..errors import GenerationFailed, ModelUnavailable, QwenError
 from .base import BackendEvents, BackendState
 
 BACKOFF_S = 0.25  # first retry's wait; doubles each time
@@ -98,21 +98,30 @@ class HttpBackend:
             if self.state is BackendState.FAILED:
                 raise ModelUnavailable(self.error)
             self._set_state(BackendState.LOADING, f"connecting to {self.spec.host}")
-            deadline = time.monotonic() + self.spec.timeout_s
-            while True:
-                response = await self._send("GET", self.health_path)
-                await response.aclose()
-                if response.status_code in (401, 403):
-                    self.error = (
-                        f"{self.spec.host} refused the API key (status {response.status_code}); "
-                        "check remote.apiKeyEnv"
-                    )
-                    self._set_state(BackendState.FAILED, self.error)
-                    raise ModelUnavailable(self.error)
-                if response.status_code != 503 or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.5)  # 503: the server is still loading its model
+            try:
+                await self._probe()
+            except QwenError as exc:
+                if self.state is BackendState.LOADING:
+                    self.error = str(exc)
+                    self._set_state(BackendState.STOPPED, self.error)
+                raise
             self._set_state(BackendState.READY, f"{self.spec.kind} server at {self.spec.host}")
+
+    async def _probe(self) -> None:
+        deadline = time.monotonic() + self.spec.timeout_s
+        while True:
+            response = await self._send("GET", self.health_path)
+            await response.aclose()
+            if response.status_code in (401, 403):
+                self.error = (
+                    f"{self.spec.host} refused the API key (status {response.status_code}); "
+                    "check remote.apiKeyEnv"
+                )
+                self._set_state(BackendState.FAILED, self.error)
+                raise ModelUnavailable(self.error)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.5)  # 503: the server is still loading its model
 
     async def stop(self) -> None:
         if self._client is not None:
