@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from model_servers import free_port, mlx_server_argv, serve
+from model_servers import free_port, llama_server_argv, mlx_server_argv, random_qwen3_gguf, serve
 from pytest_lsp import LanguageClient
 
 from ..protocol.lsp_helpers import (
@@ -38,7 +38,16 @@ def random_mlx_server(tiny_model: Path, tmp_path_factory):
     log = tmp_path_factory.mktemp("mlx") / "server.log"
     port = free_port()
     with serve(mlx_server_argv(tiny_model, port), port, "/health", log) as url:
-        yield url, log
+        yield "openai", url, log
+
+
+@pytest.fixture(scope="module")
+def random_llama_server(tiny_model: Path, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("llama")
+    gguf = random_qwen3_gguf(tiny_model, folder / "random-qwen3.gguf")
+    port = free_port()
+    with serve(llama_server_argv(gguf, port), port, "/health", folder / "server.log") as url:
+        yield "llamacpp", url, folder / "server.log"
 
 
 async def wait_for_log(log: Path, pattern: str, start: int = 0, timeout: float = 60) -> re.Match:
@@ -49,36 +58,61 @@ async def wait_for_log(log: Path, pattern: str, start: int = 0, timeout: float =
     return found
 
 
-@pytest_lsp.fixture(config=SERVER)
-async def mlx_client(lsp_client: LanguageClient, random_mlx_server):
-    url, _ = random_mlx_server
-    await start_session(
-        lsp_client, {"backend": "openai", "remote": {"url": url, "timeoutS": 600}, **LONG}
-    )
-    await wait_for_worker(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
-
-
-async def test_superseded_completion_stops_mlx_lm_server(
-    mlx_client: LanguageClient, random_mlx_server
-):
-    client, (_, log) = mlx_client, random_mlx_server
+async def supersede_first(client: LanguageClient, log: Path, started: str, stopped: str) -> str:
+    """Ask for a completion; once the server log shows it `started`, type a character and ask
+    again. The first answer must come back empty and the log show the generation `stopped`."""
     start = len(log.read_text())
     open_document(client, URI, TEXT)
     first = asyncio.ensure_future(
         client.text_document_inline_completion_async(inline_params(URI, 1, 11))
     )
-    # Streaming has begun: the server answered 200 and is writing tokens.
-    await wait_for_log(log, r'"POST /v1/completions HTTP/1.1" 200', start)
+    await wait_for_log(log, started, start)
     insert(client, URI, 2, 1, 11, "r")
     second = asyncio.ensure_future(
         client.text_document_inline_completion_async(inline_params(URI, 1, 12))
     )
     result = await asyncio.wait_for(first, 30)
     assert isinstance(result, types.InlineCompletionList) and not result.items
-    # The server's next write to the closed stream fails, and its generation loop ends there.
-    await wait_for_log(log, r"BrokenPipeError|ConnectionResetError", start, timeout=30)
-    current = await stats(client)
-    assert current["cancelled"] >= 1
+    found = await wait_for_log(log, stopped, start, timeout=30)
+    assert (await stats(client))["cancelled"] >= 1
     second.cancel()
+    return found.group(0)
+
+
+async def session(client: LanguageClient, kind: str, url: str) -> None:
+    await start_session(client, {"backend": kind, "remote": {"url": url, "timeoutS": 600}, **LONG})
+    await wait_for_worker(client)
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def mlx_client(lsp_client: LanguageClient, random_mlx_server):
+    await session(lsp_client, *random_mlx_server[:2])
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def llama_client(lsp_client: LanguageClient, random_llama_server):
+    await session(lsp_client, *random_llama_server[:2])
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_superseded_completion_stops_mlx_lm_server(mlx_client, random_mlx_server):
+    # Streaming began (200 sent); the next write to the closed stream fails and its
+    # generation loop ends there.
+    log = random_mlx_server[2]
+    started = r'"POST /v1/completions HTTP/1.1" 200'
+    await supersede_first(mlx_client, log, started, r"BrokenPipeError|ConnectionResetError")
+
+
+async def test_superseded_completion_stops_llama_server(llama_client, random_llama_server):
+    # llama-server cancels the task when the connection drops and releases its slot: the
+    # tokens in the slot then are the prompt plus what was generated before the cancel.
+    log = random_llama_server[2]
+    stopped = await supersede_first(
+        llama_client, log, r"processing task", r"stop processing: n_tokens = (\d+)"
+    )
+    assert "cancel task" in log.read_text()
+    n_tokens = int(re.search(r"\d+", stopped).group(0))  # type: ignore[union-attr]
+    assert n_tokens < MAX_TOKENS / 2, stopped
