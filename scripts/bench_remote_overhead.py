@@ -4,6 +4,9 @@ HTTP request sent to that server directly, side by side in one run.
     .venv/bin/python scripts/bench_remote_overhead.py --server mlx [--requests 40]
     .venv/bin/python scripts/bench_remote_overhead.py --server llama
 
+Three paths per round, in rotating order: the full path (an editor → qwen-lsp over stdio → the
+server), the backend alone in this process (its request building, streaming and parsing), and
+the same HTTP request sent directly with httpx.
 The server runs on 127.0.0.1 with a random-weight test model, so every answer is exactly
 `--max-tokens` tokens long on both paths. Each request opens a new document whose first line
 differs (no typing-through cache, no debounce, no server-side prompt reuse on either path); the
@@ -108,22 +111,34 @@ async def through_lsp(client: LanguageClient, i: int) -> float:
     return elapsed
 
 
-async def direct(
-    http: httpx.AsyncClient, spec: RemoteSpec, settings: dict, i: int, tokens: list[int]
-) -> float:
-    """The request the backend would send for document i, sent and read to its end; the
-    server's prompt token count goes to `tokens` (read after the clock stops)."""
+def generate_for(settings: dict, i: int) -> m.Generate:
+    """The request qwen-lsp makes for document i (no repository files, as configured)."""
     parsed = parse_settings(settings)
     text = document(i)
     request = CompletionRequest("", 1, f"bench/doc{i}.py", "python", text, len(text))
     plan = build_prompt(request, parsed.completion, parsed.context, repo_name=REPO.name)
-    generate = m.Generate(
+    return m.Generate(
         id=1,
         prompt=plan.prompt,
         max_tokens=plan.max_tokens,
         stop=list(plan.stop),
         max_time_ms=parsed.completion.timeout_ms,
     )
+
+
+async def in_process(backend: HttpBackend, settings: dict, i: int) -> float:
+    """The backend alone, in this process: its request building, streaming and parsing."""
+    started = time.perf_counter()
+    await backend.request(generate_for(settings, i))
+    return (time.perf_counter() - started) * 1000
+
+
+async def direct(
+    http: httpx.AsyncClient, spec: RemoteSpec, settings: dict, i: int, tokens: list[int]
+) -> float:
+    """The request the backend would send for document i, sent and read to its end; the
+    server's prompt token count goes to `tokens` (read after the clock stops)."""
+    generate = generate_for(settings, i)
     backend = make_backend(spec, _NoEvents())
     assert isinstance(backend, HttpBackend)
     path, body = backend.payload(generate)
@@ -141,6 +156,10 @@ async def direct(
     return elapsed
 
 
+def paired(path: list[float], direct_ms: list[float]) -> float:
+    return round(statistics.median(a - b for a, b in zip(path, direct_ms, strict=True)), 2)
+
+
 def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
     return {
@@ -156,28 +175,41 @@ async def measure(kind: str, url: str, requests: int, max_tokens: int) -> dict:
     }
     spec = RemoteSpec(kind=kind, url=url)
     client = await start_lsp(kind, url, settings)
-    lsp, raw, tokens = [], [], []
+    lsp, raw, own, tokens = [], [], [], []
+    backend = make_backend(spec, _NoEvents())
+    assert isinstance(backend, HttpBackend)
     async with httpx.AsyncClient(timeout=120, trust_env=False) as http:
-        for i in range(2):  # warm both paths (connections, first-use costs)
+        for i in range(2):  # warm every path (connections, first-use costs)
             await through_lsp(client, 10_000 + i)
             await direct(http, spec, settings, 20_000 + i, tokens)
+            await in_process(backend, settings, 30_000 + i)
+        paths = [
+            lambda i: through_lsp(client, 3 * i),
+            lambda i: direct(http, spec, settings, 3 * i + 1, tokens),
+            lambda i: in_process(backend, settings, 3 * i + 2),
+        ]
+        samples: list[list[float]] = [lsp, raw, own]
         for i in range(requests):
-            if i % 2:
-                lsp.append(await through_lsp(client, 2 * i))
-                raw.append(await direct(http, spec, settings, 2 * i + 1, tokens))
-            else:
-                raw.append(await direct(http, spec, settings, 2 * i + 1, tokens))
-                lsp.append(await through_lsp(client, 2 * i))
+            order = [(i + k) % 3 for k in range(3)]  # rotate which path goes first
+            for k in order:
+                samples[k].append(await paths[k](i))
+    await backend.stop()
     stats = await lsp_stats(client)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    direct_ms, lsp_ms = summary(raw), summary(lsp)
+    direct_ms, lsp_ms, own_ms = summary(raw), summary(lsp), summary(own)
     return {
         "server": kind,
         "requests": requests,
         "max_tokens": max_tokens,
         "direct_ms": direct_ms,
+        "backend_in_process_ms": own_ms,
+        "backend_added_p50_ms": round(own_ms["p50"] - direct_ms["p50"], 2),
+        # Each round's three requests ran back to back: their differences cancel the drift
+        # of a loaded machine better than differences of medians.
+        "backend_added_paired_median_ms": paired(own, raw),
+        "lsp_added_paired_median_ms": paired(lsp, raw),
         "through_qwen_lsp_ms": lsp_ms,
         "added_p50_ms": round(lsp_ms["p50"] - direct_ms["p50"], 2),
         "ratio_p50": round(lsp_ms["p50"] / direct_ms["p50"], 3),
