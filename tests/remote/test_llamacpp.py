@@ -10,19 +10,19 @@ import pytest
 import pytest_lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from ..model.holes import assert_holes_filled
 from ..protocol.lsp_helpers import (
     SERVER,
     inline_params,
-    insert,
     open_document,
+    reuse_after_one_keystroke,
     start_session,
     stats,
     wait_for_worker,
 )
 from .conftest import LLAMA_KEY, LLAMA_KEY_ENV
-from .holes import fill_holes
 
-pytestmark = pytest.mark.remote
+pytestmark = [pytest.mark.remote, pytest.mark.model]
 
 HOLES = 12
 EXACT_SHARE = 0.75  # the local worker fills ~80% of holes with the exact line (tests/model)
@@ -41,9 +41,7 @@ async def client(lsp_client: LanguageClient, llama_server: str):
 
 
 async def test_completions_come_from_llama_server(client: LanguageClient, llama_server: str):
-    results = await fill_holes(client, HOLES)
-    exact = [r for r in results if r[1] == r[2]]
-    assert len(exact) >= HOLES * EXACT_SHARE, results
+    await assert_holes_filled(client, HOLES, EXACT_SHARE)
     current = await stats(client)
     assert current["worker"]["backend"] == "llamacpp"
     assert current["worker"]["host"] == llama_server.removeprefix("http://")
@@ -58,14 +56,7 @@ async def test_completions_come_from_llama_server(client: LanguageClient, llama_
 async def test_next_keystroke_reuses_the_servers_kv_cache(client: LanguageClient):
     uri = "file:///work/demo/cache/wordcount.py"
     text = "import sys\n\n\ndef count_words(text):\n    words = text.split()\n    return \n"
-    open_document(client, uri, text)
-    await client.text_document_inline_completion_async(inline_params(uri, 5, 11))
-    before = await stats(client)
-    insert(client, uri, 2, 5, 11, "l")
-    await client.text_document_inline_completion_async(inline_params(uri, 5, 12))
-    after = await stats(client)
-    prompt = after["prompt_tokens"] - before["prompt_tokens"]
-    reused = after["reused_prompt_tokens"] - before["reused_prompt_tokens"]
+    prompt, reused = await reuse_after_one_keystroke(client, uri, text, 5, 11, "l")
     assert prompt > 0 and reused >= 0.8 * prompt, (prompt, reused)  # cache_prompt: only the tail
 
 

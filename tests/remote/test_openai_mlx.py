@@ -10,13 +10,13 @@ from pytest_lsp import LanguageClient
 
 from qwen_lsp.engine import docs
 
+from ..model.holes import assert_holes_filled
 from ..protocol import corpus
 from ..protocol.editor import Editor, apply_text_edits
 from ..protocol.lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from ..protocol.test_actions import GREEDY, corpus_actions
-from .holes import fill_holes
 
-pytestmark = pytest.mark.remote
+pytestmark = [pytest.mark.remote, pytest.mark.model]
 
 HOLES = 12
 EXACT_SHARE = 0.75  # the local worker fills ~80% of holes with the exact line (tests/model)
@@ -33,9 +33,7 @@ async def client(lsp_client: LanguageClient, mlx_server: str):
 
 
 async def test_completions_come_from_mlx_lm_server(client: LanguageClient, mlx_server: str):
-    results = await fill_holes(client, HOLES)
-    exact = [r for r in results if r[1] == r[2]]
-    assert len(exact) >= HOLES * EXACT_SHARE, results
+    await assert_holes_filled(client, HOLES, EXACT_SHARE)
     current = await stats(client)
     assert current["worker"]["backend"] == "openai"
     assert current["worker"]["host"] == mlx_server.removeprefix("http://")

@@ -1,18 +1,19 @@
-"""Completions at single-line holes of the corpus through a running language server."""
+"""Single-line holes of the corpus filled through a running language server, whatever backend
+serves it (the local worker, or a remote server in tests/remote)."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from ..model.test_trained_model import single_line_holes
 from ..protocol.lsp_helpers import inline_params, open_document
+from .test_trained_model import EXACT_SHARE, single_line_holes
 
 LANGUAGES = {".py": "python", ".js": "javascript", ".go": "go"}
 
 
 async def fill_holes(client: LanguageClient, count: int) -> list[tuple[str, str, str]]:
-    """(file, original line, suggestion) for `count` holes; one document open at a time."""
+    """(file, original line, suggestion) for `count` holes."""
     results = []
     for index, (path, text, offset, line) in enumerate(single_line_holes(count, seed=1)):
         uri = f"file:///work/demo/{index}/{path.name}"
@@ -21,8 +22,17 @@ async def fill_holes(client: LanguageClient, count: int) -> list[tuple[str, str,
         result = await client.text_document_inline_completion_async(inline_params(uri, row, 0))
         assert isinstance(result, types.InlineCompletionList)
         got = result.items[0].insert_text if result.items else ""
+        # One open document at a time: other open files would become repository context.
         client.text_document_did_close(
             types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
         results.append((path.name, line, got))
     return results
+
+
+async def assert_holes_filled(client: LanguageClient, count: int, share: float = EXACT_SHARE):
+    """At least `share` of `count` holes come back as the original line."""
+    results = await fill_holes(client, count)
+    misses = [r for r in results if r[1] != r[2]]
+    print(f"served completions: {count - len(misses)}/{count} holes filled with the exact line")
+    assert len(misses) <= count * (1 - share), misses
