@@ -147,8 +147,9 @@ class HttpBackend:
         path, body = self.payload(message)
         reply, started, ttft = Reply(), time.perf_counter(), 0.0
         deadline = started + message.max_time_ms / 1000 if message.max_time_ms else None
-        response = await self._send("POST", path, body)
+        response: httpx.Response | None = None
         try:
+            response = await self._send("POST", path, body)
             await _raise_for_status(response, self.spec.host)
             async for line in response.aiter_lines():
                 event = _sse_data(line)
@@ -177,7 +178,8 @@ class HttpBackend:
         except httpx.HTTPError as exc:
             raise GenerationFailed(f"{self.spec.host}: {exc.__class__.__name__}: {exc}") from exc
         finally:
-            await response.aclose()  # unread: the connection closes, and the generation with it
+            if response is not None:  # unread: the connection closes, the generation with it
+                await response.aclose()
         done = self.finish(message, reply)
         done.usage = _timed(reply.usage or m.Usage(generated_tokens=reply.events), ttft, started)
         self.events.on_done(done)
