@@ -126,10 +126,14 @@ def generate_for(settings: dict, i: int) -> m.Generate:
     )
 
 
+CPU_MS: dict[str, list[float]] = {"direct": [], "backend": []}
+
+
 async def in_process(backend: HttpBackend, settings: dict, i: int) -> float:
     """The backend alone, in this process: its request building, streaming and parsing."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await backend.request(generate_for(settings, i))
+    CPU_MS["backend"].append((time.process_time() - cpu) * 1000)
     return (time.perf_counter() - started) * 1000
 
 
@@ -143,11 +147,12 @@ async def direct(
     assert isinstance(backend, HttpBackend)
     path, body = backend.payload(generate)
     lines = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     async with http.stream("POST", spec.base + path, json=body) as response:
         async for line in response.aiter_lines():
             lines.append(line)
     elapsed = (time.perf_counter() - started) * 1000
+    CPU_MS["direct"].append((time.process_time() - cpu) * 1000)
     reply = Reply()
     for line in lines:
         if line.startswith("data:") and line[5:].strip() != "[DONE]":
@@ -210,6 +215,10 @@ async def measure(kind: str, url: str, requests: int, max_tokens: int) -> dict:
         # of a loaded machine better than differences of medians.
         "backend_added_paired_median_ms": paired(own, raw),
         "lsp_added_paired_median_ms": paired(lsp, raw),
+        # CPU time of this process per request: what the backend's own code costs, which a
+        # loaded machine's scheduling delays do not blur (the direct path builds no body).
+        "cpu_ms_direct_p50": round(statistics.median(CPU_MS["direct"]), 2),
+        "cpu_ms_backend_p50": round(statistics.median(CPU_MS["backend"]), 2),
         "through_qwen_lsp_ms": lsp_ms,
         "added_p50_ms": round(lsp_ms["p50"] - direct_ms["p50"], 2),
         "ratio_p50": round(lsp_ms["p50"] / direct_ms["p50"], 3),
