@@ -70,10 +70,11 @@ async def keyless_client(lsp_client: LanguageClient, llama_server: str):
 
 async def test_missing_key_is_a_clear_error(keyless_client: LanguageClient):
     client = keyless_client
-    await wait_for_worker(client, state="stopped")
+    await wait_for_worker(client, state="failed")  # shown to the user, until settings change
     uri = "file:///work/demo/nokey.py"
     open_document(client, uri, "def f():\n    return \n")
     result = await client.text_document_inline_completion_async(inline_params(uri, 1, 11))
     assert result is not None and not result.items
     current = await stats(client)
     assert f"${LLAMA_KEY_ENV}" in current["worker"]["error"] and current["errors"] == 1
+    assert any(LLAMA_KEY_ENV in m.message for m in client.messages)

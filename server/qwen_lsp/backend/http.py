@@ -207,8 +207,10 @@ class HttpBackend:
         if not name:
             return {}
         key = os.environ.get(name)
-        if not key:
-            raise ModelUnavailable(f"remote.apiKeyEnv names ${name}, which is not set")
+        if not key:  # the editor's environment lacks it: only a settings change can help
+            self.error = f"remote.apiKeyEnv names ${name}, which is not set"
+            self._set_state(BackendState.FAILED, self.error)
+            raise ModelUnavailable(self.error)
         return {"Authorization": f"Bearer {key}"}
 
     def _client_for_loop(self) -> httpx.AsyncClient:
