@@ -33,7 +33,10 @@ async def client(lsp_client: LanguageClient, mlx_server: str):
 
 
 async def test_completions_come_from_mlx_lm_server(client: LanguageClient, mlx_server: str):
-    await assert_holes_filled(client, HOLES, EXACT_SHARE)
+    # The cursor after the indentation: mlx_lm.server drops the first leading space of every
+    # streamed answer (mlx-lm's BPEStreamingDetokenizer), so a completion that starts with
+    # indentation comes back one space short (README: Remote model servers).
+    await assert_holes_filled(client, HOLES, EXACT_SHARE, indented=True)
     current = await stats(client)
     assert current["worker"]["backend"] == "openai"
     assert current["worker"]["host"] == mlx_server.removeprefix("http://")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from ..errors import GenerationFailed, ModelUnavailable, QwenError
 from .base import BackendEvents, BackendState
 
 BACKOFF_S = 0.25  # first retry's wait; doubles each time
+logging.getLogger("httpx2").setLevel(logging.WARNING)  # not a log line per request
 UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
