@@ -99,6 +99,33 @@ class WorkerSettings(_Section, frozen=True):
     keeping the model loaded for the next window; then it exits and frees the memory."""
 
 
+class RemoteSettings(_Section, frozen=True):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://")] = "http://127.0.0.1:8080"
+    """The model server's base URL for [`backend`](#backend) `"openai"` or `"llamacpp"`, with or
+    without a trailing `/v1` (`http://gpu-box:8000/v1` works as is)."""
+    model: str = ""
+    """The model name sent with each request. Empty sends none and the server uses its default
+    (mlx_lm.server, llama.cpp, vLLM and SGLang serve one model); LM Studio and Ollama need the
+    name (e.g. `qwen2.5-coder:7b-base`)."""
+    chat_model: str = ""
+    """The model name sent with chats (code actions, documentation); empty:
+    [`remote.model`](#remotemodel). For Ollama, where completions need a raw-template copy of
+    the model and chats need the original tag (see [Ollama](#ollama))."""
+    api_key_env: str = ""
+    """The *name* of an environment variable of the language server's process that holds the
+    server's API key, e.g. `"QWEN_API_KEY"`; its value is sent as `Authorization: Bearer …`. The
+    key itself never goes in settings, logs, or messages to the editor. Empty: no key."""
+    connect_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    """Longest wait, in seconds, to connect to the server."""
+    timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 120.0
+    """Longest wait, in seconds, for the server's next bytes once connected (this covers a long
+    prompt being processed). Completions are also cut at
+    [`completion.timeoutMs`](#completiontimeoutms)."""
+    retries: NonNegative = 2
+    """Retries, waiting 0.25 s, 0.5 s, … between them, when the server cannot be reached. A
+    request the server has received is never sent twice."""
+
+
 class DocsSettings(_Section, frozen=True):
     on_save: bool = False
     """Write documentation for the undocumented definitions you changed when a file is saved
@@ -143,6 +170,23 @@ class Settings(_Section, frozen=True):
     """The model: a local MLX model directory or a Hugging Face repo id. Empty means
     `$QWEN_LSP_MODEL`, else `mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit` (about 17 GB,
     downloaded on first use when not in the Hugging Face cache)."""
+    backend: Literal["local", "openai", "llamacpp"] = "local"
+    """Where the model runs. `"local"`: a model worker process on this machine (mlx-lm), loading
+    [`model`](#model) (or the user's shared one, [`worker.shared`](#workershared)); no code leaves
+    the machine. `"openai"`: an OpenAI-compatible server at [`remote.url`](#remoteurl) (vLLM,
+    SGLang, mlx_lm.server, LM Studio, Ollama, llama.cpp); completions send the raw FIM prompt to
+    `/v1/completions`, code actions send chats with tools to `/v1/chat/completions`.
+    `"llamacpp"`: llama.cpp's `llama-server` at [`remote.url`](#remoteurl), driven the way
+    llama.vim drives it: completions through `/infill` (repository files as `input_extra`,
+    `cache_prompt`, `t_max_predict_ms`), code actions through its `/v1/chat/completions` (start
+    it with `--jinja`).
+
+    With a remote backend your code goes to that server: the status bar and `qwen.stats`
+    (`worker.backend`, `worker.host`) always say which one. See [Remote model
+    servers](#remote-model-servers) for each server's exact settings and
+    [docs/scaling.md](docs/scaling.md) for big models. Changing it, or a `remote.*` setting,
+    reconnects."""
+    remote: RemoteSettings = RemoteSettings()
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
     worker: WorkerSettings = WorkerSettings()

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from ..protocol.lsp_helpers import (
     SERVER,
-    inline_params,
-    open_document,
     start_session,
     wait_for_worker,
 )
-from .test_trained_model import EXACT_SHARE, HOLES, single_line_holes
+from .holes import assert_holes_filled
+from .test_trained_model import HOLES
 
 pytestmark = pytest.mark.model
-
-LANGUAGES = {".py": "python", ".js": "javascript", ".go": "go"}
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -32,19 +28,4 @@ async def client(lsp_client: LanguageClient):
 
 
 async def test_served_completions_fill_holes_with_the_original_line(client: LanguageClient):
-    misses = []
-    for index, (path, text, offset, line) in enumerate(single_line_holes(HOLES, seed=1)):
-        uri = f"file:///work/demo/{index}/{path.name}"
-        open_document(client, uri, text, LANGUAGES[path.suffix])
-        row = text.count("\n", 0, offset)
-        result = await client.text_document_inline_completion_async(inline_params(uri, row, 0))
-        assert isinstance(result, types.InlineCompletionList)
-        got = result.items[0].insert_text if result.items else ""
-        # One open document at a time: other open files would become repository context.
-        client.text_document_did_close(
-            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-        )
-        if got != line:
-            misses.append((path.name, line, got))
-    print(f"served completions: {HOLES - len(misses)}/{HOLES} holes filled with the exact line")
-    assert len(misses) <= HOLES * (1 - EXACT_SHARE), misses
+    await assert_holes_filled(client, HOLES)

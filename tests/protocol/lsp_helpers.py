@@ -85,3 +85,18 @@ def inline_params(uri: str, line: int, col: int) -> types.InlineCompletionParams
             trigger_kind=types.InlineCompletionTriggerKind.Automatic
         ),
     )
+
+
+async def reuse_after_one_keystroke(
+    client: LanguageClient, uri: str, text: str, line: int, col: int, char: str
+) -> tuple[int, int]:
+    """Open `text`, ask at (line, col), type `char` there and ask again: the second request's
+    (prompt tokens, prompt tokens reused from the KV cache), from `qwen.stats`."""
+    open_document(client, uri, text)
+    await client.text_document_inline_completion_async(inline_params(uri, line, col))
+    first = await stats(client)
+    insert(client, uri, 2, line, col, char)
+    await client.text_document_inline_completion_async(inline_params(uri, line, col + 1))
+    second = await stats(client)
+    prompt = second["prompt_tokens"] - first["prompt_tokens"]
+    return prompt, second["reused_prompt_tokens"] - first["reused_prompt_tokens"]

@@ -17,6 +17,7 @@ from .lsp_helpers import (
     inline_params,
     insert,
     open_document,
+    reuse_after_one_keystroke,
     start_session,
     stats,
     wait_for_worker,
@@ -64,16 +65,10 @@ async def test_completion_round_trip_inserts_at_the_cursor(client: LanguageClien
 
 
 async def test_one_more_typed_character_reuses_the_kv_cache(client: LanguageClient):
-    open_document(client, URI, SOURCE)
-    await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
-    first = await stats(client)
-    insert(client, URI, 2, 4, 11, "m")
-    await client.text_document_inline_completion_async(inline_params(URI, 4, 12))
-    second = await stats(client)
-    prompt = second["prompt_tokens"] - first["prompt_tokens"]
-    reused = second["reused_prompt_tokens"] - first["reused_prompt_tokens"]
+    prompt, reused = await reuse_after_one_keystroke(client, URI, SOURCE, 4, 11, "m")
     assert prompt > 0 and reused / prompt >= 0.95
-    assert second["warm_documents"] == 1  # one live KV cache for the document, not one per call
+    # One live KV cache for the document, not one per call.
+    assert (await stats(client))["warm_documents"] == 1
 
 
 def generate_long(client: LanguageClient) -> None:

@@ -20,7 +20,15 @@ export interface Stats {
     acceptance_rate: number;
   };
   /** The model worker, as the server sees it. */
-  worker?: { state: "stopped" | "loading" | "ready" | "failed"; model: string; error: string };
+  worker?: {
+    state: "stopped" | "loading" | "ready" | "failed";
+    model: string;
+    error: string;
+    /** "local" (this machine) or the remote server's kind: "openai", "llamacpp". */
+    backend?: string;
+    /** Where the code is sent: "localhost" or the server's host:port. */
+    host?: string;
+  };
 }
 
 export type State =
@@ -105,8 +113,8 @@ export class StatusBar implements vscode.Disposable {
         break;
       }
       case "ready":
-        item.text = `$(sparkle) Qwen: ${this.readyDetail()}`;
-        item.tooltip = this.statsTooltip();
+        item.text = `$(sparkle) Qwen${this.remoteHost()}: ${this.readyDetail()}`;
+        item.tooltip = [this.servedBy(), this.statsTooltip()].filter(Boolean).join("\n");
         break;
       case "off":
         item.text = "$(circle-slash) Qwen: off";
@@ -118,6 +126,23 @@ export class StatusBar implements vscode.Disposable {
         item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
         break;
     }
+  }
+
+  /** " @ host:port" when a remote server gets the code: nobody sends it off unawares. */
+  private remoteHost(): string {
+    const worker = this.stats?.worker;
+    return worker?.backend && worker.backend !== "local" && worker.host ? ` @ ${worker.host}` : "";
+  }
+
+  private servedBy(): string {
+    const worker = this.stats?.worker;
+    if (!worker?.backend) {
+      return "";
+    }
+    if (worker.backend === "local") {
+      return `Model: ${worker.model}, in a worker on this machine (no code leaves it).`;
+    }
+    return `Model: ${worker.model}, served by the ${worker.backend} server at ${worker.host}: your code is sent there.`;
   }
 
   private readyDetail(): string {

@@ -119,3 +119,33 @@ def cut_at_stop_markers(generated: str) -> str:
         if index != -1:
             cut = min(cut, index)
     return generated[:cut]
+
+
+def parse_fim_prompt(prompt: str) -> FimParts | None:
+    """The parts `render_fim_prompt` wrote (for servers that take them apart, like llama.cpp's
+    /infill); None for a prompt in another layout."""
+    head, sep, rest = prompt.partition(FIM_PREFIX)
+    prefix, sep2, rest = rest.partition(FIM_SUFFIX)
+    suffix, sep3, line_prefix = rest.partition(FIM_MIDDLE)
+    if not (sep and sep2 and sep3) or any(m in line_prefix for m in STOP_MARKERS):
+        return None
+    if not head:
+        return FimParts(path="", prefix=prefix, line_prefix=line_prefix, suffix=suffix)
+    if not head.startswith(REPO_NAME) or not head.endswith("\n"):
+        return None
+    repo_name, _, sections = head[len(REPO_NAME) :].partition("\n")
+    chunks = sections.split(FILE_SEP)[1:]
+    if not chunks:
+        return None
+    files = []
+    for chunk in chunks[:-1]:
+        path, _, text = chunk.partition("\n")
+        files.append(RepoFile(path=path, text=text.removesuffix("\n")))
+    return FimParts(
+        path=chunks[-1].removesuffix("\n"),
+        prefix=prefix,
+        line_prefix=line_prefix,
+        suffix=suffix,
+        repo_name=repo_name,
+        files=tuple(files),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import resolve_model
+from ..backend.factory import describe
 from .lifecycle import start_backend
 from .server import QwenLanguageServer
 
@@ -22,7 +22,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
         **ls.stats.snapshot(),
         "worker": {
             "state": ls.backend.state.value,
-            "model": resolve_model(ls.settings),
+            **describe(ls.backend.spec),
             "pid": ls.backend.pid,
             "shared": ls.settings.worker.shared,
             "error": ls.backend.error,

@@ -45,8 +45,7 @@ async def on_change_configuration(
         ls.apply_settings(pushed)
     else:
         await pull_configuration(ls)
-    spec = ls.worker_spec()
-    if spec != ls.backend.spec:
+    if ls.backend_spec() != ls.backend.spec:
         await ls.backend.stop()
         ls.reset_backend()
         ls.background(start_backend(ls))

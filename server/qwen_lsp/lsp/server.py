@@ -12,12 +12,13 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from .. import messages as m
-from ..backend import BackendState, PipeBackend, SocketBackend, WorkerSpec
+from ..backend import BackendState
+from ..backend.factory import Backend, BackendSpec, backend_spec, make_backend, reconfigure
 from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
-from ..settings import Settings, SettingsError, parse_settings, resolve_model
+from ..settings import Settings, SettingsError, parse_settings
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
 
@@ -42,9 +43,7 @@ class QwenLanguageServer(LanguageServer):
         # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
-        self.backend: PipeBackend | SocketBackend = PipeBackend(
-            self.worker_spec(), _BackendEvents(self)
-        )
+        self.backend: Backend = make_backend(self.backend_spec(), _BackendEvents(self))
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
@@ -56,26 +55,13 @@ class QwenLanguageServer(LanguageServer):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def worker_spec(self) -> WorkerSpec:
-        worker = self.settings.worker
-        return WorkerSpec(
-            model=resolve_model(self.settings),
-            cache_mb=worker.cache_mb,
-            max_context_tokens=worker.max_context_tokens,
-            shared=worker.shared,
-            idle_timeout_s=worker.idle_timeout_s,
-            speculation=worker.speculation,
-            draft_tokens=worker.draft_tokens,
-        )
+    def backend_spec(self) -> BackendSpec:
+        return backend_spec(self.settings)
 
     def reset_backend(self) -> None:
-        """Take new settings: the worker of this server's own, or the user's shared one."""
-        spec = self.worker_spec()
-        kind = SocketBackend if spec.shared else PipeBackend
-        if isinstance(self.backend, kind):
-            self.backend.reset(spec)
-        else:
-            self.backend = kind(spec, self.backend.events)
+        """Take new settings: the same backend reconfigured, or another kind (stop it first):
+        the local worker (this server's own, or the user's shared one), openai or llamacpp."""
+        self.backend = reconfigure(self.backend, self.backend_spec())
 
     def apply_settings(self, raw: object) -> bool:
         """Validate and apply settings; invalid ones keep the previous and tell the user."""

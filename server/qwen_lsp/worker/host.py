@@ -21,12 +21,12 @@ from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_p
 from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
+from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import plain_tokens, speculative_tokens
 from .doc_cache import DocumentCaches
 from .speculation import SpeculationStats
 
-TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(</tool_call>|$)", re.DOTALL)
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
@@ -285,28 +285,9 @@ class ModelHost:
         )
 
     def _parse_tool_calls(self, text: str, tools: list[dict]) -> tuple[list[ToolCall], list[str]]:
-        calls, errors = [], []
         parser = getattr(self.tokenizer, "tool_parser", None)
-        for match in TOOL_CALL_BLOCK.finditer(text):
-            body, closed = match.group(1), bool(match.group(2))
-            if not closed:
-                errors.append("unterminated <tool_call> block")
-                continue
-            if parser is None:
-                errors.append("the model's chat template has no tool-call format")
-                continue
-            try:
-                parsed = parser(body.strip(), tools or None)
-            except Exception as exc:
-                errors.append(f"malformed tool call: {exc}")
-                continue
-            for call in parsed if isinstance(parsed, list) else [parsed]:
-                arguments = call.get("arguments", {})
-                if not isinstance(arguments, dict):
-                    errors.append(f"tool call {call.get('name')!r} has non-object arguments")
-                    continue
-                calls.append(ToolCall(name=str(call.get("name", "")), arguments=arguments))
-        return calls, errors
+        calls, errors = parse_tool_calls(text, tools, parser)
+        return [ToolCall(name=name, arguments=args) for name, args in calls], errors
 
 
 def _read_generation_config(model_dir: Path) -> dict:
