@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import itertools
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +21,8 @@ from ..errors import GenerationFailed, ModelUnavailable, WorkerCrashed
 from .base import BackendEvents, BackendState
 
 STOP_GRACE_S = 3.0
+SETTINGS_WAIT_S = 10.0  # requests before `initialized` + the configuration pull wait this long
+LOAD_RETRY_S = (1.0, 4.0, 16.0, 60.0, 300.0)  # back-off after the worker dies while loading
 
 
 @dataclass(frozen=True)
@@ -60,18 +64,40 @@ class PipeBackend:
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
         self._start_lock = asyncio.Lock()
+        # Nothing starts before the settings are final (reset() is called with them).
+        self._configured = asyncio.Event()
+        self.load_crashes = 0
+        self.retry_at: float | None = None  # monotonic time a crashed load may be retried
+        self._stopping: asyncio.subprocess.Process | None = None  # exits on purpose
 
     # --- lifecycle ----------------------------------------------------------------------------
 
+    @property
+    def configured(self) -> bool:
+        return self._configured.is_set()
+
     async def start(self) -> None:
         """Start the worker if none is running and wait until its model is loaded."""
+        await self._wait_for_settings()
         async with self._start_lock:
-            if self.state is BackendState.FAILED:
+            if self.state is BackendState.FAILED and not self._may_retry():
                 raise ModelUnavailable(self.error)
             if self._proc is None:
                 await self._spawn()
         assert self._ready is not None
         await asyncio.shield(self._ready)
+
+    def _may_retry(self) -> bool:
+        """A load that crashed (not one that failed) is tried again after its back-off."""
+        return self.retry_at is not None and time.monotonic() >= self.retry_at
+
+    async def _wait_for_settings(self) -> None:
+        if self._configured.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._configured.wait(), SETTINGS_WAIT_S)
+        except TimeoutError:
+            raise ModelUnavailable("the editor's settings have not arrived yet") from None
 
     async def _spawn(self) -> None:
         self._set_state(BackendState.LOADING, f"loading {self.spec.model}")
@@ -93,6 +119,7 @@ class PipeBackend:
         proc = self._proc
         if proc is None:
             return
+        self._stopping = proc
         with contextlib.suppress(Exception):
             await self._write(m.Shutdown())
             if proc.stdin:
@@ -105,8 +132,10 @@ class PipeBackend:
         self._on_exit(proc, proc.returncode)
 
     def reset(self, spec: WorkerSpec) -> None:
-        """New settings: a failed model may load now; the next request spawns afresh."""
+        """Final or new settings: a failed model may load now; the next request spawns afresh."""
         self.spec = spec
+        self._configured.set()
+        self.load_crashes, self.retry_at = 0, None
         if self.state is BackendState.FAILED:
             self._set_state(BackendState.STOPPED, "settings changed")
             self.error = ""
@@ -172,6 +201,7 @@ class PipeBackend:
         if isinstance(message, m.Progress):
             self.events.on_progress(message)
         elif isinstance(message, m.Ready):
+            self.load_crashes, self.retry_at, self.error = 0, None, ""
             self._set_state(BackendState.READY, f"{message.model} loaded")
             _resolve(self._ready, result=message)
         elif isinstance(message, m.LoadFailed):
@@ -192,12 +222,24 @@ class PipeBackend:
         if proc is not self._proc:
             return
         self._proc = None
-        crash = WorkerCrashed(f"the model worker exited (code {code})")
+        crash = WorkerCrashed(f"the model worker exited ({_exit_reason(code)})")
         for pending in list(self._pending.values()):
             _resolve(pending.future, error=crash)
+        if self.state is BackendState.LOADING and proc is not self._stopping:
+            self._load_crashed(code)  # respawning at once would reload the model in a loop
         _resolve(self._ready, error=ModelUnavailable(self.error) if self.error else crash)
         if self.state is not BackendState.FAILED:
             self._set_state(BackendState.STOPPED, str(crash))
+
+    def _load_crashed(self, code: int | None) -> None:
+        delay = LOAD_RETRY_S[min(self.load_crashes, len(LOAD_RETRY_S) - 1)]
+        self.load_crashes += 1
+        self.retry_at = time.monotonic() + delay
+        self.error = (
+            f"the model worker exited while loading '{self.spec.model}' ({_exit_reason(code)}); "
+            f"retrying in {delay:g} s"
+        )
+        self._set_state(BackendState.FAILED, self.error)
 
     def _set_state(self, state: BackendState, detail: str) -> None:
         self.state = state
@@ -207,6 +249,14 @@ class PipeBackend:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        hint = ": out of memory?" if -code == signal.SIGKILL else ""
+        return f"killed by {name}{hint}"
+    return f"code {code}"
 
 
 def _resolve(future: asyncio.Future | None, *, result=None, error: Exception | None = None):

@@ -124,6 +124,7 @@ class LoadProgress:
 class _BackendEvents:
     def __init__(self, server: QwenLanguageServer) -> None:
         self.server = server
+        self.told_failure = False  # one message per failure, not one per retry
 
     def on_state(self, state: BackendState, detail: str) -> None:
         log.info("worker %s: %s", state.value, detail)
@@ -131,11 +132,15 @@ class _BackendEvents:
         if progress is not None and state is not BackendState.LOADING:
             self.server.load_progress = None
             progress.end(detail)
-        if state is BackendState.FAILED:
-            self.server.notify_user(
-                types.MessageType.Error,
-                f"qwen-lsp: {detail}. Completions are off until `model` is fixed.",
-            )
+        if state in (BackendState.READY, BackendState.STOPPED):
+            self.told_failure = False
+        if state is BackendState.FAILED and not self.told_failure:
+            self.told_failure = True
+            if self.server.backend.retry_at is None:
+                text = f"qwen-lsp: {detail}. Completions are off until `model` is fixed."
+            else:
+                text = f"qwen-lsp: {detail}, then less often (`qwen.restart` retries now)."
+            self.server.notify_user(types.MessageType.Error, text)
 
     def on_progress(self, progress: m.Progress) -> None:
         if self.server.load_progress is not None:

@@ -54,6 +54,11 @@ class Worker:
         except (ModelLoadError, OSError, ValueError) as exc:
             self.send(m.LoadFailed(model=self.host.options.model, error=str(exc)))
             return 2
+        except Exception as exc:  # any other crash while loading fails the load, told once
+            traceback.print_exc(file=sys.stderr)
+            error = f"{exc.__class__.__name__}: {exc}"
+            self.send(m.LoadFailed(model=self.host.options.model, error=error))
+            return 2
         self.send(
             m.Ready(
                 model=self.host.options.model,
