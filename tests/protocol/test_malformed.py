@@ -97,9 +97,15 @@ def test_document_never_opened_gets_an_answer(raw: RawClient):
     assert answer["result"] == {"items": []}
 
 
-def test_server_still_answers_after_bad_input(raw: RawClient):
-    answer = raw.request("workspace/executeCommand", {"command": "qwen.stats"})
-    assert answer["result"]["requests"] >= 1
+def test_server_still_serves_after_bad_input(raw: RawClient):
+    before = raw.request("workspace/executeCommand", {"command": "qwen.stats"})["result"]
+    for params in ([1, 2, 3], inline({"line": -1, "character": 0}), {"textDocument": {}}):
+        assert raw.request("textDocument/inlineCompletion", params)["error"]["code"] == -32602
+    answer = raw.request("textDocument/inlineCompletion", inline({"line": 0, "character": 5}))
+    assert answer["result"] == {"items": []}  # a valid request is still handled (no model here)
+    after = raw.request("workspace/executeCommand", {"command": "qwen.stats"})["result"]
+    assert after["requests"] == before["requests"] + 1  # bad ones never reached a handler
+    assert raw.proc.poll() is None
 
 
 def test_unknown_method_is_method_not_found(raw: RawClient):
