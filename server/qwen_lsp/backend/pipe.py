@@ -53,7 +53,7 @@ class _Pending:
 
 
 class PipeBackend:
-    def __init__(self, spec: WorkerSpec, events: BackendEvents) -> None:
+    def __init__(self, spec: WorkerSpec, events: BackendEvents, *, configured: bool = True) -> None:
         self.spec = spec
         self.events = events
         self.state = BackendState.STOPPED
@@ -66,6 +66,8 @@ class PipeBackend:
         self._start_lock = asyncio.Lock()
         # Nothing starts before the settings are final (reset() is called with them).
         self._configured = asyncio.Event()
+        if configured:
+            self._configured.set()
         self.load_crashes = 0
         self.retry_at: float | None = None  # monotonic time a crashed load may be retried
         self._stopping: asyncio.subprocess.Process | None = None  # exits on purpose

@@ -43,7 +43,8 @@ class QwenLanguageServer(LanguageServer):
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
         self.debounce = AdaptiveDebounce(client_ms=self.settings.completion.debounce_ms)
         self.syntax_docs: dict[str, SyntaxDocument] = {}
-        self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self))
+        # Not configured until `initialized` has pulled the client's settings.
+        self.backend = PipeBackend(self.worker_spec(), _BackendEvents(self), configured=False)
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
