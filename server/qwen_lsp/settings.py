@@ -55,6 +55,8 @@ class WorkerSettings(_Section, frozen=True):
     """Memory the KV prompt caches may hold, in MiB."""
     max_context_tokens: Positive = 32768
     """Longest prompt + generation the worker accepts (the model's native limit is larger)."""
+    allow_download: bool = False
+    """Download a Hugging Face model missing from the local cache (off: an error gives its size)."""
 
 
 class DocsSettings(_Section, frozen=True):

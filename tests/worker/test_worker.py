@@ -12,28 +12,11 @@ from qwen_lsp.backend import BackendState, PipeBackend, WorkerSpec
 from qwen_lsp.engine.fim import FimParts, render_fim_prompt
 from qwen_lsp.errors import GenerationFailed, ModelUnavailable
 
+from .worker_events import Recorder
+
 pytestmark = pytest.mark.worker
 
 SOURCE = (Path(__file__).resolve().parents[2] / "server/qwen_lsp/engine/fim.py").read_text()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.states: list[BackendState] = []
-        self.progress: list[m.Progress] = []
-        self.done: list[m.Done] = []
-
-    def on_state(self, state: BackendState, detail: str) -> None:
-        self.states.append(state)
-
-    def on_progress(self, progress: m.Progress) -> None:
-        self.progress.append(progress)
-
-    def on_done(self, done: m.Done) -> None:
-        self.done.append(done)
-
-    def on_log(self, line: str) -> None:
-        pass
 
 
 @pytest.fixture

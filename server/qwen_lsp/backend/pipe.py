@@ -30,6 +30,7 @@ class WorkerSpec:
     model: str
     cache_mb: int = 2048
     max_context_tokens: int = 32768
+    allow_download: bool = False
     python: str = field(default_factory=lambda: sys.executable)
 
     def argv(self) -> list[str]:
@@ -43,6 +44,7 @@ class WorkerSpec:
             str(self.cache_mb),
             "--max-context-tokens",
             str(self.max_context_tokens),
+            *(["--allow-download"] if self.allow_download else []),
         ]
 
 

@@ -62,6 +62,7 @@ class QwenLanguageServer(LanguageServer):
             model=resolve_model(self.settings),
             cache_mb=worker.cache_mb,
             max_context_tokens=worker.max_context_tokens,
+            allow_download=worker.allow_download,
         )
 
     def apply_settings(self, raw: object) -> bool:

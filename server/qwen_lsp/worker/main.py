@@ -102,6 +102,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="local MLX model dir or HF repo id")
     parser.add_argument("--cache-mb", type=int, default=2048, help="KV prompt cache limit")
     parser.add_argument("--max-context-tokens", type=int, default=32768)
+    parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
 
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model,
         cache_bytes=args.cache_mb << 20,
         max_context_tokens=args.max_context_tokens,
+        allow_download=args.allow_download,
     )
     worker = Worker(ModelHost(options), sys.stdin.buffer, frames_out)
     return worker.run()
