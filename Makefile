@@ -11,7 +11,7 @@ TEST_PREREQS :=
 PYTEST_ARGS ?=
 -include mk/*.mk
 
-.PHONY: install demo test lint format bench test-unit test-protocol test-worker test-editors clean
+.PHONY: install demo test lint format bench settings-docs wheel test-unit test-protocol test-worker test-editors clean
 .DEFAULT_GOAL := install
 
 install: $(VENV)/.installed
@@ -34,6 +34,14 @@ lint: install
 	$(BIN)/ruff check server scripts tests
 	$(BIN)/ruff format --check server scripts tests
 	$(BIN)/mypy
+
+# A wheel of the server (the package is not on PyPI): pip install dist/qwen_lsp-*.whl
+wheel: install
+	$(BIN)/python -m pip wheel -q --no-deps -w dist .
+
+# README's Settings section and the VS Code settings, from server/qwen_lsp/settings.py.
+settings-docs: install
+	$(BIN)/python scripts/settings_docs.py
 
 format: install
 	$(BIN)/ruff check --fix server scripts tests
@@ -58,5 +66,5 @@ bench: install tiny-model
 	$(BIN)/python scripts/bench_typing.py --model $(TINY_MODEL)
 
 clean:
-	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(BUILD) dist .pytest_cache .mypy_cache .ruff_cache
 

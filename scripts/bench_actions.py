@@ -22,7 +22,7 @@ from tiny_model.chat_examples import action_requests
 from tiny_model.fim_examples import SourceFile
 
 from qwen_lsp import messages as m
-from qwen_lsp.engine import actions, docs
+from qwen_lsp.engine import actions, syntax
 from qwen_lsp.engine.tool_edits import apply_edits
 from qwen_lsp.worker.host import HostOptions, ModelHost
 
@@ -57,7 +57,7 @@ def succeeded(req: actions.ActionRequest, outcome: actions.Outcome) -> bool:
         return outcome.ok and bool(outcome.message.strip())
     if not (outcome.ok and outcome.edits):
         return False
-    return docs.parses_cleanly(req.language, apply_edits(req.text, outcome.edits))
+    return syntax.parses_cleanly(req.language, apply_edits(req.text, outcome.edits))
 
 
 def main() -> None:

@@ -38,7 +38,9 @@ PROMPT_MODULES = (
     "engine/completion.py",
     "engine/actions.py",
     "engine/tools.py",
-    "engine/docs.py",
+    "engine/definitions.py",
+    "engine/doc_render.py",
+    "engine/syntax.py",
     "settings.py",
 )
 

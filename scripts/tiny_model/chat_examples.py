@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Callable, Iterator
 
-from qwen_lsp.engine import actions, docs, tools
+from qwen_lsp.engine import actions, definitions, tools
 from qwen_lsp.engine.syntax import language_for
 from tiny_model.fim_examples import Encode, Example, SourceFile
 
@@ -41,7 +41,9 @@ def unit_test(language: str, name: str, indent: str) -> str:
     return f'test("{name}", () => {{\n  expect({name}).toBeDefined();\n}});'
 
 
-def answer(req: actions.ActionRequest, d: docs.Definition) -> tuple[str, list[tuple[str, dict]]]:
+def answer(
+    req: actions.ActionRequest, d: definitions.Definition
+) -> tuple[str, list[tuple[str, dict]]]:
     """(text, tool calls) of a good answer; line numbers are 1-based as the prompt shows."""
     lines = req.text.split("\n")
     first, last = req.start_line + 1, req.end_line + 1
@@ -65,7 +67,7 @@ def action_requests(source: SourceFile, rng: random.Random) -> Iterator[tuple]:
     """(request, definition) for every action the server offers on every definition of
     `source`: the cursor on its first line, a diagnostic inside it, a refactor instruction."""
     language = language_for(source.path, "")
-    for d in docs.definitions(language, source.text):
+    for d in definitions.definitions(language, source.text):
         line = rng.randint(d.start_line, d.end_line)
         problem = actions.Diagnostic(line, line, rng.choice(FIX_PROBLEMS))
         found = actions.offers(language, source.text, d.start_line, d.start_line, False, [problem])
@@ -75,7 +77,9 @@ def action_requests(source: SourceFile, rng: random.Random) -> Iterator[tuple]:
             yield actions.request_for(offer, source.path, language, source.text), d
 
 
-def chat_example(req: actions.ActionRequest, d: docs.Definition, render: Render, encode: Encode):
+def chat_example(
+    req: actions.ActionRequest, d: definitions.Definition, render: Render, encode: Encode
+):
     """The rendered prompt, then the answer up to and including <|im_end|>."""
     messages, offered = actions.build_messages(req), tools.tools_for(req.kind)
     prompt = render(messages, tools=offered or None, add_generation_prompt=True)

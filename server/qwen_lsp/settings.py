@@ -1,7 +1,8 @@
 """Typed settings, parsed once from initializationOptions / the `qwen` configuration section.
 
-JSON keys are camelCase (`docs.onSave`); every field is documented in the README under its own
-heading, and the editor clients mirror this schema (`settings_schema()` is the source of truth).
+JSON keys are camelCase (`docs.onSave`). This module is the one source of truth: each field's
+docstring is its documentation, and `scripts/settings_docs.py` (`make settings-docs`) writes it
+into README's Settings section and the VS Code extension's package.json.
 """
 
 from __future__ import annotations
@@ -28,69 +29,100 @@ class _Section(
 
 class CompletionSettings(_Section, frozen=True):
     enabled: bool = True
-    """Serve inline completions."""
+    """Serve inline completions (`qwen.toggleCompletions` flips it)."""
     multiline: Literal["auto", "always", "never"] = "auto"
-    """Multi-line suggestions: decided from the syntax (auto), always, or never."""
+    """Whether suggestions may span several lines. `auto` decides from the code at the cursor:
+    several lines on an empty line or after a line that opens a block (`def f():`, `{`), one
+    line at the end of a statement, in the middle of a line or inside a comment or string.
+    `always` and `never` force it (`never`: generation stops at the first newline)."""
     max_tokens: Positive = 64
-    """Most tokens one suggestion may have."""
+    """Most tokens the model generates for one suggestion."""
     max_lines: Positive = 16
     """Most lines one multi-line suggestion may have."""
     debounce_ms: NonNegative = 40
-    """Delay the clients wait after the last keystroke before asking for a suggestion."""
+    """How long the VS Code and Neovim clients wait after a keystroke before asking for a
+    suggestion. The server may wait a little more while you type fast: about your recent
+    interval between keystrokes minus this delay, at most 250 ms, so that a model call is not
+    started for a keystroke the next one would supersede at once; after a pause it does not
+    wait."""
     timeout_ms: Positive = 5000
-    """A suggestion still generating after this long is cut short and returned as is."""
+    """A suggestion still generating after this many milliseconds is cut short and returned
+    as it is."""
 
 
 class ContextSettings(_Section, frozen=True):
     max_prompt_tokens: Positive = 2048
-    """Approximate token budget of a completion prompt (prefix:suffix about 3:1)."""
+    """Approximate token budget of a completion prompt. With `context.repoFiles` on, a third
+    of it is kept for repository context; the rest is split about 3:1 between the text above
+    and below the cursor."""
     repo_files: bool = True
-    """Add other open documents and recent edits as repository context."""
+    """Add repository context to completion prompts, before the current file (as
+    `<|file_sep|>` sections): the start of each other open document, chunks around places you
+    edited recently, and definitions, found in other open documents, of names used near the
+    cursor."""
     max_chunks: Positive = 16
-    """Size of the ring buffer of recently edited or viewed chunks."""
+    """Most chunks (recently edited places and definitions from other open documents) kept as
+    repository context; the oldest go first."""
 
 
 class WorkerSettings(_Section, frozen=True):
     cache_mb: Positive = 2048
-    """Memory the KV prompt caches may hold, in MiB."""
+    """Memory, in MiB, the worker's KV prompt caches may hold (least recently used entries are
+    evicted beyond it, and beyond 64 cached sequences). Restarts the worker."""
     max_context_tokens: Positive = 32768
-    """Longest prompt + generation the worker accepts (the model's native limit is larger)."""
+    """Longest prompt plus generation the worker accepts; a longer request fails with an error
+    naming this setting. Qwen3-Coder's native limit (262,144) needs far more memory. Restarts
+    the worker."""
     allow_download: bool = False
-    """Download a Hugging Face model missing from the local cache (off: an error gives its size)."""
+    """Download a Hugging Face model (a repo id in `model`) that is not in the local Hugging
+    Face cache. Off, the worker does not download: it fails with a message that gives the
+    download's size and how to allow it. Only weights, tokenizer and configuration files are
+    fetched; a model's own Python code is never downloaded or run. In VS Code an untrusted
+    workspace cannot set it (nor `model`). Restarts the worker."""
 
 
 class DocsSettings(_Section, frozen=True):
     on_save: bool = False
-    """Write documentation for undocumented definitions when a file is saved."""
+    """Write documentation for the undocumented definitions you changed when a file is saved
+    (see Documentation on save)."""
     style: Literal["google", "numpy", "sphinx"] = "google"
-    """Python docstring convention."""
+    """Python docstring convention, for docs on save, `qwen.generateDocs` and the Add docstring
+    action. Other languages use their own convention (JSDoc, `///` in Rust, Go doc comments,
+    …)."""
     max_per_save: Positive = 8
-    """Most definitions documented per save."""
+    """Most definitions documented per save; the rest are documented on later saves."""
     timeout_s: Positive = 120
-    """Time cap of one save's documentation run."""
+    """Time cap, in seconds, of one save's documentation run; what was written by then is
+    applied."""
 
 
 class ActionsSettings(_Section, frozen=True):
     enabled: bool = True
-    """Offer the model's code actions."""
+    """Offer the code actions (`false`: `textDocument/codeAction` returns none)."""
     max_turns: Positive = 4
-    """Most model turns per action (read-only tool results go back to the model)."""
+    """Most model turns per action: read-only tool results go back to the model until it
+    edits or the turns run out."""
     max_tokens: Positive = 1024
-    """Most tokens the model may write per turn."""
+    """Most tokens the model may write per turn of an action."""
     temperature: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    """Sampling temperature of actions; unset: the model's own (Qwen3-Coder 0.7); 0: greedy."""
+    """Sampling temperature of code actions and documentation. Unset, the model's own
+    `generation_config.json` applies (Qwen3-Coder: temperature 0.7, top_p 0.8, top_k 20); `0`
+    decodes greedily, so the same request gives the same edit every time."""
 
 
 class Settings(_Section, frozen=True):
     model: str = ""
-    """Local model directory or Hugging Face repo id; empty: $QWEN_LSP_MODEL, then the default."""
+    """The model: a local MLX model directory or a Hugging Face repo id. Empty means
+    `$QWEN_LSP_MODEL`, else `mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit` (about 17 GB,
+    downloaded on first use when not in the Hugging Face cache)."""
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
     worker: WorkerSettings = WorkerSettings()
     docs: DocsSettings = DocsSettings()
     actions: ActionsSettings = ActionsSettings()
     log_level: Literal["error", "warning", "info", "debug"] = "info"
-    """Detail of the server log (the editor's output channel / :LspLog)."""
+    """Detail of the server's log (stderr, which the editor shows: VS Code's "Qwen LSP" output
+    channel, Neovim's LSP log)."""
 
 
 class SettingsError(ValueError):

@@ -15,7 +15,7 @@ from models import TRAINING_FILES
 # The Fix diagnostics and Refactor instructions the chat examples use.
 from tiny_model.chat_examples import FIX_PROBLEMS, REFACTOR_ASKS  # noqa: F401
 
-from qwen_lsp.engine import docs
+from qwen_lsp.engine import definitions
 from qwen_lsp.engine.syntax import language_for
 
 # One top-level function per corpus language: its qualified name is its plain name, as the
@@ -36,14 +36,16 @@ def corpus_uri(name: str) -> str:
     return f"file:///work/demo/{name}"
 
 
-def definition(language: str, name: str = "", symbol: str = "") -> tuple[str, str, docs.Definition]:
+def definition(
+    language: str, name: str = "", symbol: str = ""
+) -> tuple[str, str, definitions.Definition]:
     """(uri, text, definition) of `symbol` in corpus file `name` (default: the language's
     target function)."""
     if not name:
         name, symbol = TARGETS[language]
     text = corpus_text(name)
     assert language_for(name, "") == language
-    found = docs.find(language, text, symbol)
+    found = definitions.find(language, text, symbol)
     assert found is not None and not found.documented
     return corpus_uri(name), text, found
 
@@ -62,7 +64,7 @@ def single_change(edit: types.WorkspaceEdit, uri: str, version: int = 1) -> list
 
 
 def assert_edits_inside(
-    changes: list[types.TextEdit], d: docs.Definition, before: str, after: str
+    changes: list[types.TextEdit], d: definitions.Definition, before: str, after: str
 ) -> None:
     """Every edit lies inside `d` and the lines around it are as they were."""
     for e in changes:

@@ -19,7 +19,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from qwen_lsp import messages as m
-from qwen_lsp.engine import docs
+from qwen_lsp.engine import definitions, syntax
 
 from . import corpus
 from .editor import Editor, apply_text_edits
@@ -250,7 +250,7 @@ async def corpus_client(lsp_client: LanguageClient):
 
 async def corpus_actions(
     client: LanguageClient, language: str, name: str, symbol: str, problem: str = ""
-) -> tuple[str, str, docs.Definition, dict[str, types.CodeAction]]:
+) -> tuple[str, str, definitions.Definition, dict[str, types.CodeAction]]:
     """Open corpus file `name` and list the actions inside its function `symbol` (with a
     diagnostic there when `problem` is given)."""
     uri, text, d = corpus.definition(language, name, symbol)
@@ -308,7 +308,7 @@ async def test_trained_model_resolves_an_action(corpus_client: LanguageClient, c
     changes = corpus.single_change(resolved.edit, uri)
     assert editor.apply(resolved.edit)
     after = editor.texts[uri]
-    assert after == apply_text_edits(text, changes) and docs.parses_cleanly(language, after)
+    assert after == apply_text_edits(text, changes) and syntax.parses_cleanly(language, after)
     if kind == "tests":  # inserted right after the function; nothing else changes
         (e,) = changes
         assert e.range.start == e.range.end == types.Position(d.end_line + 1, 0)
@@ -321,7 +321,7 @@ async def test_trained_model_resolves_an_action(corpus_client: LanguageClient, c
         (e,) = changes
         assert e.range.start == e.range.end == types.Position(d.insert_line, 0)
         assert all(x.startswith(d.indent) for x in e.new_text.split("\n")[:-1]), e.new_text
-        found = docs.find(language, after, d.name)
+        found = definitions.find(language, after, d.name)
         assert found is not None and found.documented
     else:
         corpus.assert_edits_inside(changes, d, text, after)
@@ -346,7 +346,7 @@ async def test_trained_model_refactor(corpus_client: LanguageClient, case: tuple
     assert f"qwen-lsp refactor: {uri}: edit applied" in [m.message for m in client.log_messages]
     (edit,) = editor.applied
     after = editor.texts[uri]
-    assert docs.parses_cleanly(language, after)
+    assert syntax.parses_cleanly(language, after)
     corpus.assert_edits_inside(corpus.single_change(edit, uri), d, text, after)
 
 
@@ -449,6 +449,6 @@ async def test_well_formed_tool_call_resolves_to_a_clean_versioned_edit(kind: st
     (change,) = resolved.edit.document_changes
     assert change.text_document.uri == URI and change.text_document.version == 1
     text = apply_text_edits(SOURCE, list(change.edits))
-    assert docs.parses_cleanly("python", text)
+    assert syntax.parses_cleanly("python", text)
     assert text.startswith(SOURCE.split("def ring_area")[0])  # nothing above the target moved
     assert {"docstring": '"""Ring."""', "fix": "max(0", "tests": "def test_ring"}[kind] in text

@@ -17,7 +17,7 @@ from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from qwen_lsp import messages as m
-from qwen_lsp.engine import docs
+from qwen_lsp.engine import definitions, syntax
 
 from . import corpus
 from .editor import Editor, apply_text_edits
@@ -106,7 +106,7 @@ async def test_save_documents_changed_definitions_in_place(language: str):
     assert len(h.applied) == 1, h.messages
     text = h.text(uri)
     assert expected in text
-    assert docs.parses_cleanly(language, text)
+    assert syntax.parses_cleanly(language, text)
     change = h.applied[0].document_changes[0]  # type: ignore[index]
     assert change.text_document.version == 2  # type: ignore[union-attr]
     if language == "python":  # only the changed region: old_helper stays as it was
@@ -266,7 +266,7 @@ async def trained_client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-def _without(text: str, d: docs.Definition) -> str:
+def _without(text: str, d: definitions.Definition) -> str:
     """The corpus file before its target function was written (and the blank lines after it)."""
     lines = text.split("\n")
     rest = lines[d.end_line + 1 :]
@@ -298,8 +298,8 @@ async def test_trained_model_save_documents_the_new_function(
     comment = {"python": '"""', "javascript": "/**", "go": f"// {d.name}"}[language]
     assert new_lines[0].strip().startswith(comment), e.new_text
     after = editor.texts[uri]
-    assert after == apply_text_edits(text, [e]) and docs.parses_cleanly(language, after)
-    found = docs.find(language, after, d.qualname)
+    assert after == apply_text_edits(text, [e]) and syntax.parses_cleanly(language, after)
+    found = definitions.find(language, after, d.qualname)
     assert found is not None and found.documented
     calls = (await stats(client))["model_calls"]
     assert await saved_and_settled(client, editor, uri) == calls

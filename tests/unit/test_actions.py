@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_lsp.engine import actions, docs
+from qwen_lsp.engine import actions, definitions, syntax
 from qwen_lsp.engine.actions import ActionRequest, ActionSession, Diagnostic
 from qwen_lsp.engine.tool_edits import apply_edits
 
@@ -78,7 +78,7 @@ def test_request_for_an_offer_is_what_resolve_and_docs_on_save_run() -> None:
     """One function turns an offer into the request the model sees (the server's resolve, docs
     on save and the test-model trainer all go through it)."""
     (doc,) = [o for o in actions.offers("python", SOURCE, 4, 4, False, []) if o.kind == "docstring"]
-    d = docs.find("python", SOURCE, "area")
+    d = definitions.find("python", SOURCE, "area")
     assert d is not None and doc == actions.docstring_offer(d)
     req = actions.request_for(doc, "geo.py", "python", SOURCE, "numpy")
     assert req == ActionRequest("docstring", "geo.py", "python", SOURCE, 3, 4, "area", "", "numpy")
@@ -103,7 +103,7 @@ def test_session_edit_in_one_turn() -> None:
     assert s.outcome is not None and s.outcome.ok
     out = apply_edits(SOURCE, s.outcome.edits)
     assert 'def area(w, h):\n    """Area of a rectangle."""\n    return' in out
-    assert docs.parses_cleanly("python", out)
+    assert syntax.parses_cleanly("python", out)
 
 
 def test_session_reads_then_edits() -> None:

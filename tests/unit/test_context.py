@@ -77,29 +77,48 @@ def test_names_near_skip_the_line_being_typed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name", "first_line"),
+    ("path", "text", "name", "first_line"),
     [
-        (UTILS, "clamp", "def clamp(value, low, high):"),
-        (UTILS, "Vector", "class Vector:"),
-        ("export function parse(s) {\n  return 1;\n}\n", "parse", "export function parse(s) {"),
-        ("pub fn area(w: u32) -> u32 {\n    w\n}\n", "area", "pub fn area(w: u32) -> u32 {"),
-        ("func (s *Server) Start() error {\n\treturn nil\n}\n", "Start", "func (s *Server)"),
-        ("function M.add(a, b)\n  return a + b\nend\n", "add", "function M.add(a, b)"),
-        ("interface User {\n  id: number;\n}\n", "User", "interface User {"),
+        ("u.py", UTILS, "clamp", "def clamp(value, low, high):"),
+        ("u.py", UTILS, "Vector", "class Vector:"),
+        ("p.js", "export function parse(s) {\n  return 1;\n}\n", "parse", "export function parse("),
+        (
+            "a.rs",
+            "pub fn area(w: u32) -> u32 {\n    w\n}\n",
+            "area",
+            "pub fn area(w: u32) -> u32 {",
+        ),
+        (
+            "s.go",
+            "func (s *Server) Start() error {\n\treturn nil\n}\n",
+            "Start",
+            "func (s *Server)",
+        ),
+        ("m.lua", "function M.add(a, b)\n  return a + b\nend\n", "add", "function M.add(a, b)"),
+        ("u.ts", "interface User {\n  id: number;\n}\n", "User", "interface User {"),
+        ("o.py", "def once(): return 1\n", "once", "def once(): return 1"),
     ],
 )
-def test_definitions_by_language(text: str, name: str, first_line: str) -> None:
-    found = find_definition(text, name, 16)
+def test_definitions_by_language(path: str, text: str, name: str, first_line: str) -> None:
+    found = find_definition(path, text, name, 16)
     assert found is not None and found.startswith(first_line)
 
 
 def test_definition_block_ends_with_its_closer() -> None:
     text = "fn a() {\n    1\n}\n\nfn b() {}\n"
-    assert find_definition(text, "a", 16) == "fn a() {\n    1\n}"
-    assert find_definition(UTILS, "clamp", 16) == (
+    assert find_definition("a.rs", text, "a", 16) == "fn a() {\n    1\n}"
+    assert find_definition("u.py", UTILS, "clamp", 16) == (
         'def clamp(value, low, high):\n    """Keep value within [low, high]."""\n'
         "    return max(low, min(high, value))"
     )
+    assert find_definition("u.py", UTILS, "Vector", 3) == (
+        "class Vector:\n    def __init__(self, x, y):\n        self.x = x"
+    )
+
+
+def test_no_definitions_without_a_grammar() -> None:
+    assert find_definition("notes.txt", "def clamp(x):\n    return x\n", "clamp", 16) is None
+    assert find_definition("u.py", UTILS, "missing", 16) is None
 
 
 def test_definitions_of_names_in_use_come_from_other_open_files() -> None:

@@ -136,3 +136,10 @@ def test_update_follows_whole_texts_incrementally() -> None:
         doc.update(text)
         assert doc.text == text
         assert doc.sexp() == str(syntax.parse("rust", text).root_node)  # type: ignore[union-attr]
+
+
+def test_language_of() -> None:
+    assert (
+        syntax.language_of("a.py") == "python" and syntax.language_of("x.TSX") == "typescriptreact"
+    )
+    assert syntax.language_of("Makefile") == "" and syntax.language_of(".bashrc") == ""

@@ -8,8 +8,8 @@ import pytest
 from mlx_lm.tool_parsers import qwen3_coder
 
 from qwen_lsp.engine import tools
+from qwen_lsp.engine.line_edits import LineEdit
 from qwen_lsp.engine.tool_edits import (
-    LineEdit,
     Target,
     ToolCallError,
     apply_edits,

@@ -61,7 +61,8 @@ export function resolveServer(): ServerCommand {
     if (!isExecutable(interpreter)) {
       throw new ServerNotFoundError(
         `qwen.server.python is "${python}", which is not an executable file. ` +
-          "Point it at a Python interpreter that has qwen-lsp installed (pip install qwen-lsp).",
+          "Point it at a Python interpreter that has qwen-lsp installed (`pip install /path/to/qwen-lsp` " +
+          "from a checkout).",
       );
     }
     return { command: interpreter, args: ["-m", "qwen_lsp", "--stdio"], source: "qwen.server.python" };
@@ -86,8 +87,8 @@ export function resolveServer(): ServerCommand {
     );
   }
   throw new ServerNotFoundError(
-    "Cannot find the qwen-lsp server. Install it with `pip install qwen-lsp` (or `make install` " +
-      "in a qwen-lsp checkout), then set qwen.server.path to the qwen-lsp command, or " +
+    "Cannot find the qwen-lsp server (it is not on PyPI). Run `make install` in a qwen-lsp " +
+      "checkout (or `pip install /path/to/qwen-lsp`, or the wheel `make wheel` builds), then set qwen.server.path to the qwen-lsp command, or " +
       "qwen.server.python to the Python interpreter that has it.",
   );
 }

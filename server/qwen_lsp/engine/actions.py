@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qwen_lsp.engine import docs
-from qwen_lsp.engine.docs import LineEdit
+from qwen_lsp.engine import definitions, doc_render
+from qwen_lsp.engine.line_edits import LineEdit
 from qwen_lsp.engine.tool_edits import Target, ToolCallError, read, to_edits
 from qwen_lsp.engine.tools import (
     INSERT_TEXT,
@@ -87,7 +87,7 @@ def _task(req: ActionRequest, lines: int) -> str:
     a, b = req.start_line + 1, req.end_line + 1
     what = f"`{req.symbol}` (lines {a}-{b})" if req.symbol else f"lines {a}-{b}"
     if req.kind == DOCSTRING:
-        convention = docs.convention(req.language, req.doc_style)
+        convention = doc_render.convention(req.language, req.doc_style)
         return (
             f"Write the documentation of {what} as {convention}. "
             f"Call {SET_DOCSTRING} with symbol `{req.symbol}` and the text only."
@@ -189,7 +189,7 @@ def offers(
     diagnostics: list[Diagnostic],
 ) -> list[Offer]:
     """The actions for a cursor (or selection start_line..end_line) and the diagnostics there."""
-    d = docs.enclosing(language, text, start_line)
+    d = definitions.enclosing(language, text, start_line)
     out = []
     if d is not None and not d.documented:
         out.append(docstring_offer(d))
@@ -212,7 +212,7 @@ def offers(
     return out
 
 
-def docstring_offer(d: docs.Definition) -> Offer:
+def docstring_offer(d: definitions.Definition) -> Offer:
     """Add docstring on `d`: the action's offer, and what docs on save asks for each definition."""
     title = f"{TITLES[DOCSTRING]}: {d.name}"
     return Offer(DOCSTRING, title, d.start_line, d.end_line, symbol=d.qualname)

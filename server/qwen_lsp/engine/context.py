@@ -13,17 +13,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .definitions import spans
 from .fim import RepoFile
+from .syntax import language_for
 
 SIMILAR = 0.9  # llama.vim's threshold: a chunk this similar to a new one is replaced by it
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-DEFINITION = re.compile(
-    r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:local\s+)?"
-    r"(?:def|class|function|fn|func|struct|enum|trait|interface|type)\s+"
-    r"(?:\([^)]*\)\s*)?(?:[\w]+[.:])*(?P<name>[A-Za-z_]\w*)",
-    re.MULTILINE,
-)
-_CLOSER = re.compile(r"\s*(end|[)\]}]+)[),;]*\s*")
 _KEYWORD_WORDS = """and as break class const continue def elif else end except false for from func
 function if import in is let local nil none not null or pass return self super this true type
 var while with"""
@@ -70,25 +65,14 @@ def names_near(text: str, offset: int, above: int = 8, below: int = 4) -> list[s
     return list(seen)
 
 
-def find_definition(text: str, name: str, max_lines: int) -> str | None:
-    """The definition header of `name` and the start of its body, or None."""
-    for match in DEFINITION.finditer(text):
-        if match.group("name") == name:
-            return _block_from(text, match.start(), max_lines)
-    return None
-
-
-def _block_from(text: str, start: int, max_lines: int) -> str:
-    lines = text[start:].split("\n")
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    out = [lines[0]]
-    for line in lines[1:max_lines]:
-        if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            if _CLOSER.fullmatch(line):
-                out.append(line)
-            break
-        out.append(line)
-    return "\n".join(out).rstrip()
+def find_definition(path: str, text: str, name: str, max_lines: int) -> str | None:
+    """The first `max_lines` lines of the definition of `name` in the file at `path`, or None
+    (also for languages without a tree-sitter grammar: their definitions are not looked up)."""
+    span = spans(language_for(path), text).get(name)
+    if span is None:
+        return None
+    first, last = span
+    return "\n".join(text.split("\n")[first : min(last + 1, first + max_lines)]).rstrip()
 
 
 class RepoContext:
@@ -138,7 +122,7 @@ class RepoContext:
                 key = f"def:{other}:{name}"
                 if other == path or key in known or other not in documents:
                     continue
-                definition = find_definition(documents[other], name, max_lines)
+                definition = find_definition(other, documents[other], name, max_lines)
                 if definition:
                     self._add(Chunk(other, definition, key))
                     known.add(key)

@@ -59,6 +59,12 @@ def has_grammar(language: str) -> bool:
     return language in _GRAMMARS
 
 
+def language_of(filename: str) -> str:
+    """The languageId of a file name whose language has a grammar, else ""."""
+    language = language_for(filename)
+    return language if has_grammar(language) else ""
+
+
 @cache
 def _language(language: str) -> ts.Language | None:
     spec = _GRAMMARS.get(language)
@@ -129,6 +135,11 @@ def syntax_errors(language: str, text: str, budget_s: float = PARSE_BUDGET_S) ->
     """Error count of `text` parsed fresh; None without a grammar or when parsing gave up."""
     tree = parse(language, text, budget_s)
     return count_errors(tree) if tree is not None else None
+
+
+def parses_cleanly(language: str, text: str) -> bool:
+    """True when tree-sitter finds no syntax error in `text`."""
+    return syntax_errors(language_for("", language), text) == 0
 
 
 def _point_at(data: bytes, byte: int) -> tuple[int, int]:

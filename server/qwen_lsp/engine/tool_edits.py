@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qwen_lsp.engine import docs
-from qwen_lsp.engine.docs import LineEdit
+from qwen_lsp.engine import definitions
+from qwen_lsp.engine.doc_render import render_doc
+from qwen_lsp.engine.line_edits import LineEdit
 from qwen_lsp.engine.tools import (
     INSERT_TEXT,
     READ_DEFINITION,
@@ -23,7 +24,7 @@ from qwen_lsp.engine.tools import (
     param_types,
 )
 
-__all__ = ["LineEdit", "Target", "ToolCallError", "apply_edits", "check_arguments", "to_edit"]
+__all__ = ["Target", "ToolCallError", "apply_edits", "check_arguments", "to_edit"]
 
 READ_MAX_LINES = 200
 
@@ -125,10 +126,10 @@ def to_edit(target: Target, name: str, arguments: object) -> LineEdit:
         symbol = args["symbol"].strip()
         if target.symbol and symbol not in (target.symbol, target.symbol.rsplit(".", 1)[-1]):
             raise ToolCallError(f"`{name}` targets `{symbol}`, not `{target.symbol}`")
-        d = docs.find(target.language, target.text, target.symbol or symbol)
+        d = definitions.find(target.language, target.text, target.symbol or symbol)
         if d is None or not (target.start_line <= d.start_line <= target.end_line):
             raise ToolCallError(f"`{name}`: no definition `{symbol}` in the target")
-        edit = docs.render_doc(target.language, d, args["docstring"])
+        edit = render_doc(target.language, d, args["docstring"])
         if edit is None:
             raise ToolCallError(f"`{name}`: the documentation is empty")
         return edit
@@ -178,7 +179,7 @@ def read(
     if name == READ_DEFINITION:
         wanted = args["name"].strip()
         for path, (lang, source) in workspace.items():
-            d = docs.find(lang, source, wanted)
+            d = definitions.find(lang, source, wanted)
             if d is not None:
                 src = source.split("\n")
                 first = d.doc[0] if d.doc and d.doc[0] < d.start_line else d.start_line

@@ -16,11 +16,13 @@ from typing import Any
 from lsprotocol import types
 
 from ..engine import actions as engine
-from ..engine.docs import SaveTracker, merge_edits
-from ..engine.tool_edits import LineEdit
-from .actions import Report, run, with_progress, workspace_edit
+from ..engine.line_edits import LineEdit, merge_edits
+from ..engine.save_tracker import SaveTracker
+from .action_run import run
 from .positions import document_path
+from .progress import Report, with_progress
 from .server import QwenLanguageServer
+from .workspace_edits import workspace_edit
 
 log = logging.getLogger("qwen_lsp")
 GENERATE = "qwen.generateDocs"

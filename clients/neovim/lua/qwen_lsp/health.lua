@@ -27,7 +27,7 @@ local function check_binary()
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
     fail(("server `%s` not found"):format(cmd[1]), {
-      "Install it: `pip install qwen-lsp` (or `make install` in a checkout)",
+      "Install it from a qwen-lsp checkout: `make install` (gives .venv/bin/qwen-lsp), or `pip install /path/to/qwen-lsp`",
       "or pass its path: setup{ cmd = { '/path/to/qwen-lsp', '--stdio' } }",
     })
     return

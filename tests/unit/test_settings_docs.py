@@ -1,4 +1,5 @@
-"""The VS Code extension's `qwen.*` settings mirror the server's `settings_schema()`."""
+"""README's Settings section and the VS Code extension's `qwen.*` settings are generated from
+the settings types: a setting added, removed or re-described in one place only fails here."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from qwen_lsp.settings import settings_schema
 
 pytestmark = pytest.mark.unit
 
-SCRIPT = Path(__file__).resolve().parents[2] / "clients" / "vscode" / "scripts" / "sync_settings.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "settings_docs.py"
 
 
 def _sync_settings():
-    spec = importlib.util.spec_from_file_location("sync_settings", SCRIPT)
+    spec = importlib.util.spec_from_file_location("settings_docs", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,8 +36,24 @@ def test_package_json_matches_server_schema() -> None:
     )
     assert not stale, (
         f"clients/vscode/package.json differs from settings_schema() at {stale}; "
-        "run `.venv/bin/python clients/vscode/scripts/sync_settings.py`"
+        "run `make settings-docs`"
     )
+
+
+def test_readme_settings_section_is_generated_from_the_docstrings() -> None:
+    sync = _sync_settings()
+    readme = sync.README.read_text(encoding="utf-8")
+    assert readme == sync.expected_readme(readme), (
+        "README's Settings section differs from server/qwen_lsp/settings.py: "
+        "run `make settings-docs`"
+    )
+
+
+def test_readme_entry_says_type_default_and_docstring() -> None:
+    section = _sync_settings().readme_settings()
+    entry = section.split("### completion.maxTokens\n\n", 1)[1].split("\n### ", 1)[0]
+    assert entry.startswith("Integer > 0; default `64`. Most tokens the model generates")
+    assert "### actions.temperature\n\nNumber ≥ 0, or unset; default unset." in section
 
 
 def test_every_server_setting_is_contributed() -> None:

@@ -1,0 +1,239 @@
+"""Definitions found by tree-sitter: functions, methods and classes, with their documentation.
+
+One finder for the whole server: documentation targets, code actions, the read_definition tool
+and the repository context of completion prompts all use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import tree_sitter
+
+from qwen_lsp.engine import syntax
+
+_JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
+
+# Definition node types per language family.
+_DEF_TYPES = {
+    "python": {"function_definition", "class_definition"},
+    "js": {
+        "function_declaration",
+        "generator_function_declaration",
+        "class_declaration",
+        "method_definition",
+        "interface_declaration",
+        "abstract_class_declaration",
+    },
+    "rust": {"function_item", "struct_item", "enum_item", "trait_item", "function_signature_item"},
+    "go": {"function_declaration", "method_declaration", "type_declaration"},
+    "lua": {"function_declaration"},
+}
+_COMMENT_PREFIX = {"js": "/**", "rust": "///", "go": "//", "lua": "---"}
+
+
+def family(language: str) -> str:
+    """The language's family: the JavaScript and TypeScript dialects are one ("js")."""
+    language = syntax.language_for("", language)  # editors' aliases (Neovim's `tsx`, …)
+    if language in _JS:
+        return "js"
+    return language
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A function, method or class. Lines are 0-based.
+
+    `insert_line`: where new documentation goes (before this line); `indent`: its indentation;
+    `doc`: the line range of existing documentation, or None when undocumented.
+    """
+
+    name: str
+    qualname: str
+    kind: str
+    start_line: int
+    end_line: int
+    insert_line: int
+    indent: str
+    doc: tuple[int, int] | None
+
+    @property
+    def documented(self) -> bool:
+        return self.doc is not None
+
+
+def definitions(language: str, text: str) -> list[Definition]:
+    """Every documentable definition, outermost first, in source order."""
+    language = syntax.language_for("", language)
+    tree = syntax.parse(language, text)
+    if tree is None:
+        return []
+    fam = family(language)
+    lines = text.split("\n")
+    out: list[Definition] = []
+    for node, qual in _walk(tree.root_node, fam, ""):
+        d = _definition(node, qual, fam, lines)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+_JS_FUNCTION_VALUES = ("arrow_function", "function_expression", "function", "class")
+
+
+def _is_definition(node: tree_sitter.Node, fam: str) -> bool:
+    if node.type in _DEF_TYPES[fam]:
+        return True
+    # `const add = (a, b) => a + b`: the declaration is the definition.
+    if fam == "js" and node.type in ("lexical_declaration", "variable_declaration"):
+        decls = node.named_children
+        value = decls[0].child_by_field_name("value") if len(decls) == 1 else None
+        return value is not None and value.type in _JS_FUNCTION_VALUES
+    return False
+
+
+def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_sitter.Node, str]]:
+    for child in node.named_children:
+        if _is_definition(child, fam):
+            name = _name(child, fam)
+            qual = f"{prefix}.{name}" if prefix and name else name
+            if name:
+                yield child, qual
+            yield from _walk(child, fam, qual or prefix)
+        else:
+            yield from _walk(child, fam, prefix)
+
+
+def _name(node: tree_sitter.Node, fam: str) -> str:
+    target = node.child_by_field_name("name")
+    if node.type in ("lexical_declaration", "variable_declaration"):
+        target = node.named_children[0].child_by_field_name("name")
+    if target is None and fam == "go" and node.type == "type_declaration":
+        spec = node.named_children[0] if node.named_children else None
+        target = spec.child_by_field_name("name") if spec is not None else None
+    if target is None or target.text is None:
+        return ""
+    # Lua `function M.util.f()`: the last segment names it.
+    return re.split(r"[.:]", target.text.decode())[-1]
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _definition(node: tree_sitter.Node, qual: str, fam: str, lines: list[str]) -> Definition | None:
+    callable_ = any(k in node.type for k in ("function", "method", "lexical", "variable"))
+    kind = "function" if callable_ else "class"  # classes, structs, traits, interfaces, types
+    name = qual.rsplit(".", 1)[-1]
+    if fam == "python":
+        return _python_definition(node, name, qual, kind, lines)
+    outer = node
+    # `export function f`, `export default class`: the comment sits above the export.
+    while outer.parent is not None and outer.parent.type in (
+        "export_statement",
+        "decorated_definition",
+    ):
+        outer = outer.parent
+    first = outer.start_point.row
+    if fam == "rust":  # attributes such as #[derive] sit between the doc and the item
+        prev = outer.prev_named_sibling
+        while (
+            prev is not None and prev.type == "attribute_item" and prev.end_point.row == first - 1
+        ):
+            first, prev = prev.start_point.row, prev.prev_named_sibling
+    doc = _comment_above(lines, first, _COMMENT_PREFIX[fam])
+    return Definition(
+        name,
+        qual,
+        kind,
+        outer.start_point.row,
+        node.end_point.row,
+        first,
+        _indent(lines[first]),
+        doc,
+    )
+
+
+def _comment_above(lines: list[str], line: int, prefix: str) -> tuple[int, int] | None:
+    """The comment block ending right above `line`, when it uses the doc prefix."""
+    i = line - 1
+    if prefix == "/**":
+        if i < 0 or not lines[i].strip().endswith("*/"):
+            return None
+        j = i
+        while j >= 0 and "/*" not in lines[j]:
+            j -= 1
+        return (j, i) if j >= 0 and lines[j].lstrip().startswith("/**") else None
+    j = i
+    while j >= 0 and lines[j].lstrip().startswith(prefix):
+        j -= 1
+    return (j + 1, i) if j < i else None
+
+
+def _python_definition(
+    node: tree_sitter.Node, name: str, qual: str, kind: str, lines: list[str]
+) -> Definition | None:
+    body = node.child_by_field_name("body")
+    if body is None or not body.named_children:
+        return None
+    stmts = [c for c in body.named_children if c.type != "comment"]
+    if not stmts or stmts[0].start_point.row == node.start_point.row:
+        return None  # `def f(): return 1`: no line to put a docstring on
+    first = stmts[0]
+    doc = None
+    if first.type == "expression_statement" and first.named_children[0].type in (
+        "string",
+        "concatenated_string",
+    ):
+        doc = (first.start_point.row, first.end_point.row)
+    # Comments between the header and the first statement: the docstring goes above them.
+    row = first.start_point.row
+    while (
+        doc is None and row - 1 > node.start_point.row and lines[row - 1].lstrip().startswith("#")
+    ):
+        row -= 1
+    start = (
+        node.parent.start_point.row
+        if node.parent and node.parent.type == "decorated_definition"
+        else node.start_point.row
+    )
+    return Definition(
+        name, qual, kind, start, node.end_point.row, row, _indent(lines[first.start_point.row]), doc
+    )
+
+
+def spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
+    """(start, end) lines (0-based) of every definition by name, one-liners included; the first
+    of a name wins. Cached: the same text object hashes once, so repeat calls are cheap."""
+    return _spans(syntax.language_for("", language), text)
+
+
+@functools.lru_cache(maxsize=64)
+def _spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
+    tree = syntax.parse(language, text)
+    out: dict[str, tuple[int, int]] = {}
+    if tree is not None:
+        for node, qual in _walk(tree.root_node, family(language), ""):
+            out.setdefault(qual.rsplit(".", 1)[-1], (node.start_point.row, node.end_point.row))
+    return MappingProxyType(out)
+
+
+def find(language: str, text: str, symbol: str) -> Definition | None:
+    """The definition named `symbol` (plain or qualified name); the first match wins."""
+    for d in definitions(language, text):
+        if symbol in (d.qualname, d.name):
+            return d
+    return None
+
+
+def enclosing(language: str, text: str, line: int) -> Definition | None:
+    """The innermost definition containing `line` (0-based)."""
+    best = None
+    for d in definitions(language, text):
+        if d.start_line <= line <= d.end_line or (d.doc and d.doc[0] <= line <= d.doc[1]):
+            best = d
+    return best

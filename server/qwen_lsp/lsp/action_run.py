@@ -1,0 +1,80 @@
+"""One action's run with the model, shared by code actions and docs on save: the request an
+action's data names, the model turns with tool calls, and telling the user why nothing changed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.workspace import TextDocument
+
+from .. import messages as m
+from ..engine import actions as engine
+from ..errors import QwenError
+from .neighbours import neighbours
+from .positions import document_path, open_document
+from .progress import Report
+from .server import QwenLanguageServer
+
+
+def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engine.ActionRequest]:
+    """The document and the engine request an action's data names (a snapshot of its text)."""
+    doc = open_document(ls, str(data.get("uri")))
+    first, last = data.get("start_line"), data.get("end_line")
+    if doc is None or not (isinstance(first, int) and isinstance(last, int)):
+        raise JsonRpcInvalidParams(f"not an open document or no line range: {data!r}")
+    if not 0 <= first <= last < len(doc.lines) + 1:
+        raise JsonRpcInvalidParams(f"lines {first}-{last} are outside {doc.uri}")
+    offer = engine.Offer(
+        kind=str(data.get("kind", "")),
+        title=str(data.get("title", "")),
+        start_line=first,
+        end_line=last,
+        symbol=str(data.get("symbol", "")),
+        instruction=str(data.get("instruction", "")),
+    )
+    path, language = document_path(ls, doc.uri), doc.language_id or ""
+    return doc, engine.request_for(offer, path, language, doc.source, ls.settings.docs.style)
+
+
+async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report) -> engine.Outcome:
+    """One action's turns with the model; worker errors become a failed outcome."""
+    ls.stats.requests += 1
+    workspace = await asyncio.to_thread(neighbours, ls.workspace.root_path, req.path)
+    workspace.update(
+        (document_path(ls, d.uri), (d.language_id or "", d.source))
+        for d in ls.workspace.text_documents.values()
+    )
+    settings = ls.settings.actions
+    session = engine.ActionSession(req, workspace, settings.max_turns)
+    while session.outcome is None:
+        report(f"asking the model (turn {settings.max_turns - session.turns_left + 1})")
+        chat = m.Chat(
+            id=0,
+            messages=session.messages,
+            tools=session.tools,
+            cache_key=f"action:{req.path}",
+            max_tokens=settings.max_tokens,
+            sampling=None if settings.temperature is None else m.Sampling(settings.temperature),
+        )
+        try:
+            ls.stats.model_calls += 1
+            done = await ls.backend.request(chat)
+        except QwenError as exc:
+            ls.stats.errors += 1
+            return engine.Outcome([], f"Qwen made no edit: {exc}.", False)
+        calls = [(c.name, c.arguments) for c in done.tool_calls]
+        session.feed(done.text, calls, done.tool_call_errors)
+    return session.outcome
+
+
+def tell(ls: QwenLanguageServer, outcome: engine.Outcome | None, stale: bool) -> None:
+    """Warn the user why an action made no edit."""
+    if stale:
+        text = "qwen-lsp: the document changed while Qwen worked; no edit was made."
+    elif outcome is None:
+        text = "qwen-lsp: cancelled; no edit was made."
+    else:
+        text = f"qwen-lsp: {outcome.message}"
+    ls.notify_user(types.MessageType.Warning, text)
