@@ -33,12 +33,14 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     """Complete a raw prompt string (FIM prompts are raw, never chat-templated).
 
     `cache_key` groups KV caches (one document, one chat session); `stop` holds extra stop
-    strings on top of the tokenizer's stop tokens.
+    strings on top of the tokenizer's stop tokens. `job` names what the request is for: a newer
+    queued request with the same job supersedes it (empty: never superseded).
     """
 
     id: int
     prompt: str
     cache_key: str = ""
+    job: str = ""
     max_tokens: int = 64
     sampling: Sampling = Sampling()
     stop: list[str] = []
@@ -53,6 +55,7 @@ class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
     messages: list[dict]
     tools: list[dict] = []
     cache_key: str = ""
+    job: str = ""  # as in Generate: only a newer request for the same job supersedes this one
     max_tokens: int = 512
     sampling: Sampling | None = None  # None: the model's generation_config
     stream: bool = False

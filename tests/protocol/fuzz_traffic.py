@@ -197,7 +197,7 @@ def check_still_serving(client: RawClient) -> dict:
         "textDocument/inlineCompletion", {**params, "context": {"triggerKind": 1}}
     )
     after = client.request("workspace/executeCommand", {"command": "qwen.stats"})["result"]
-    assert "items" in answer["result"], answer
+    assert "items" in answer.get("result", {}), answer
     assert after["worker"]["state"] == "ready", after["worker"]
     assert after["model_calls"] == before["model_calls"] + 1, (before, after)
     assert after["generated_tokens"] > before["generated_tokens"], (before, after)

@@ -87,13 +87,13 @@ class Worker:
             self.cancelled.discard(request.id)
 
     def _superseded(self, request: m.Generate | m.Chat) -> bool:
-        """A newer queued request for the same cache key makes this one pointless."""
-        if not request.cache_key:
+        """A newer queued request for the same job makes this one pointless (a KV cache key is
+        shared by different jobs: a code action and docs on save of one file)."""
+        if not request.job:
             return False
         with self.requests.mutex:
             return any(
-                later is not None and later.cache_key == request.cache_key
-                for later in self.requests.queue
+                later is not None and later.job == request.job for later in self.requests.queue
             )
 
 
