@@ -6,6 +6,7 @@ big-endian length followed by a msgpack-encoded tagged union.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import IO, Literal
 
@@ -136,9 +137,28 @@ class FrameError(Exception):
     """A frame that is truncated, oversized or not a known message."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def encode(message: ToWorker | FromWorker) -> bytes:
-    body = _encoder.encode(message)
+    try:
+        body = _encoder.encode(message)
+    except UnicodeEncodeError:  # a client's JSON may carry lone surrogates: not UTF-8
+        body = _encoder.encode(msgspec.convert(_replace_surrogates(message), type(message)))
     return FRAME_HEADER.pack(len(body)) + body
+
+
+def _replace_surrogates(message: ToWorker | FromWorker) -> object:
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    return clean(msgspec.to_builtins(message))
 
 
 def frame_length(header: bytes) -> int:
