@@ -52,19 +52,6 @@ async def test_model_load_reports_work_done_progress(client: LanguageClient):
     assert any(isinstance(r, types.WorkDoneProgressReport) and r.percentage for r in reports)
 
 
-async def test_completion_round_trip_inserts_at_the_cursor(client: LanguageClient):
-    open_document(client, URI, SOURCE)
-    result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
-    assert isinstance(result, types.InlineCompletionList)
-    after = await stats(client)
-    assert after["model_calls"] == 1 and after["generated_tokens"] > 0
-    assert after["prompt_tokens"] > 10 and after["latency_ms"]["p50"] > 0
-    assert len(result.items) == 1, "the model's answer did not reach the editor"
-    item = result.items[0]
-    assert item.range == types.Range(start=types.Position(4, 11), end=types.Position(4, 11))
-    assert isinstance(item.insert_text, str) and item.insert_text.strip()
-
-
 async def test_one_more_typed_character_reuses_the_kv_cache(client: LanguageClient):
     open_document(client, URI, SOURCE)
     await client.text_document_inline_completion_async(inline_params(URI, 4, 11))

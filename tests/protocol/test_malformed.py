@@ -64,3 +64,16 @@ def test_server_still_serves_after_bad_input(raw: RawClient):
 
 def test_unknown_method_is_method_not_found(raw: RawClient):
     assert raw.request("qwen/noSuchThing", {})["error"]["code"] == -32601
+
+
+def test_lone_surrogates_in_a_document_are_not_fatal(raw: RawClient):
+    uri = "file:///work/demo/surrogate.py"
+    text = "def f():\n    s = '\ud800'\n    return s\n"
+    raw.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
+    span = {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 4}}
+    params = {"textDocument": {"uri": uri}, "range": span, "context": {"diagnostics": []}}
+    answer = raw.request("textDocument/codeAction", params)
+    assert "result" in answer, answer  # the actions of `f` are listed, not an internal error
