@@ -368,6 +368,12 @@ async def test_trained_model_explains(corpus_client: LanguageClient, case: tuple
 
 
 @pytest.mark.model
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17: the trained test model makes no edit for any action on the injected "
+    "source, so the confinement is unchecked (the old test passed by skipping); strict: "
+    "this fails loudly once the model edits",
+)
 async def test_prompt_injection_edits_nothing_outside_the_target(trained_client: LanguageClient):
     """The comment in ring_area asks for a nonexistent tool and an edit of other.py."""
     client = trained_client
