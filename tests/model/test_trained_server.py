@@ -48,3 +48,18 @@ async def test_served_completions_fill_holes_with_the_original_line(client: Lang
             misses.append((path.name, line, got))
     print(f"served completions: {HOLES - len(misses)}/{HOLES} holes filled with the exact line")
     assert len(misses) <= HOLES * (1 - EXACT_SHARE), misses
+
+
+async def test_completion_round_trip_inserts_one_item_at_the_cursor(client: LanguageClient):
+    """A served suggestion arrives as exactly one item, anchored at the cursor."""
+    path, text, offset, line = single_line_holes(1, seed=3)[0]
+    uri = f"file:///work/demo/round-trip/{path.name}"
+    open_document(client, uri, text, LANGUAGES[path.suffix])
+    row = text.count("\n", 0, offset)
+    result = await client.text_document_inline_completion_async(inline_params(uri, row, 0))
+    assert isinstance(result, types.InlineCompletionList)
+    assert len(result.items) == 1, "the model's answer did not reach the editor"
+    item = result.items[0]
+    here = types.Position(row, 0)
+    assert item.range == types.Range(start=here, end=here)
+    assert item.insert_text == line

@@ -22,7 +22,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
         **ls.stats.snapshot(),
         "worker": {
             "state": ls.backend.state.value,
-            "model": resolve_model(ls.settings),
+            "model": ls.backend.spec.model if ls.backend.configured else resolve_model(ls.settings),
             "pid": ls.backend.pid,
             "shared": ls.settings.worker.shared,
             "error": ls.backend.error,

@@ -31,6 +31,15 @@ def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> Non
 
 async def on_initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
+    await use_settings(ls)  # the first time the settings are final: the worker may start
+
+
+async def use_settings(ls: QwenLanguageServer) -> None:
+    """Start the worker on the current settings, restarting it when they changed its spec."""
+    spec = ls.worker_spec()
+    if ls.backend.configured and spec == ls.backend.spec:
+        return
+    await ls.backend.stop()
     ls.reset_backend()
     ls.background(start_backend(ls))
 
@@ -43,11 +52,8 @@ async def on_change_configuration(
         ls.apply_settings(pushed)
     else:
         await pull_configuration(ls)
-    spec = ls.worker_spec()
-    if spec != ls.backend.spec:
-        await ls.backend.stop()
-        ls.reset_backend()
-        ls.background(start_backend(ls))
+    if ls.backend.configured:  # before `initialized` finished, it starts the worker itself
+        await use_settings(ls)
 
 
 async def on_shutdown(ls: QwenLanguageServer, params: None) -> None:
