@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import huggingface_hub
 import pytest
 
+from qwen_lsp.backend import WorkerSpec
 from qwen_lsp.worker import host
+from qwen_lsp.worker.main import host_options, parse_args
 
 pytestmark = pytest.mark.unit
 
@@ -34,3 +36,11 @@ def test_without_the_hub_the_refusal_still_says_how_to_allow(monkeypatch):
     monkeypatch.setattr(huggingface_hub.HfApi, "model_info", offline)
     message = host._download_refused("org/model")
     assert "unknown size" in message and "`worker.allowDownload`" in message
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_setting_reaches_the_worker_in_pipe_and_socket_mode(shared: bool):
+    for allow in (False, True):
+        spec = WorkerSpec(model="org/model", shared=shared, allow_download=allow)
+        args = parse_args([*spec.argv()[3:], *(["--socket", "/tmp/s"] if shared else [])])
+        assert host_options(args).allow_download is allow
