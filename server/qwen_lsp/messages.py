@@ -6,6 +6,7 @@ big-endian length followed by a msgpack-encoded tagged union.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import IO, Literal
 
@@ -35,12 +36,14 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     """Complete a raw prompt string (FIM prompts are raw, never chat-templated).
 
     `cache_key` groups KV caches (one document, one chat session); `stop` holds extra stop
-    strings on top of the tokenizer's stop tokens.
+    strings on top of the tokenizer's stop tokens. `job` names what the request is for: a newer
+    queued request with the same job supersedes it (empty: never superseded).
     """
 
     id: int
     prompt: str
     cache_key: str = ""
+    job: str = ""
     max_tokens: int = 64
     sampling: Sampling = Sampling()
     stop: list[str] = []
@@ -55,6 +58,7 @@ class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
     messages: list[dict]
     tools: list[dict] = []
     cache_key: str = ""
+    job: str = ""  # as in Generate: only a newer request for the same job supersedes this one
     max_tokens: int = 512
     sampling: Sampling | None = None  # None: the model's generation_config
     stream: bool = False
@@ -158,9 +162,28 @@ class FrameError(Exception):
     """A frame that is truncated, oversized or not a known message."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def encode(message: ToWorker | FromWorker) -> bytes:
-    body = _encoder.encode(message)
+    try:
+        body = _encoder.encode(message)
+    except UnicodeEncodeError:  # a client's JSON may carry lone surrogates: not UTF-8
+        body = _encoder.encode(msgspec.convert(_replace_surrogates(message), type(message)))
     return FRAME_HEADER.pack(len(body)) + body
+
+
+def _replace_surrogates(message: ToWorker | FromWorker) -> object:
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    return clean(msgspec.to_builtins(message))
 
 
 def frame_length(header: bytes) -> int:

@@ -97,6 +97,12 @@ class WorkerSettings(_Section, frozen=True):
     idle_timeout_s: Positive = 600
     """Seconds a shared worker (`worker.shared`) stays up after its last editor disconnected,
     keeping the model loaded for the next window; then it exits and frees the memory."""
+    allow_download: bool = False
+    """Download a Hugging Face model (a repo id in `model`) that is not in the local Hugging
+    Face cache. Off, the worker does not download: it fails with a message that gives the
+    download's size and how to allow it. Only weights, tokenizer and configuration files are
+    fetched; a model's own Python code is never downloaded or run. In VS Code an untrusted
+    workspace cannot set it (nor `model`). Restarts the worker."""
 
 
 class RemoteSettings(_Section, frozen=True):

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.protocol
 
 URI = "file:///work/demo/geometry.py"
 SOURCE = "import math\n\n\ndef circle_area(radius):\n    return \n\n\nprint(circle_area(2))\n"
+NEWER_MAX_TOKENS = 8
 LONG_GENERATION = {"completion": {"maxTokens": 3000, "multiline": "always", "maxLines": 10000}}
 
 
@@ -50,18 +51,6 @@ async def test_model_load_reports_work_done_progress(client: LanguageClient):
     kinds = [type(r).__name__ for r in reports]
     assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
     assert any(isinstance(r, types.WorkDoneProgressReport) and r.percentage for r in reports)
-
-
-async def test_completion_round_trip_inserts_at_the_cursor(client: LanguageClient):
-    open_document(client, URI, SOURCE)
-    result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
-    assert isinstance(result, types.InlineCompletionList)
-    after = await stats(client)
-    assert after["model_calls"] == 1 and after["generated_tokens"] > 0
-    assert after["prompt_tokens"] > 10 and after["latency_ms"]["p50"] > 0
-    for item in result.items:
-        assert item.range == types.Range(start=types.Position(4, 11), end=types.Position(4, 11))
-        assert item.insert_text.strip()
 
 
 async def test_one_more_typed_character_reuses_the_kv_cache(client: LanguageClient):
@@ -108,11 +97,18 @@ async def test_newer_request_for_the_same_document_supersedes_the_older(client: 
     open_document(client, URI, SOURCE)
     older = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
     await asyncio.sleep(0.2)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"qwen": {"completion": {"maxTokens": NEWER_MAX_TOKENS}}}
+        )
+    )
     newer = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
     older_result, _ = await asyncio.gather(older, newer)
     assert len(older_result.items) == 0
     current = await stats(client)
-    assert current["cancelled"] >= 1 and current["generated_tokens"] < 2 * 3000
+    # The worker confirms it stopped the older generation: one cancel, fewer tokens than asked.
+    assert current["cancelled"] == 1 and current["model_calls"] == 2
+    assert current["generated_tokens"] < 3000 + NEWER_MAX_TOKENS
 
 
 async def test_answer_for_an_older_document_version_is_dropped(client: LanguageClient):

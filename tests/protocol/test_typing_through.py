@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
@@ -17,15 +20,18 @@ from .lsp_helpers import (
     wait_for_worker,
 )
 
-pytestmark = pytest.mark.protocol
+pytestmark = [pytest.mark.protocol, pytest.mark.model]  # the trained model suggests real code
 
-URI = "file:///work/demo/typing.py"
-SOURCE = "def scale(values, factor):\n    result = \n"
+URI = "file:///work/demo/temperature.py"
+# A corpus file the trained model knows, with one line left out (the cursor goes there).
+LINES = (Path(__file__).parents[1] / "fixtures/corpus/temperature.py").read_text().split("\n")
+ROW = next(i for i, line in enumerate(LINES) if line.startswith("    return "))
+SOURCE = "\n".join([*LINES[:ROW], "", *LINES[ROW + 1 :]])
 
 
 @pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient, tiny_model):
-    options = {"model": str(tiny_model), "completion": {"multiline": "never"}}
+async def client(lsp_client: LanguageClient):
+    options = {"model": str(trained_model_dir()), "completion": {"multiline": "never"}}
     await start_session(lsp_client, options)
     await wait_for_worker(lsp_client)
     yield
@@ -34,14 +40,13 @@ async def client(lsp_client: LanguageClient, tiny_model):
 
 async def test_typed_characters_of_a_suggestion_need_no_model_call(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    first = await client.text_document_inline_completion_async(inline_params(URI, 1, 13))
+    first = await client.text_document_inline_completion_async(inline_params(URI, ROW, 0))
     assert isinstance(first, types.InlineCompletionList)
-    if not first.items or len(str(first.items[0].insert_text)) < 2:
-        pytest.skip("the random-weight model suggested too little to type through")
+    assert first.items and len(str(first.items[0].insert_text)) >= 2, first
     suggestion = str(first.items[0].insert_text)
     before = await stats(client)
-    insert(client, URI, 2, 1, 13, suggestion[0])
-    second = await client.text_document_inline_completion_async(inline_params(URI, 1, 14))
+    insert(client, URI, 2, ROW, 0, suggestion[0])
+    second = await client.text_document_inline_completion_async(inline_params(URI, ROW, 1))
     after = await stats(client)
     assert isinstance(second, types.InlineCompletionList) and second.items
     assert second.items[0].insert_text == suggestion[1:]

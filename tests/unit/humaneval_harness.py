@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared_data import find_shared
+
 from qwen_lsp.engine.completion import (
     CompletionRequest,
     build_prompt,
@@ -27,6 +29,7 @@ try:  # tests/unit may or may not be a package
 except ImportError:
     from humaneval_exec import run_programs  # type: ignore[no-redef]
 
+DATA = "data/humaneval-infilling"
 FILES = ("HumanEval-SingleLineInfilling.jsonl.gz", "HumanEval-MultiLineInfilling.jsonl.gz")
 # Long holes are graded on cutting, not on the length cap (the cap is a generation budget).
 SETTINGS = CompletionSettings(max_lines=64, max_tokens=1024)
@@ -34,16 +37,8 @@ CONTEXT = ContextSettings()
 
 
 def data_dir() -> Path | None:
-    """`shared/data/humaneval-infilling` beside the repository (CI has shared/ there too).
-
-    Looked up in the repository's ancestors too, so a git worktree nested deeper finds it.
-    """
-    repo = Path(__file__).resolve().parents[2]
-    for base in (repo, *repo.parents):
-        candidate = base / "shared" / "data" / "humaneval-infilling"
-        if (candidate / FILES[0]).is_file():
-            return candidate
-    return None
+    """`shared/data/humaneval-infilling` beside the repository (CI has shared/ there too)."""
+    return find_shared(DATA) if find_shared(f"{DATA}/{FILES[0]}") else None
 
 
 def load(name: str) -> list[dict]:

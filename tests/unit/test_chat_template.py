@@ -12,23 +12,14 @@ from pathlib import Path
 import pytest
 from jinja2.ext import loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from shared_data import require_shared
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ROOT / "server" / "qwen_lsp" / "data" / "chat_template.jinja"
-REFERENCE_PATH = Path("shared", "data", "qwen3-coder", "chat_template.jinja")
+REFERENCE = "data/qwen3-coder/chat_template.jinja"
 
-
-def _find_reference() -> Path | None:
-    """`shared/` sits beside the clone (CI) or further up (git worktrees), or inside it."""
-    for base in (ROOT, *ROOT.parents):
-        if (base / REFERENCE_PATH).is_file():
-            return base / REFERENCE_PATH
-    return None
-
-
-REFERENCE = _find_reference()
 
 TOOLS = [
     {
@@ -151,10 +142,9 @@ def _render(template: str, messages: list[dict], tools: list | None, generation:
 
 @pytest.mark.parametrize(("name", "tools", "generation"), CASES)
 def test_renders_like_qwen3_coder(name: str, tools: list | None, generation: bool) -> None:
-    if REFERENCE is None:
-        pytest.skip(f"reference template absent: no {REFERENCE_PATH} beside or above {ROOT}")
+    reference = require_shared(REFERENCE)
     messages = CONVERSATIONS[name]
-    expected = _render(REFERENCE.read_text(), messages, tools, generation)
+    expected = _render(reference.read_text(), messages, tools, generation)
     assert _render(OURS.read_text(), messages, tools, generation) == expected
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from shared_data import require_shared
 
 try:  # tests/unit may or may not be a package
     from . import humaneval_harness as humaneval
@@ -19,8 +20,7 @@ GOAL = 0.98
 
 @pytest.fixture(scope="module", autouse=True)
 def _need_data() -> None:
-    if humaneval.data_dir() is None:
-        pytest.skip("shared/data/humaneval-infilling is not beside the repository")
+    require_shared(f"{humaneval.DATA}/{humaneval.FILES[0]}")
 
 
 @pytest.mark.timeout(600)

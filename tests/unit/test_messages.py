@@ -53,3 +53,12 @@ def test_oversized_frame_is_refused_before_reading():
 
 def test_clean_end_of_stream_is_none():
     assert m.read_frame(io.BytesIO(b"")) is None
+
+
+def test_lone_surrogates_from_a_client_are_replaced_not_fatal() -> None:
+    """JSON may escape a lone surrogate ("\\ud800"); UTF-8 cannot carry it to the worker."""
+    message = m.Generate(id=3, prompt="a\ud800b", stop=["\udfff"], cache_key="k")
+    body = m.encode(message)[m.FRAME_HEADER.size :]
+    decoded = m.decode_to_worker(body)
+    assert isinstance(decoded, m.Generate)
+    assert (decoded.prompt, decoded.stop, decoded.id) == ("a\ufffdb", ["\ufffd"], 3)

@@ -68,17 +68,28 @@ def test_max_lines_caps_a_block() -> None:
 
 
 PIECES = [*"ab \n\t()[]{}'\"`:;,.=#-/*\\", "def ", "end", "fn ", "é", "😀", "\r\n", '"""', "--[["]
+MARKERS = ["<|endoftext|>", "<|fim_middle|>", "<|file_sep|>"]
 
 
 @pytest.mark.parametrize("language", ["python", "typescriptreact", "rust", "go", "lua", "text"])
-def test_garbage_never_raises(language: str) -> None:
-    """Whatever the document and the model say, post-processing answers (the server never dies)."""
+def test_garbage_gives_ghost_text_of_the_chosen_shape_or_none(language: str) -> None:
+    """Whatever the document and the model say, the user sees text of the promised shape, never
+    markers or bare whitespace (and the server never dies)."""
     rng = random.Random(language)
+    shown = 0
     for _ in range(150):
         doc = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 120)))
-        generated = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 60)))
+        generated = "".join(rng.choice(PIECES + MARKERS) for _ in range(rng.randint(0, 60)))
         cursor = rng.randint(0, len(doc))
         before, after = doc[:cursor], doc[cursor:]
         shape = decide_shape(before, after, language)
-        result = postprocess(generated, Site(before, after, language, shape.multiline))
-        assert isinstance(result, str)
+        site = Site(before, after, language, shape.multiline, max_lines=4)
+        result = postprocess(generated, site)
+        if not result:
+            continue
+        shown += 1
+        assert result.strip(), repr(result)
+        assert not any(marker in result for marker in MARKERS), repr(result)
+        lines = result.replace("\r\n", "\n").removesuffix("\n").split("\n")
+        assert len(lines) <= (4 if shape.multiline else 1), (shape, repr(result))
+    assert shown >= 10  # the properties above were checked on real output

@@ -90,3 +90,12 @@ def test_partial_accept_keys() -> None:
     assert (line["key"], line["mac"]) == ("ctrl+alt+right", "ctrl+cmd+right")
     for binding in (word, line):
         assert binding["when"] == "inlineSuggestionVisible && !editorReadonly"
+
+
+def test_an_untrusted_workspace_cannot_choose_what_runs_or_loads() -> None:
+    """VS Code ignores a workspace's values of restricted settings until it is trusted."""
+    package = json.loads(_sync_settings().PACKAGE_JSON.read_text())
+    untrusted = package["capabilities"]["untrustedWorkspaces"]
+    assert untrusted["supported"] == "limited"
+    chooses = {"qwen.server.path", "qwen.server.python", "qwen.model", "qwen.worker.allowDownload"}
+    assert chooses <= set(untrusted["restrictedConfigurations"])

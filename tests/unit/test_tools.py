@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import jinja2
 import pytest
 from mlx_lm.tool_parsers import qwen3_coder
+from shared_data import require_shared
 
 from qwen_lsp.engine import actions, tools
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _template_path() -> Path | None:
-    # The shared data sits beside the checkout (<repo>/../shared) or beside the worktree root.
-    env = os.environ.get("QWEN_LSP_SHARED")
-    candidates = [Path(env)] if env else []
-    candidates += [p / "shared" for p in REPO.parents]
-    for base in candidates:
-        path = base / "data" / "qwen3-coder" / "chat_template.jinja"
-        if path.is_file():
-            return path
-    return None
-
 
 @pytest.fixture(scope="module")
 def template() -> jinja2.Template:
-    path = _template_path()
-    if path is None:
-        pytest.skip("Qwen3-Coder's chat template is not available")
+    path = require_shared("data/qwen3-coder/chat_template.jinja")
     # transformers renders chat templates with these options.
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
     return env.from_string(path.read_text())

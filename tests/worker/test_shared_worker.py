@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -146,3 +148,24 @@ async def test_permissive_runtime_directory_is_refused(runtime: Path, tiny_model
     with pytest.raises(ModelUnavailable, match="lets other users in"):
         await backend.start()
     assert backend.state is BackendState.FAILED and shared_worker_pids(runtime) == []
+
+
+async def test_a_shared_worker_killed_while_loading_backs_off(runtime: Path, tiny_model: Path):
+    backend = client(tiny_model)
+    starting = asyncio.ensure_future(backend.start())
+    deadline = time.monotonic() + 60
+    while not (backend.state is BackendState.LOADING and backend.pid):
+        assert time.monotonic() < deadline, "the shared worker was never seen loading"
+        await asyncio.sleep(0.005)
+    os.kill(backend.pid, signal.SIGKILL)
+    with pytest.raises(ModelUnavailable, match="while loading"):
+        await starting
+    assert backend.state is BackendState.FAILED and backend.retry_at is not None
+    asked = time.monotonic()
+    with pytest.raises(ModelUnavailable):  # within the back-off: no reconnect, no new worker
+        await backend.start()
+    assert time.monotonic() - asked < 0.5 and backend.pid is None
+    await asyncio.sleep(max(0.0, backend.retry_at - time.monotonic()))
+    await asyncio.wait_for(backend.start(), 60)  # then a fresh shared worker loads
+    assert backend.state is BackendState.READY and backend.load_crashes == 0
+    await backend.stop()

@@ -12,28 +12,11 @@ from qwen_lsp.backend import BackendState, PipeBackend, WorkerSpec
 from qwen_lsp.engine.fim import FimParts, render_fim_prompt
 from qwen_lsp.errors import GenerationFailed, ModelUnavailable
 
+from .worker_events import Recorder
+
 pytestmark = pytest.mark.worker
 
 SOURCE = (Path(__file__).resolve().parents[2] / "server/qwen_lsp/engine/fim.py").read_text()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.states: list[BackendState] = []
-        self.progress: list[m.Progress] = []
-        self.done: list[m.Done] = []
-
-    def on_state(self, state: BackendState, detail: str) -> None:
-        self.states.append(state)
-
-    def on_progress(self, progress: m.Progress) -> None:
-        self.progress.append(progress)
-
-    def on_done(self, done: m.Done) -> None:
-        self.done.append(done)
-
-    def on_log(self, line: str) -> None:
-        pass
 
 
 @pytest.fixture
@@ -147,3 +130,34 @@ async def test_missing_model_fails_fast_with_a_clear_error(tmp_path):
     assert backend.state is BackendState.FAILED
     with pytest.raises(ModelUnavailable):  # and is not respawned in a loop
         await backend.request(m.Generate(id=0, prompt="x"))
+
+
+def chat(job: str) -> m.Chat:
+    return m.Chat(
+        id=0,
+        messages=[{"role": "user", "content": "Document area()."}],
+        cache_key="action:geometry.py",  # one KV cache per file, whatever the job
+        job=job,
+        max_tokens=4,
+    )
+
+
+async def test_queued_jobs_sharing_a_cache_key_do_not_cancel_each_other(worker: PipeBackend):
+    busy = asyncio.ensure_future(worker.request(m.Generate(id=0, prompt="x", max_tokens=200)))
+    await asyncio.sleep(0.2)  # both chats below wait in the worker's queue behind it
+    action = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
+    await asyncio.sleep(0.05)
+    on_save = asyncio.ensure_future(worker.request(chat("docs:docstring:geometry.py:3-5")))
+    results = await asyncio.gather(busy, action, on_save)
+    assert "cancelled" not in [r.finish_reason for r in results[1:]]
+    assert all(r.usage.generated_tokens > 0 for r in results[1:])
+
+
+async def test_a_newer_request_for_the_same_job_supersedes_the_queued_one(worker: PipeBackend):
+    busy = asyncio.ensure_future(worker.request(m.Generate(id=0, prompt="x", max_tokens=200)))
+    await asyncio.sleep(0.2)
+    older = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
+    await asyncio.sleep(0.05)
+    newer = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
+    _, older_done, newer_done = await asyncio.gather(busy, older, newer)
+    assert older_done.finish_reason == "cancelled" and newer_done.finish_reason != "cancelled"

@@ -450,6 +450,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ext.output.show();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => ext.configurationChanged(e)),
+    // Trusting the workspace allows its .venv server and its model settings: start afresh.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ext.restart()),
   );
   await ext.start();
 }

@@ -39,7 +39,8 @@ function expandHome(file: string): string {
 
 /**
  * How to start the server: `qwen.server.path`, else `qwen.server.python -m qwen_lsp`, else
- * `qwen-lsp` on PATH, else a workspace's `.venv` (a checkout after `make install`).
+ * `qwen-lsp` on PATH, else a trusted workspace's `.venv` (a checkout after `make install`).
+ * The two settings are restricted: in an untrusted workspace VS Code gives their user values only.
  */
 export function resolveServer(): ServerCommand {
   const config = vscode.workspace.getConfiguration("qwen.server");
@@ -70,11 +71,20 @@ export function resolveServer(): ServerCommand {
   if (found) {
     return { command: found, args: ["--stdio"], source: "PATH" };
   }
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+  // A workspace's own binary runs only once the user trusts the workspace.
+  const untrusted = !vscode.workspace.isTrusted;
+  for (const folder of untrusted ? [] : (vscode.workspace.workspaceFolders ?? [])) {
     const candidate = path.join(folder.uri.fsPath, ".venv", VENV_BIN, EXE);
     if (isExecutable(candidate)) {
       return { command: candidate, args: ["--stdio"], source: "workspace .venv" };
     }
+  }
+  if (untrusted) {
+    throw new ServerNotFoundError(
+      "Cannot find the qwen-lsp server on PATH, and this workspace is not trusted, so its own " +
+        ".venv/bin/qwen-lsp is not started. Trust the workspace, or set qwen.server.path in your " +
+        "user settings to the qwen-lsp command.",
+    );
   }
   throw new ServerNotFoundError(
     "Cannot find the qwen-lsp server (it is not on PyPI). Run `make install` in a qwen-lsp " +

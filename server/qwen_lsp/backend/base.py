@@ -28,6 +28,7 @@ class BackendEvents(Protocol):
 
 class ModelBackend(Protocol):
     state: BackendState
+    configured: bool  # False until the editor's settings are final: nothing starts before
 
     async def request(
         self, message: m.Generate | m.Chat, on_chunk: Callable[[str], None] | None = None

@@ -36,6 +36,7 @@ def backend_spec(settings: Settings) -> BackendSpec:
         max_context_tokens=worker.max_context_tokens,
         shared=worker.shared,
         idle_timeout_s=worker.idle_timeout_s,
+        allow_download=worker.allow_download,
         speculation=worker.speculation,
         draft_tokens=worker.draft_tokens,
     )
@@ -45,10 +46,11 @@ def _local_kind(spec: WorkerSpec) -> type[PipeBackend | SocketBackend]:
     return SocketBackend if spec.shared else PipeBackend
 
 
-def make_backend(spec: BackendSpec, events: BackendEvents) -> Backend:
+def make_backend(spec: BackendSpec, events: BackendEvents, *, configured: bool = True) -> Backend:
+    """A backend of `spec`'s kind; an unconfigured one starts nothing until `reset`."""
     if isinstance(spec, RemoteSpec):
-        return REMOTE_KINDS[spec.kind](spec, events)
-    return _local_kind(spec)(spec, events)
+        return REMOTE_KINDS[spec.kind](spec, events, configured=configured)
+    return _local_kind(spec)(spec, events, configured=configured)
 
 
 def reconfigure(backend: Backend, spec: BackendSpec) -> Backend:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import itertools
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +19,16 @@ from .. import messages as m
 from ..errors import GenerationFailed, ModelUnavailable, WorkerCrashed
 from .base import BackendEvents, BackendState
 
+SETTINGS_WAIT_S = 10.0  # requests before `initialized` + the configuration pull wait this long
+LOAD_RETRY_S = (1.0, 4.0, 16.0, 60.0, 300.0)  # back-off after the worker dies while loading
+
 
 @dataclass(frozen=True)
 class WorkerSpec:
     model: str
     cache_mb: int = 2048
     max_context_tokens: int = 32768
+    allow_download: bool = False
     python: str = field(default_factory=lambda: sys.executable)
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
@@ -45,6 +50,7 @@ class WorkerSpec:
             "on" if self.speculation else "off",
             "--draft-tokens",
             str(self.draft_tokens),
+            *(["--allow-download"] if self.allow_download else []),
         ]
 
 
@@ -55,7 +61,7 @@ class _Pending:
 
 
 class FramedBackend:
-    def __init__(self, spec: WorkerSpec, events: BackendEvents) -> None:
+    def __init__(self, spec: WorkerSpec, events: BackendEvents, *, configured: bool = True) -> None:
         self.spec = spec
         self.events = events
         self.state = BackendState.STOPPED
@@ -66,6 +72,17 @@ class FramedBackend:
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
         self._start_lock = asyncio.Lock()
+        # Nothing starts before the settings are final (reset() is called with them).
+        self._configured = asyncio.Event()
+        if configured:
+            self._configured.set()
+        self.load_crashes = 0
+        self.retry_at: float | None = None  # monotonic time a crashed load may be retried
+        self._stopping: asyncio.StreamWriter | None = None  # a connection closed on purpose
+
+    @property
+    def configured(self) -> bool:
+        return self._configured.is_set()
 
     async def connect(self) -> None:
         """Open the transport and call `attach` (the subclass's part)."""
@@ -73,17 +90,32 @@ class FramedBackend:
 
     async def start(self) -> None:
         """Connect if not connected and wait until the model is loaded."""
+        await self._wait_for_settings()
         async with self._start_lock:
-            if self.state is BackendState.FAILED:
+            if self.state is BackendState.FAILED and not self._may_retry():
                 raise ModelUnavailable(self.error)
             if self._writer is None:
                 await self.connect()
         assert self._ready is not None
         await asyncio.shield(self._ready)
 
+    def _may_retry(self) -> bool:
+        """A load that crashed (not one that failed) is tried again after its back-off."""
+        return self.retry_at is not None and time.monotonic() >= self.retry_at
+
+    async def _wait_for_settings(self) -> None:
+        if self._configured.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._configured.wait(), SETTINGS_WAIT_S)
+        except TimeoutError:
+            raise ModelUnavailable("the editor's settings have not arrived yet") from None
+
     def reset(self, spec: WorkerSpec) -> None:
-        """New settings: a failed model may load now; the next request connects afresh."""
+        """Final or new settings: a failed model may load now; the next request connects afresh."""
         self.spec = spec
+        self._configured.set()
+        self.load_crashes, self.retry_at = 0, None
         if self.state is BackendState.FAILED:
             self.set_state(BackendState.STOPPED, "settings changed")
             self.error = ""
@@ -150,6 +182,7 @@ class FramedBackend:
         if isinstance(message, m.Progress):
             self.events.on_progress(message)
         elif isinstance(message, m.Ready):
+            self.load_crashes, self.retry_at, self.error = 0, None, ""
             self.set_state(BackendState.READY, f"{message.model} loaded")
             _resolve(self._ready, result=message)
         elif isinstance(message, m.LoadFailed):
@@ -174,9 +207,18 @@ class FramedBackend:
         crash = WorkerCrashed(reason)
         for pending in list(self._pending.values()):
             _resolve(pending.future, error=crash)
+        if self.state is BackendState.LOADING and writer is not self._stopping:
+            self._load_crashed(reason)  # reconnecting at once would reload the model in a loop
         _resolve(self._ready, error=ModelUnavailable(self.error) if self.error else crash)
         if self.state is not BackendState.FAILED:
             self.set_state(BackendState.STOPPED, reason)
+
+    def _load_crashed(self, reason: str) -> None:
+        delay = LOAD_RETRY_S[min(self.load_crashes, len(LOAD_RETRY_S) - 1)]
+        self.load_crashes += 1
+        self.retry_at = time.monotonic() + delay
+        self.error = f"{reason} while loading '{self.spec.model}'; retrying in {delay:g} s"
+        self.set_state(BackendState.FAILED, self.error)
 
     def set_state(self, state: BackendState, detail: str) -> None:
         self.state = state

@@ -68,9 +68,10 @@ class Reply:
 class HttpBackend:
     health_path = "/health"
 
-    def __init__(self, spec: RemoteSpec, events: BackendEvents) -> None:
+    def __init__(self, spec: RemoteSpec, events: BackendEvents, *, configured: bool = True) -> None:
         self.spec = spec
         self.events = events
+        self.configured = configured  # False until the editor's settings are final (reset)
         self.state = BackendState.STOPPED
         self.error = ""
         self.pid: int | None = None  # no local process
@@ -94,6 +95,8 @@ class HttpBackend:
 
     async def start(self) -> None:
         """Check the server answers (waiting while it loads its model)."""
+        if not self.configured:
+            raise ModelUnavailable("the editor's settings have not arrived yet")
         async with self._start_lock:
             if self.state is BackendState.READY:
                 return
@@ -135,6 +138,7 @@ class HttpBackend:
     def reset(self, spec: RemoteSpec) -> None:
         """New settings: a refused key may work now; the next request connects afresh."""
         self.spec = spec
+        self.configured = True
         if self.state is BackendState.FAILED:
             self._set_state(BackendState.STOPPED, "settings changed")
             self.error = ""

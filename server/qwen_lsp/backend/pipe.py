@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 
 from .. import messages as m
 from .base import BackendEvents, BackendState
@@ -18,8 +19,8 @@ STOP_GRACE_S = 3.0
 
 
 class PipeBackend(FramedBackend):
-    def __init__(self, spec: WorkerSpec, events: BackendEvents) -> None:
-        super().__init__(spec, events)
+    def __init__(self, spec: WorkerSpec, events: BackendEvents, *, configured: bool = True) -> None:
+        super().__init__(spec, events, configured=configured)
         self._proc: asyncio.subprocess.Process | None = None
 
     async def connect(self) -> None:
@@ -41,6 +42,7 @@ class PipeBackend(FramedBackend):
         proc = self._proc
         if proc is None or proc.stdin is None:
             return
+        self._stopping = proc.stdin
         with contextlib.suppress(Exception):
             await self.write(m.Shutdown())
             proc.stdin.close()
@@ -59,7 +61,8 @@ class PipeBackend(FramedBackend):
             await proc.wait()
         if proc is self._proc and proc.stdin is not None:
             self._proc = None
-            self.disconnected(proc.stdin, f"the model worker exited (code {proc.returncode})")
+            reason = f"the model worker exited ({_exit_reason(proc.returncode)})"
+            self.disconnected(proc.stdin, reason)
 
     @property
     def pid(self) -> int | None:
@@ -69,3 +72,11 @@ class PipeBackend(FramedBackend):
         assert proc.stderr is not None
         while line := await proc.stderr.readline():
             self.events.on_log(line.decode("utf-8", "replace").rstrip())
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        hint = ": out of memory?" if -code == signal.SIGKILL else ""
+        return f"killed by {name}{hint}"
+    return f"code {code}"

@@ -32,8 +32,8 @@ POLL_S = 0.05
 
 
 class SocketBackend(FramedBackend):
-    def __init__(self, spec: WorkerSpec, events: BackendEvents) -> None:
-        super().__init__(spec, events)
+    def __init__(self, spec: WorkerSpec, events: BackendEvents, *, configured: bool = True) -> None:
+        super().__init__(spec, events, configured=configured)
         self.welcome: m.Welcome | None = None
 
     async def connect(self) -> None:
@@ -116,6 +116,7 @@ class SocketBackend(FramedBackend):
         writer = self._writer
         if writer is None:
             return
+        self._stopping = writer
         with contextlib.suppress(Exception):
             await self.write(m.Shutdown())
         self.disconnected(writer, "disconnected from the shared worker")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import brackets, syntax
 from .fim import cut_at_stop_markers
+from .repetition import cut_repetition
 from .shape import opens_block, split_lines_at
 
 WINDOW_BEFORE = 3000  # characters of context checked around the cursor (from a top-level line)
@@ -47,7 +48,7 @@ class Site:
 
 def postprocess(generated: str, site: Site) -> str:
     """The text to insert at the cursor; "" when nothing worth showing is left."""
-    text = cut_at_stop_markers(generated).replace("\r\n", "\n")
+    text = cut_repetition(cut_at_stop_markers(generated).replace("\r\n", "\n"))
     if not text.strip():
         return ""
     site = _windowed(site)

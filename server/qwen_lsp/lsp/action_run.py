@@ -38,8 +38,11 @@ def request_from(ls: QwenLanguageServer, data: dict) -> tuple[TextDocument, engi
     return doc, engine.request_for(offer, path, language, doc.source, ls.settings.docs.style)
 
 
-async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report) -> engine.Outcome:
-    """One action's turns with the model; worker errors become a failed outcome."""
+async def run(
+    ls: QwenLanguageServer, req: engine.ActionRequest, report: Report, origin: str = "action"
+) -> engine.Outcome:
+    """One action's turns with the model; worker errors become a failed outcome. `origin` and
+    the target make the job's identity: only a newer run of the same job supersedes it."""
     ls.stats.requests += 1
     workspace = await asyncio.to_thread(neighbours, ls.workspace.root_path, req.path)
     workspace.update(
@@ -55,6 +58,7 @@ async def run(ls: QwenLanguageServer, req: engine.ActionRequest, report: Report)
             messages=session.messages,
             tools=session.tools,
             cache_key=f"action:{req.path}",
+            job=f"{origin}:{req.kind}:{req.path}:{req.start_line}-{req.end_line}",
             max_tokens=settings.max_tokens,
             sampling=None if settings.temperature is None else m.Sampling(settings.temperature),
         )

@@ -22,7 +22,8 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
         **ls.stats.snapshot(),
         "worker": {
             "state": ls.backend.state.value,
-            **describe(ls.backend.spec),
+            # Before the settings are final, what they say now (nothing runs yet).
+            **describe(ls.backend.spec if ls.backend.configured else ls.backend_spec()),
             "pid": ls.backend.pid,
             "shared": ls.settings.worker.shared,
             "error": ls.backend.error,

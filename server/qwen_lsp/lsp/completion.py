@@ -71,6 +71,7 @@ async def inline_completion(
         id=0,
         prompt=plan.prompt,
         cache_key=plan.cache_key,
+        job=f"complete:{request.uri}",  # the next keystroke's request replaces this one
         max_tokens=plan.max_tokens,
         stop=list(plan.stop),
         max_time_ms=settings.completion.timeout_ms,

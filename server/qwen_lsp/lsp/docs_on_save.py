@@ -105,7 +105,7 @@ class DocsOnSave:
                 report(f"{d.qualname} ({i + 1}/{len(plan)})")
                 offer, path = engine.docstring_offer(d), document_path(ls, uri)
                 req = engine.request_for(offer, path, language, text, ls.settings.docs.style)
-                outcome = await run(ls, req, report)
+                outcome = await run(ls, req, report, origin="docs")
                 if outcome.ok:
                     written.append((d.qualname, outcome.edits))
                 else:

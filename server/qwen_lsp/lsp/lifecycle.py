@@ -33,6 +33,14 @@ def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> Non
 async def on_initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
     acceptance.load(ls)
+    await use_settings(ls)  # the first time the settings are final: the backend may start
+
+
+async def use_settings(ls: QwenLanguageServer) -> None:
+    """Start the backend on the current settings, restarting it when they changed its spec."""
+    if ls.backend.configured and ls.backend_spec() == ls.backend.spec:
+        return
+    await ls.backend.stop()
     ls.reset_backend()
     ls.background(start_backend(ls))
 
@@ -45,10 +53,8 @@ async def on_change_configuration(
         ls.apply_settings(pushed)
     else:
         await pull_configuration(ls)
-    if ls.backend_spec() != ls.backend.spec:
-        await ls.backend.stop()
-        ls.reset_backend()
-        ls.background(start_backend(ls))
+    if ls.backend.configured:  # before `initialized` finished, it starts the worker itself
+        await use_settings(ls)
 
 
 async def on_shutdown(ls: QwenLanguageServer, params: None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,10 +14,23 @@ log = logging.getLogger("qwen_lsp")
 
 # handle_message() ignores a message whose jsonrpc is not "2.0": the request is answered here.
 _ANSWERED = SimpleNamespace(jsonrpc="answered")
+# JSON may escape lone surrogates ("\ud800"): no UTF-8 encoder (tree-sitter, msgpack) takes them.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _valid_unicode(v) for k, v in value.items()}
+    return value
 
 
 class QwenProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
+        data = _valid_unicode(data)
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

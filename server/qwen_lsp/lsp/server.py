@@ -43,7 +43,10 @@ class QwenLanguageServer(LanguageServer):
         # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
-        self.backend: Backend = make_backend(self.backend_spec(), _BackendEvents(self))
+        # Not configured until `initialized` has pulled the client's settings: nothing starts.
+        self.backend: Backend = make_backend(
+            self.backend_spec(), _BackendEvents(self), configured=False
+        )
         self.inflight: dict[str, asyncio.Task] = {}
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
@@ -123,6 +126,7 @@ class LoadProgress:
 class _BackendEvents:
     def __init__(self, server: QwenLanguageServer) -> None:
         self.server = server
+        self.told_failure = False  # one message per failure, not one per retry
 
     def on_state(self, state: BackendState, detail: str) -> None:
         log.info("worker %s: %s", state.value, detail)
@@ -130,12 +134,18 @@ class _BackendEvents:
         if progress is not None and state is not BackendState.LOADING:
             self.server.load_progress = None
             progress.end(detail)
-        if state is BackendState.FAILED:
-            self.server.notify_user(
-                types.MessageType.Error,
-                f"qwen-lsp: {detail}. Completions are off until this is fixed "
-                "(a settings change or qwen.restart retries).",
-            )
+        if state in (BackendState.READY, BackendState.STOPPED):
+            self.told_failure = False
+        if state is BackendState.FAILED and not self.told_failure:
+            self.told_failure = True
+            if self.server.backend.retry_at is None:
+                text = (
+                    f"qwen-lsp: {detail}. Completions are off until this is fixed "
+                    "(a settings change or qwen.restart retries)."
+                )
+            else:
+                text = f"qwen-lsp: {detail}, then less often (`qwen.restart` retries now)."
+            self.server.notify_user(types.MessageType.Error, text)
 
     def on_progress(self, progress: m.Progress) -> None:
         if self.server.load_progress is not None:

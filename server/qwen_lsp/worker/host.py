@@ -41,10 +41,17 @@ class HostOptions:
     max_context_tokens: int = 32768
     speculation: bool = False
     draft_tokens: int = 8
+    allow_download: bool = False
 
 
-def _resolve_model_dir(model: str, progress: Callable[[str, int | None], None]) -> str:
-    """A local directory as is; a repo id from the local Hugging Face cache, else downloaded."""
+WEIGHT_PATTERNS = ["*.json", "*.safetensors", "tokenizer.model", "*.tiktoken", "*.txt"]  # no code
+
+
+def _resolve_model_dir(
+    model: str, progress: Callable[[str, int | None], None], allow_download: bool = False
+) -> str:
+    """A local directory as is; a repo id from the local Hugging Face cache, else downloaded
+    when the user allowed it."""
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path)
@@ -56,18 +63,43 @@ def _resolve_model_dir(model: str, progress: Callable[[str, int | None], None]) 
         )
     from huggingface_hub import snapshot_download
 
-    patterns = ["*.json", "*.safetensors", "*.py", "tokenizer.model", "*.tiktoken", "*.txt"]
     try:
-        return snapshot_download(model, allow_patterns=patterns, local_files_only=True)
+        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS, local_files_only=True)
     except Exception:
+        if not allow_download:
+            raise ModelLoadError(_download_refused(model)) from None
         progress(f"Downloading {model} from Hugging Face …", None)
     try:
-        return snapshot_download(model, allow_patterns=patterns)
+        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS)
     except Exception as exc:
         raise ModelLoadError(
             f"could not download '{model}' ({exc.__class__.__name__}: {exc}); check the repo "
             "id and the network, or point `model` at a local directory"
         ) from exc
+
+
+def _download_refused(model: str) -> str:
+    size = _download_size(model)
+    what = f"{size / 1e9:.1f} GB of weights" if size else "of unknown size (no answer from the Hub)"
+    return (
+        f"'{model}' is not in the local Hugging Face cache, and downloading is off: it is {what}. "
+        "Set `worker.allowDownload` to true in your user settings to download it once, or "
+        f"download it yourself (`hf download {model}`), or point `model` at a local directory"
+    )
+
+
+def _download_size(model: str) -> int | None:
+    """Bytes the download would take, from the Hub's metadata (None when it cannot be asked)."""
+    from fnmatch import fnmatch
+
+    from huggingface_hub import HfApi
+
+    try:
+        info = HfApi().model_info(model, files_metadata=True, timeout=5)
+    except Exception:
+        return None
+    files = info.siblings or []
+    return sum(f.size or 0 for f in files if any(fnmatch(f.rfilename, p) for p in WEIGHT_PATTERNS))
 
 
 class ModelHost:
@@ -87,10 +119,15 @@ class ModelHost:
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
-        model_dir = _resolve_model_dir(self.options.model, progress)
+        model_dir = _resolve_model_dir(self.options.model, progress, self.options.allow_download)
         progress("Reading model files", 5)
-        try:
-            model, tokenizer = load(model_dir, lazy=True)[:2]
+        try:  # a model's own Python code is never run: trust_remote_code stays off
+            model, tokenizer = load(
+                model_dir,
+                lazy=True,
+                trust_remote_code=False,
+                tokenizer_config={"trust_remote_code": False},
+            )[:2]
         except Exception as exc:
             raise ModelLoadError(f"'{model_dir}' is not a loadable MLX model: {exc}") from exc
         self._materialize(model, progress)

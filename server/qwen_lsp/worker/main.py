@@ -73,13 +73,13 @@ class Worker:
             self.cancelled.discard(request.id)
 
     def _superseded(self, request: m.Generate | m.Chat) -> bool:
-        """A newer queued request for the same cache key makes this one pointless."""
-        if not request.cache_key:
+        """A newer queued request for the same job makes this one pointless (a KV cache key is
+        shared by different jobs: a code action and docs on save of one file)."""
+        if not request.job:
             return False
         with self.requests.mutex:
             return any(
-                later is not None and later.cache_key == request.cache_key
-                for later in self.requests.queue
+                later is not None and later.job == request.job for later in self.requests.queue
             )
 
 
@@ -91,6 +91,9 @@ def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready |
         host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
     except (ModelLoadError, OSError, ValueError) as exc:
         return m.LoadFailed(model=host.options.model, error=str(exc))
+    except Exception as exc:  # any other crash while loading fails the load, told once
+        traceback.print_exc(file=sys.stderr)
+        return m.LoadFailed(model=host.options.model, error=f"{exc.__class__.__name__}: {exc}")
     return m.Ready(
         model=host.options.model,
         load_ms=0.0,
@@ -122,6 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
     parser.add_argument("--speculation", choices=["on", "off"], default="off")
     parser.add_argument("--draft-tokens", type=int, default=8)
+    parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
 
@@ -134,6 +138,7 @@ def host_options(args: argparse.Namespace):
         max_context_tokens=args.max_context_tokens,
         speculation=args.speculation == "on",
         draft_tokens=args.draft_tokens,
+        allow_download=args.allow_download,
     )
 
 

@@ -190,13 +190,14 @@ class SharedWorker:
                 client.ids.pop(job.client_id, None)
 
     def _superseded(self, job: Job) -> bool:
-        """A newer queued request of the same client for the same cache key replaces this one."""
-        key = job.request.cache_key
+        """A newer queued request of the same client for the same job replaces this one (jobs
+        of one file share a KV cache key: a code action and docs on save)."""
+        key = job.request.job
         if not key:
             return False
         with self.jobs.mutex:
             return any(
-                later.client is job.client and later.request.cache_key == key
+                later.client is job.client and later.request.job == key
                 for _, order, later in self.jobs.queue
                 if order > job.order
             )
