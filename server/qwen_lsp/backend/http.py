@@ -72,6 +72,7 @@ class HttpBackend:
         self.spec = spec
         self.events = events
         self.configured = configured  # False until the editor's settings are final (reset)
+        self.retry_at: float | None = None  # the server loads its own model: no load back-off
         self.state = BackendState.STOPPED
         self.error = ""
         self.pid: int | None = None  # no local process
