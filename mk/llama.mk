@@ -1,12 +1,12 @@
 # llama.cpp's server for the remote-backend tests (issue 16) and the benchmark's second peer.
 # Built from PyPI's llama-cpp-python source distribution, which vendors llama.cpp with
-# tools/server; no network past PyPI, no web UI. ~8.5 min on one core.
+# tools/server; no network past PyPI, no web UI. ~8.5 min on one core (LLAMA_JOBS, default 2).
 LLAMA_CPP_PY_VERSION := 0.3.36
 LLAMA_DIR    := $(BUILD)/llama.cpp
 LLAMA_SDIST  := $(BUILD)/llama-cpp-python
 LLAMA_SRC    := $(LLAMA_SDIST)/llama_cpp_python-$(LLAMA_CPP_PY_VERSION)
 LLAMA_SERVER := $(LLAMA_DIR)/bin/llama-server
-LLAMA_JOBS   ?= 1
+LLAMA_JOBS   ?= 2
 
 TEST_PREREQS += llama-server
 
