@@ -30,7 +30,8 @@ def tiny_model_dir() -> Path:
 
 TRAINED_MODEL = ROOT / "build" / "trained-model"
 COMMITTED_MODEL = ROOT / "tests" / "fixtures" / "trained-model"
-TRAINING_FILES = sorted((ROOT / "tests" / "fixtures" / "corpus").iterdir())
+REPO_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+TRAINING_FILES = sorted(REPO_CORPUS.iterdir())
 
 
 def trained_model_dir() -> Path:

@@ -63,6 +63,12 @@ def open_document(client: LanguageClient, uri: str, text: str, language: str = "
     )
 
 
+def close_document(client: LanguageClient, uri: str) -> None:
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
 def insert(client: LanguageClient, uri: str, version: int, line: int, col: int, text: str):
     here = types.Position(line=line, character=col)
     client.text_document_did_change(

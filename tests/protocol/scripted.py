@@ -16,7 +16,7 @@ from pygls.uris import from_fs_path
 from pygls.workspace import Workspace
 
 from qwen_lsp import messages as m
-from qwen_lsp.backend import BackendState
+from qwen_lsp.backend import BackendState, WorkerSpec
 from qwen_lsp.lsp import create_server
 from qwen_lsp.lsp.server import QwenLanguageServer
 
@@ -36,10 +36,13 @@ def document_symbol(chat: m.Chat) -> m.Done:
 
 class ScriptedBackend:
     state = BackendState.READY
+    configured = True
+    retry_at = None
     pid = None
     error = ""
 
     def __init__(self, answer: Answer = document_symbol) -> None:
+        self.spec = WorkerSpec(model="scripted")
         self.answer = answer
         self.requests: list[m.Chat] = []
         self.before_answer: Callable[[m.Chat], Awaitable[None]] | None = None

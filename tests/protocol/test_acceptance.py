@@ -1,6 +1,8 @@
 """Acceptance over the wire, with Copilot's method names and shapes: the real server and worker.
 
-Each test has its own state directory (tests/conftest.py), so the figures start from zero.
+The trained test model serves the suggestions: a line of temperature.py it learned, cleared to
+its indentation (the random-weight model's loops are dropped by post-processing). Each test has
+its own state directory (tests/conftest.py), so the figures start from zero.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_lsp
 from lsprotocol import converters, types
+from models import REPO_CORPUS, trained_model_dir
 from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
     SERVER,
+    close_document,
     inline_params,
     insert,
     open_document,
@@ -24,24 +28,29 @@ from .lsp_helpers import (
     wait_for_worker,
 )
 
-pytestmark = pytest.mark.protocol
+pytestmark = [pytest.mark.protocol, pytest.mark.model]
 
-URI = "file:///work/demo/geometry.py"
-SOURCE = "import math\n\n\ndef circle_area(radius):\n    return \n\n\nprint(circle_area(2))\n"
+URI = "file:///work/demo/temperature.py"
+OTHER_URI = "file:///work/demo/other/temperature.py"
+LINES = (REPO_CORPUS / "temperature.py").read_text().split("\n")
+SOURCE = "\n".join([*LINES[:10], "    ", *LINES[11:]])  # line 11 cleared: the cursor at 10:4
+OTHER = "\n".join([*LINES[:6], "    ", *LINES[7:]])  # line 7 cleared: the cursor at 6:4
 OPTIONS = {"completion": {"multiline": "never"}}
 ACCEPT = "qwen.didAcceptCompletionItem"
 
 
 @pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient, tiny_model):
-    await start_session(lsp_client, {"model": str(tiny_model), **OPTIONS})
+async def client(lsp_client: LanguageClient):
+    await start_session(lsp_client, {"model": str(trained_model_dir()), **OPTIONS})
     await wait_for_worker(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
 
-async def suggest(client: LanguageClient, line: int, col: int) -> types.InlineCompletionItem:
-    result = await client.text_document_inline_completion_async(inline_params(URI, line, col))
+async def suggest(
+    client: LanguageClient, line: int, col: int, uri: str = URI
+) -> types.InlineCompletionItem:
+    result = await client.text_document_inline_completion_async(inline_params(uri, line, col))
     assert isinstance(result, types.InlineCompletionList) and result.items
     item = result.items[0]
     assert isinstance(item.insert_text, str) and item.insert_text.strip()
@@ -69,8 +78,10 @@ def units(text: str) -> int:
 
 async def test_shown_then_accepted_and_shown_then_dismissed(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    kept = await suggest(client, 4, 11)
-    dismissed = await suggest(client, 5, 0)
+    kept = await suggest(client, 10, 4)
+    close_document(client, URI)  # one document at a time: as the model learned the file
+    open_document(client, OTHER_URI, OTHER)
+    dismissed = await suggest(client, 6, 4, OTHER_URI)
     show(client, kept)
     show(client, kept)  # shown again (e.g. after the cursor came back): still one suggestion
     show(client, dismissed)
@@ -87,7 +98,7 @@ async def test_shown_then_accepted_and_shown_then_dismissed(client: LanguageClie
 
 async def test_partial_acceptance_counts_the_utf16_length_accepted(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    item = await suggest(client, 4, 11)
+    item = await suggest(client, 10, 4)
     text = str(item.insert_text)
     show(client, item)
     client.protocol.notify(
@@ -101,18 +112,18 @@ async def test_partial_acceptance_counts_the_utf16_length_accepted(client: Langu
 
 async def test_typing_a_shown_suggestion_out_counts_as_accepted(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    item = await suggest(client, 4, 11)
+    item = await suggest(client, 10, 4)
     text = str(item.insert_text)
     assert len(text.rstrip()) >= 2, f"too short to type through: {text!r}"
     show(client, item)
-    insert(client, URI, 2, 4, 11, text[0])
-    rest = await suggest(client, 4, 12)  # from the cache: the same suggestion, one typed
+    insert(client, URI, 2, 10, 4, text[0])
+    rest = await suggest(client, 10, 5)  # from the cache: the same suggestion, one typed
     assert rest.insert_text == text[1:] and rest.command is not None
     show(client, rest)
     middle = (await stats(client))["acceptance"]
     assert (middle["shown"], middle["partly_accepted"], middle["kept_chars"]) == (1, 1, 1)
-    insert(client, URI, 3, 4, 12, text[1:])
-    await client.text_document_inline_completion_async(inline_params(URI, 4, 11 + len(text)))
+    insert(client, URI, 3, 10, 5, text[1:])
+    await client.text_document_inline_completion_async(inline_params(URI, 10, 4 + len(text)))
     figures = (await stats(client))["acceptance"]
     assert (figures["shown"], figures["accepted"], figures["partly_accepted"]) == (1, 1, 0)
     assert figures["kept_chars"] == units(text) and figures["acceptance_rate"] == 1.0
@@ -120,18 +131,18 @@ async def test_typing_a_shown_suggestion_out_counts_as_accepted(client: Language
 
 async def test_a_suggestion_typed_without_being_shown_is_not_counted(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    item = await suggest(client, 4, 11)
-    insert(client, URI, 2, 4, 11, str(item.insert_text)[0])
-    await suggest(client, 4, 12)
+    item = await suggest(client, 10, 4)
+    insert(client, URI, 2, 10, 4, str(item.insert_text)[0])
+    await suggest(client, 10, 5)
     assert (await stats(client))["acceptance"]["shown"] == 0
 
 
 @contextlib.asynccontextmanager
-async def session(tiny_model, options: dict) -> AsyncIterator[LanguageClient]:
+async def session(options: dict) -> AsyncIterator[LanguageClient]:
     """A server of our own, started and shut down within one test."""
     server = await SERVER.start()
     try:
-        await start_session(server, {"model": str(tiny_model), **OPTIONS, **options})
+        await start_session(server, {"model": str(trained_model_dir()), **OPTIONS, **options})
         await wait_for_worker(server)
         yield server
     finally:
@@ -139,25 +150,25 @@ async def session(tiny_model, options: dict) -> AsyncIterator[LanguageClient]:
         await server.stop()
 
 
-async def test_figures_outlive_a_restart_in_the_state_directory(tiny_model, private_state_dir):
-    async with session(tiny_model, {}) as client:
+async def test_figures_outlive_a_restart_in_the_state_directory(private_state_dir):
+    async with session({}) as client:
         open_document(client, URI, SOURCE)
-        item = await suggest(client, 4, 11)
+        item = await suggest(client, 10, 4)
         show(client, item)
         await accept(client, item)
     saved = json.loads((private_state_dir / "qwen-lsp" / "acceptance.json").read_text())
     assert saved["buckets"]["total"]["accepted"] == 1
     assert saved["buckets"]["language:python"]["shown"] == 1
-    async with session(tiny_model, {}) as later:
+    async with session({}) as later:
         figures = (await stats(later))["acceptance"]
         assert (figures["shown"], figures["accepted"], figures["acceptance_rate"]) == (1, 1, 1.0)
         assert figures["last_hour"]["shown"] == 0  # the last hour is this server's own
 
 
-async def test_nothing_is_written_when_persistence_is_off(tiny_model, private_state_dir):
-    async with session(tiny_model, {"acceptance": {"persist": False}}) as client:
+async def test_nothing_is_written_when_persistence_is_off(private_state_dir):
+    async with session({"acceptance": {"persist": False}}) as client:
         open_document(client, URI, SOURCE)
-        item = await suggest(client, 4, 11)
+        item = await suggest(client, 10, 4)
         show(client, item)
         await accept(client, item)
         assert (await stats(client))["acceptance"]["accepted"] == 1

@@ -67,6 +67,8 @@ async def test_a_completion_before_the_settings_are_final_uses_the_users_model(
     current = await stats(client)
     assert current["worker"] == {
         "state": "ready",
+        "backend": "local",
+        "host": "localhost",
         "model": client.model,  # type: ignore[attr-defined]
         "pid": current["worker"]["pid"],
         "shared": False,
