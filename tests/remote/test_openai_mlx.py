@@ -8,7 +8,7 @@ import pytest
 import pytest_lsp
 from pytest_lsp import LanguageClient
 
-from qwen_lsp.engine import docs
+from qwen_lsp.engine import definitions, syntax
 
 from ..model.holes import assert_holes_filled
 from ..protocol import corpus
@@ -52,6 +52,6 @@ async def test_code_action_tool_call_becomes_an_applied_edit(client: LanguageCli
     changes = corpus.single_change(resolved.edit, uri)
     assert editor.apply(resolved.edit)
     after = editor.texts[uri]
-    assert after == apply_text_edits(text, changes) and docs.parses_cleanly("python", after)
-    found = docs.find("python", after, d.name)
+    assert after == apply_text_edits(text, changes) and syntax.parses_cleanly("python", after)
+    found = definitions.find("python", after, d.name)
     assert found is not None and found.documented
