@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -27,6 +28,9 @@ def position(text: str, offset: int) -> types.Position:
     return types.Position(line=text.count("\n", 0, offset), character=column)
 
 
+CANCEL_TRANSIT_S = 0.25  # longer than a cancel takes to reach the server on loopback
+
+
 class QwenLsp(System):
     name = "qwen-lsp"
 
@@ -38,8 +42,9 @@ class QwenLsp(System):
         self.pending: dict[str, tuple[asyncio.Task | None, int | None]] = {}
         self.requests: list[asyncio.Task] = []
         self.superseded_answered = 0
+        self.late_answers = 0  # answered before the server read the cancel: VS Code drops them
         self.errors: list[str] = []
-        self.cancelled_ids: set[int] = set()
+        self.cancelled_ids: dict[int, float] = {}  # id → when the client cancelled it
 
     worker_pid: int | None = None
 
@@ -101,7 +106,7 @@ class QwenLsp(System):
         if waiting is not None:
             waiting.cancel()
         if msg_id is not None:
-            self.cancelled_ids.add(msg_id)
+            self.cancelled_ids[msg_id] = time.perf_counter()
             self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
 
     async def edit(self, doc: Doc, old: str, start: int, end: int, text: str) -> None:
@@ -144,7 +149,11 @@ class QwenLsp(System):
             return
         items = list(getattr(result, "items", None) or [])
         if msg_id in self.cancelled_ids:
-            self.superseded_answered += bool(items)
+            # An answer already on its way when the cancel left is allowed (LSP) and dropped by
+            # the client; one that comes long after the cancel means the server ignored it.
+            ignored = time.perf_counter() - self.cancelled_ids[msg_id] > CANCEL_TRANSIT_S
+            self.superseded_answered += bool(items) and ignored
+            self.late_answers += bool(items) and not ignored
             return
         if self.pending.get(doc.path, (None, None))[1] == msg_id:
             self.pending.pop(doc.path)
@@ -188,6 +197,7 @@ class QwenLsp(System):
             "stats": stats,
             "pids": {"server": self.server_pid, "worker": worker.get("pid")},
             "superseded_answered": self.superseded_answered,
+            "late_answers": self.late_answers,
             "errors": self.errors
             + ([f"{stats['errors']} failed model calls"] if stats.get("errors") else []),
         }
