@@ -14,10 +14,13 @@ import msgspec
 
 FRAME_HEADER = struct.Struct(">I")
 # Bumped whenever a message changes shape; a shared worker refuses clients of another version.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
+# Who waits for an answer: a keystroke's ghost text ("interactive") goes before an action or docs
+# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next suggestion).
+Priority = Literal["interactive", "job", "background"]
 
 
 class Sampling(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -49,6 +52,7 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     stop: list[str] = []
     stream: bool = False
     max_time_ms: int = 0
+    priority: Priority = "interactive"
 
 
 class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
@@ -63,6 +67,7 @@ class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
     sampling: Sampling | None = None  # None: the model's generation_config
     stream: bool = False
     max_time_ms: int = 0
+    priority: Priority = "job"
 
 
 class Cancel(msgspec.Struct, tag="cancel"):
