@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+import { descendants } from "./processes.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
 export const BUILD = path.join(ROOT, "build", "vscode-e2e");
@@ -312,32 +314,9 @@ function helpers(session) {
         await fs.writeFile(file, JSON.stringify(current, null, 2));
       }
     },
-    /** The processes code-server started, at any depth: [{pid, ppid, argv}] (Linux's /proc). */
-    async processes() {
-      const all = [];
-      for (const entry of await fs.readdir("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8");
-          const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-          const argv = (await fs.readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0").filter(Boolean);
-          all.push({ pid: Number(entry), ppid, argv });
-        } catch {
-          // it exited while we read
-        }
-      }
-      const root = session.proc.pid;
-      const ours = new Set([root]);
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const p of all) {
-          if (!ours.has(p.pid) && ours.has(p.ppid)) {
-            ours.add(p.pid);
-            grew = true;
-          }
-        }
-      }
-      return all.filter((p) => p.pid !== root && ours.has(p.pid));
+    /** The processes code-server started, at any depth: [{pid, ppid, argv}]. */
+    processes() {
+      return descendants(session.proc.pid);
     },
     /** Change settings as a person would, in the workspace's .vscode/settings.json. */
     async updateSettings(changes) {
@@ -377,7 +356,7 @@ function helpers(session) {
         try {
           await dirty.first().waitFor({ state: "detached", timeout: 2_000 });
           return;
-        } catch (err) {
+        } catch {
           if (Date.now() > deadline) throw new Error(`${file} stayed unsaved`);
         }
       }
