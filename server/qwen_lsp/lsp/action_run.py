@@ -73,6 +73,18 @@ async def run(
     return session.outcome
 
 
+def unchanged(ls: QwenLanguageServer, doc: TextDocument, version: object) -> bool:
+    """The document is still open as this very copy at `version` (closed and reopened, it may
+    carry the same version number over other text)."""
+    return ls.workspace.text_documents.get(doc.uri) is doc and doc.version == version
+
+
+def tell_refused(ls: QwenLanguageServer, what: str, reason: str | None) -> None:
+    """The editor refused an edit we sent (it holds another version: the user typed)."""
+    text = f"qwen-lsp: the editor did not apply the {what} ({reason or 'no reason given'})"
+    ls.notify_user(types.MessageType.Warning, f"{text}; nothing was changed.")
+
+
 def tell(ls: QwenLanguageServer, outcome: engine.Outcome | None, stale: bool) -> None:
     """Warn the user why an action made no edit."""
     if stale:
