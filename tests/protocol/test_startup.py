@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import time
 
@@ -141,3 +142,30 @@ async def test_a_load_that_keeps_crashing_is_retried_less_often(client: Language
     assert "retrying in 4 s" in second["worker"]["error"]
     errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert len(errors) == 1  # told once, not once per crash
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def huge_model_client(lsp_client: LanguageClient, tiny_model, tmp_path):
+    model = tmp_path / "huge-model"
+    shutil.copytree(tiny_model, model)
+    os.truncate(model / "model.safetensors", 1 << 40)  # sparse: 1 TiB, no disk used
+    await initialize(lsp_client, {"model": str(model)})
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_model_larger_than_the_free_memory_is_refused_and_told_once(
+    huge_model_client: LanguageClient,
+):
+    client = huge_model_client
+    failed = await wait_for_worker(client, "failed", timeout=30)
+    assert "its weights take 1099.5 GB and only " in failed["worker"]["error"]
+    open_document(client, URI, SOURCE)
+    for _ in range(3):  # answered empty, no new load, no new message
+        result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+        assert not result.items
+    after = await stats(client)
+    assert after["worker"]["state"] == "failed"
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert len(errors) == 1 and "GB of memory is available (MemAvailable)" in errors[0], errors
+    assert sum(1 for t in client.progress_reports if t.startswith("qwen-load")) == 1
