@@ -19,6 +19,7 @@ from .base import BackendEvents, BackendState
 from .framed import FramedBackend, WorkerSpec
 
 STOP_GRACE_S = 3.0
+UNASKED_RESTART_EVERY_S = 60.0
 
 
 class PipeBackend(FramedBackend):
@@ -26,6 +27,7 @@ class PipeBackend(FramedBackend):
         super().__init__(spec, events, configured=configured)
         self._proc: asyncio.subprocess.Process | None = None
         self._restart: asyncio.Task | None = None
+        self._restarted_unasked = -UNASKED_RESTART_EVERY_S
 
     async def connect(self) -> None:
         self.set_state(BackendState.LOADING, f"loading {self.spec.model}")
@@ -71,10 +73,20 @@ class PipeBackend(FramedBackend):
             crashed = proc.stdin is not self._stopping and self.state in _RUNNING
             if crashed and self.state is BackendState.READY:
                 self.crash = reason  # read while it becomes STOPPED: the user is told once
+            loading = self.state is BackendState.LOADING
             self.disconnected(proc.stdin, reason)
             self.crash = ""
-            if crashed:
+            if crashed and (loading or self._may_restart_unasked()):
                 self._restart = asyncio.ensure_future(self._restart_after_crash())
+
+    def _may_restart_unasked(self) -> bool:
+        """At most one unasked restart a minute after crashes of a loaded worker (a crashed
+        load has its back-off): a worker that keeps dying is restarted by requests only."""
+        now = time.monotonic()
+        if now - self._restarted_unasked < UNASKED_RESTART_EVERY_S:
+            return False
+        self._restarted_unasked = now
+        return True
 
     async def _restart_after_crash(self) -> None:
         """Load the model again now, or when the back-off of a crashed load ends."""
