@@ -29,6 +29,7 @@ from . import corpus
 from .editor import Editor
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
 from .test_actions import _as_code_action, corpus_actions
+from .test_docs_on_save import _runs, _without
 
 pytestmark = [pytest.mark.protocol, pytest.mark.model]
 
@@ -169,10 +170,6 @@ async def test_refactor(client: LanguageClient):
     assert "did not apply the refactoring" in client.messages[-1].message
 
 
-def _runs(client: LanguageClient) -> list[str]:
-    return [m.message for m in client.log_messages if m.message.startswith("qwen-lsp docs:")]
-
-
 async def docs_run(client: LanguageClient, start) -> str:
     """Start a documentation run and give its log line once it has finished."""
     runs = len(_runs(client))
@@ -182,14 +179,6 @@ async def docs_run(client: LanguageClient, start) -> str:
             return _runs(client)[-1]
         await asyncio.sleep(0.05)
     raise AssertionError("the documentation run never finished")
-
-
-def _without(text: str, d) -> str:
-    lines = text.split("\n")
-    rest = lines[d.end_line + 1 :]
-    while rest and not rest[0].strip():
-        rest.pop(0)
-    return "\n".join([*lines[: d.start_line], *rest])
 
 
 async def test_docs_on_save(client: LanguageClient):

@@ -46,6 +46,7 @@ async def test_a_models_own_python_code_is_never_run(tiny_model, tmp_path):
         await asyncio.wait_for(backend.start(), 60)
     assert backend.state is BackendState.FAILED
     assert not marker.exists()
+    await backend.stop()
 
 
 async def test_a_repo_id_not_in_the_cache_is_not_downloaded_unless_allowed(tmp_path, monkeypatch):
@@ -57,6 +58,7 @@ async def test_a_repo_id_not_in_the_cache_is_not_downloaded_unless_allowed(tmp_p
     assert "downloading is off" in message and "`worker.allowDownload`" in message
     assert "example-org/not-cached-model" in message
     assert not list((tmp_path / "hf").rglob("*.safetensors"))
+    await backend.stop()
 
 
 HUGE = 1 << 40  # 1 TiB: more than any test machine's memory
@@ -81,3 +83,4 @@ async def test_a_model_larger_than_the_free_memory_is_refused_before_loading(tin
     assert re.search(r"only \d+\.\d GB of memory is available \(MemAvailable\)", message), message
     assert backend.state is BackendState.FAILED and backend.retry_at is None  # not retried
     assert [p.message for p in events.progress] == [f"Resolving {model}"]  # nothing was read
+    await backend.stop()
