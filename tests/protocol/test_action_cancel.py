@@ -1,8 +1,11 @@
-"""Cancelling a code action: its progress's Cancel and $/cancelRequest both stop the worker."""
+"""Cancelling a code action (its progress's Cancel and $/cancelRequest both stop the worker), and
+a worker that dies under one."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import pytest
 import pytest_lsp
@@ -11,7 +14,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from .action_helpers import list_actions, open_demo
-from .lsp_helpers import SERVER, stats
+from .lsp_helpers import SERVER, stats, wait_for_worker
 
 pytestmark = pytest.mark.protocol
 
@@ -67,3 +70,28 @@ async def test_cancel_progress_sends_the_worker_a_cancel(slow_client: LanguageCl
             break
         await asyncio.sleep(0.1)
     assert current["cancelled"] == cancelled + 1
+
+
+async def test_a_worker_killed_during_an_action_answers_it_and_tells_once(
+    slow_client: LanguageClient,
+):
+    client = slow_client
+    actions = await list_actions(client, 4)
+    pid = (await stats(client))["worker"]["pid"]
+    pending = asyncio.ensure_future(client.code_action_resolve_async(actions["docstring"]))
+    for _ in range(200):  # the model is generating its 4000 tokens
+        if (await stats(client))["model_calls"]:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    assert not pending.done()
+    os.kill(pid, signal.SIGKILL)
+    resolved = await asyncio.wait_for(pending, 30)
+    assert resolved.edit is None
+    assert (await stats(client))["worker"]["state"] != "ready"  # not held until the reload
+    warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+    assert warnings == [
+        "qwen-lsp: the model worker exited (killed by SIGKILL: out of memory?); "
+        "loading the model again."
+    ]
+    assert (await wait_for_worker(client))["worker"]["pid"] != pid

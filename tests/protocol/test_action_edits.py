@@ -44,3 +44,21 @@ async def test_well_formed_tool_call_resolves_to_a_clean_versioned_edit(kind: st
     assert syntax.parses_cleanly("python", text)
     assert text.startswith(SOURCE.split("def ring_area")[0])  # nothing above the target moved
     assert {"docstring": '"""Ring."""', "fix": "max(0", "tests": "def test_ring"}[kind] in text
+
+
+async def test_a_document_closed_and_reopened_at_the_same_version_gets_no_edit():
+    """Reopened while the model ran, the document is version 1 again but another text: the
+    version number alone would let the edit land on it."""
+    h = Harness({})
+    h.open(URI, SOURCE, "python")
+    h.backend.answer = lambda chat: m.Done(chat.id, "", "stop", tool_calls=GOOD["docstring"])
+    reopened = "# rewritten on disk\n" + SOURCE
+
+    async def user_reopens(chat: m.Chat) -> None:
+        h.ls.workspace.remove_text_document(URI)
+        h.open(URI, reopened, "python")
+
+    h.backend.before_answer = user_reopens
+    resolved = await h.features[types.CODE_ACTION_RESOLVE]((await scripted_actions(h))["docstring"])
+    assert resolved.edit is None and h.version(URI) == 1 and h.text(URI) == reopened
+    assert h.messages[-1] == "qwen-lsp: the document changed while Qwen worked; no edit was made."

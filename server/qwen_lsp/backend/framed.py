@@ -66,6 +66,7 @@ class FramedBackend:
         self.events = events
         self.state = BackendState.STOPPED
         self.error = ""
+        self.crash = ""  # set while a worker that had loaded the model dies unasked
         self._writer: asyncio.StreamWriter | None = None
         self._ready: asyncio.Future[m.Ready] | None = None
         self._pending: dict[int, _Pending] = {}
@@ -193,7 +194,7 @@ class FramedBackend:
             return
         self._writer = None
         writer.close()
-        crash = WorkerCrashed(reason)
+        crash = WorkerCrashed(reason, told=bool(self.crash))
         for pending in list(self._pending.values()):
             _resolve(pending.future, error=crash)
         if self.state is BackendState.LOADING and writer is not self._stopping:

@@ -25,6 +25,7 @@ from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import plain_tokens, speculative_tokens
 from .doc_cache import DocumentCaches
+from .memory import too_large
 from .speculation import SpeculationStats
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
@@ -120,6 +121,8 @@ class ModelHost:
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
         model_dir = _resolve_model_dir(self.options.model, progress, self.options.allow_download)
+        if refusal := too_large(Path(model_dir)):  # before reading anything into memory
+            raise ModelLoadError(refusal)
         progress("Reading model files", 5)
         try:  # a model's own Python code is never run: trust_remote_code stays off
             model, tokenizer = load(
