@@ -3,8 +3,9 @@
     python scripts/bench_speculation.py [MODEL_DIR ...] [--fim N] [--draft-tokens K ...]
 
 For each model (default: build/tiny-model and build/trained-model) and each kind of request the
-server sends (FIM at random holes of the corpus; the first turn of Fix, Refactor, Docstring and
-Tests actions on its definitions, greedy), every request runs once to warm its KV cache, then
+server sends (FIM at random holes of the corpus; "FIM copy": holes whose answer appears verbatim
+elsewhere in the file; the first turn of Fix, Refactor, Docstring and Tests actions on its
+definitions, greedy), every request runs once to warm its KV cache, then
 plain and speculative decoding alternate on the same cached prompt (`--reps` each), so the
 times compare generation alone. Reports acceptance (accepted / drafted tokens), tokens per
 forward pass, and the speedup: summed plain time / summed speculative time, and the median of
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 import msgspec
-from speculation_cases import action_chats, fim_requests
+from speculation_cases import action_chats, fim_copy_requests, fim_requests
 
 from qwen_lsp import messages as m
 from qwen_lsp.worker.host import HostOptions, ModelHost
@@ -78,7 +79,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
     chats = action_chats(seed=0, max_tokens=args.action_tokens)
-    kinds = {"FIM": fim_requests(args.fim, seed=1, max_tokens=args.fim_tokens)}
+    kinds: dict[str, list] = {"FIM": fim_requests(args.fim, seed=1, max_tokens=args.fim_tokens)}
+    kinds["FIM copy"] = fim_copy_requests(max_tokens=args.fim_tokens)
     kinds |= {label: chats[kind][: args.actions] for kind, label in ACTION_KINDS.items()}
     print(
         "| model | k | requests | tokens | acceptance | tokens / pass "

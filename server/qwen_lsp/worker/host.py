@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import plain_tokens, speculative_tokens
 from .doc_cache import DocumentCaches
-from .speculation import SpeculationStats
+from .speculation import NgramIndex, SpeculationStats, fim_lookup, tool_call_sketches
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
@@ -114,6 +115,7 @@ class ModelHost:
         )
         self.kv_bytes_per_token = 0.0
         self.last_speculation = SpeculationStats()
+        self._sketches: dict[str, list[list[int]]] = {}  # the last tools' call syntax, tokens
         self.context_length = 0
         self.generation_config: dict = {}
 
@@ -280,7 +282,7 @@ class ModelHost:
             return speculative_tokens(
                 self.model,
                 cache,
-                tokens,
+                self._lookup(request, tokens),
                 tokens[reused:],
                 request.max_tokens,
                 self.options.draft_tokens,
@@ -294,6 +296,20 @@ class ModelHost:
             _sampling_kwargs(sampling),
             stats,
         )
+
+    def _lookup(self, request: Generate | Chat, tokens: list[int]) -> NgramIndex:
+        """Drafts copy the prompt; a FIM answer continues its prefix and may copy its suffix,
+        a chat answer may copy the syntax of a call to one of its tools."""
+        if isinstance(request, Chat):
+            key = json.dumps(request.tools, sort_keys=True)
+            if request.tools and key not in self._sketches:
+                encode = partial(self.tokenizer.encode, add_special_tokens=False)
+                render = self.tokenizer.apply_chat_template
+                self._sketches = {key: tool_call_sketches(render, encode, request.tools)}
+            return NgramIndex(tokens, sources=self._sketches.get(key, []))
+        ids = self.tokenizer.convert_tokens_to_ids([FIM_SUFFIX, FIM_MIDDLE])
+        live, suffix = fim_lookup(tokens, *ids) if None not in ids else (tokens, [])
+        return NgramIndex(live, sources=[suffix])
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
         """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""
