@@ -31,7 +31,7 @@ ACTION_KINDS = {"fix": "Fix", "refactor": "Refactor", "docstring": "Docstring", 
 
 
 def timed(host: ModelHost, request: m.Generate | m.Chat, speculate: bool) -> tuple[float, m.Done]:
-    host.options.speculation = speculate
+    host.options.speculation = "all" if speculate else "off"
     started = time.perf_counter()
     done = host.generate(request, cancelled=lambda: False)
     return time.perf_counter() - started, done

@@ -82,6 +82,16 @@ def test_no_ngram_spans_two_sources() -> None:
     assert index.tokens == [9, 2, 3]
 
 
+def test_after_a_value_the_next_source_piece_goes_on_once_its_first_token_is_written() -> None:
+    # A tool call's syntax, cut at its value: "<call> <p=a>" VALUE "</p> </call>"
+    index = NgramIndex([0, 1, 2], sources=[[1, 2, 3], [9, 4, 5]])
+    assert index.draft(5) == [3]  # to the end of the first piece
+    index.extend([3, 7, 7])  # the value: no draft
+    assert index.draft(5) == []
+    index.extend([9])  # the next piece's first token: the rest of it follows
+    assert index.draft(5) == [4, 5]
+
+
 def test_fim_lookup_continues_the_prefix_and_copies_the_suffix() -> None:
     prefix_id, suffix_id, middle_id = 100, 101, 102
     prompt = [prefix_id, 1, 2, 3, suffix_id, 4, 5, middle_id]

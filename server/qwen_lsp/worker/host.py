@@ -40,8 +40,8 @@ class HostOptions:
     model: str
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
-    speculation: bool = False
-    draft_tokens: int = 8
+    speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
+    draft_tokens: int = 4
     allow_download: bool = False
 
 
@@ -278,7 +278,8 @@ class ModelHost:
     ) -> Iterator[int]:
         """Speculate only for greedy decoding with no logits processors: there it is exact."""
         greedy = sampling.temperature == 0 and sampling.repetition_penalty == 1.0
-        if self.options.speculation and self.options.draft_tokens > 0 and greedy:
+        kinds = {"all": True, "actions": isinstance(request, Chat)}
+        if kinds.get(self.options.speculation) and self.options.draft_tokens > 0 and greedy:
             return speculative_tokens(
                 self.model,
                 cache,
@@ -309,7 +310,7 @@ class ModelHost:
             return NgramIndex(tokens, sources=self._sketches.get(key, []))
         ids = self.tokenizer.convert_tokens_to_ids([FIM_SUFFIX, FIM_MIDDLE])
         live, suffix = fim_lookup(tokens, *ids) if None not in ids else (tokens, [])
-        return NgramIndex(live, sources=[suffix])
+        return NgramIndex(live, min_n=3, sources=[suffix])  # 2-token matches lost on FIM
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
         """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""

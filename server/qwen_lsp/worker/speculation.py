@@ -41,6 +41,7 @@ class NgramIndex:
         self._text: list[int] = []  # sources, each followed by a separator, then the live text
         self._next: dict[tuple[int, ...], int] = {}
         self._live = 0
+        self._piece: int | None = None  # where the source piece after the last one drafted starts
         for source in sources:
             self._text.extend([*source, _SEPARATOR])
         self._live = len(self._text)
@@ -75,9 +76,19 @@ class NgramIndex:
             if start >= live:  # a match close to the end runs on into its own copy: a repeat
                 period = len(seq) - start
                 return [seq[start + i % period] for i in range(k)]
-            out = seq[start : start + k]
-            return out[: out.index(_SEPARATOR)] if _SEPARATOR in out else out
+            return self._from_source(start, k)
+        # After a value the next piece of the source goes on, once its first token is written.
+        if self._piece is not None and seq[-1] == seq[self._piece] and len(seq) > live:
+            return self._from_source(self._piece + 1, k)
         return []
+
+    def _from_source(self, start: int, k: int) -> list[int]:
+        out = self._text[start : start + k]
+        if _SEPARATOR not in out:
+            return out
+        end = start + out.index(_SEPARATOR)
+        self._piece = end + 1 if end + 1 < self._live else None
+        return out[: end - start]
 
 
 def fim_lookup(prompt: list[int], suffix_id: int, middle_id: int) -> tuple[list[int], list[int]]:
