@@ -75,7 +75,7 @@ class WorkerSettings(_Section, frozen=True):
     tokens by finding the last few tokens earlier in the prompt (for actions also in the syntax
     of a tool call, for completions also below the cursor) and checks the guess in one forward
     pass, keeping what the model agrees with. The text is the same as without it. `actions`
-    (default): for code actions with `actions.temperature` 0, where it measured 1.1-1.5x
+    (default): for code actions with `actions.temperature` 0, where it measured 1.0-1.5x
     faster generation on the trained test model; `all`: completions too, which measured about
     even or slower (their answers are short and seldom copied; see BENCHMARKS.md); `off`: never.
     Restarts the worker."""
