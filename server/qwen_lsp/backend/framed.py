@@ -32,8 +32,8 @@ class WorkerSpec:
     python: str = field(default_factory=lambda: sys.executable)
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
-    speculation: bool = False
-    draft_tokens: int = 8
+    speculation: str = "actions"  # off, actions or all: settings.WorkerSettings
+    draft_tokens: int = 4
 
     def argv(self) -> list[str]:
         return [
@@ -47,7 +47,7 @@ class WorkerSpec:
             "--max-context-tokens",
             str(self.max_context_tokens),
             "--speculation",
-            "on" if self.speculation else "off",
+            self.speculation,
             "--draft-tokens",
             str(self.draft_tokens),
             *(["--allow-download"] if self.allow_download else []),
