@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 from .. import messages as m
+from .model_files import ModelLoadError
 from .scheduler import Pending, Scheduler
 
 if TYPE_CHECKING:  # the module imports mlx: loaded in main(), after a shared worker's lock
@@ -64,8 +65,6 @@ class Worker:
 
 def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready | m.LoadFailed:
     """Load once, reporting progress; the answer tells the servers whether the model is usable."""
-    from .host import ModelLoadError
-
     try:
         host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
     except (ModelLoadError, OSError, ValueError) as exc:
