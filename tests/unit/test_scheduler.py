@@ -53,6 +53,10 @@ def drain(scheduler: Scheduler) -> None:
         pass
 
 
+def outcomes(answers: list) -> list[tuple[int, str]]:
+    return [(a.id, a.finish_reason) for a in answers]
+
+
 def test_waiting_requests_go_by_priority_then_arrival(scheduler, host):
     answers: list = []
     for id, priority in [(1, "background"), (2, "job"), (3, "interactive"), (4, "job")]:
@@ -89,17 +93,17 @@ def test_a_paused_job_cancelled_meanwhile_stops_when_it_resumes(scheduler, host)
     host.at[(1, 1)] = lambda: submit(scheduler, answers, request(2, "interactive", steps=1))
     host.at[(2, 0)] = lambda: scheduler.cancel(1)
     drain(scheduler)
-    assert [(a.id, a.finish_reason) for a in answers] == [(2, "length"), (1, "cancelled")]
+    assert outcomes(answers) == [(2, "length"), (1, "cancelled")]
     assert (1, 2) not in host.trace
 
 
 def test_a_newer_request_for_the_same_job_stops_the_running_one(scheduler, host):
     answers: list = []
-    submit(scheduler, answers, request(1, "interactive", steps=5, job="complete:a.py"))
-    newer = request(2, "interactive", steps=1, job="complete:a.py")
-    host.at[(1, 1)] = lambda: submit(scheduler, answers, newer)
+    typed, next_typed = (request(n, "interactive", 5, job="complete:a.py") for n in (1, 2))
+    submit(scheduler, answers, typed)
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, next_typed)
     drain(scheduler)
-    assert [(a.id, a.finish_reason) for a in answers] == [(1, "cancelled"), (2, "length")]
+    assert outcomes(answers) == [(1, "cancelled"), (2, "length")]
 
 
 def test_only_the_same_owners_request_supersedes(scheduler, host):
@@ -109,7 +113,7 @@ def test_only_the_same_owners_request_supersedes(scheduler, host):
     other = request(2, "job", steps=1, job="docs:a")
     host.at[(1, 0)] = lambda: scheduler.submit(Pending(other, answers.append, theirs))
     drain(scheduler)
-    assert [(a.id, a.finish_reason) for a in answers] == [(1, "length"), (2, "length")]
+    assert outcomes(answers) == [(1, "length"), (2, "length")]
 
 
 def test_background_work_on_the_typed_document_stops_instead_of_pausing(scheduler, host):
@@ -118,7 +122,7 @@ def test_background_work_on_the_typed_document_stops_instead_of_pausing(schedule
     keystroke = request(2, "interactive", steps=1, cache_key="a.py")
     host.at[(1, 1)] = lambda: submit(scheduler, answers, keystroke)
     drain(scheduler)
-    assert [(a.id, a.finish_reason) for a in answers] == [(1, "cancelled"), (2, "length")]
+    assert outcomes(answers) == [(1, "cancelled"), (2, "length")]
     assert host.trace == [(1, 0), (1, 1), (2, 0)]  # it gave its cache back before the keystroke
 
 
