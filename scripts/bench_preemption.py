@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import statistics
 import subprocess
@@ -56,6 +57,7 @@ class Worker:
         self.ids = itertools.count(1)
         self.waiting: dict[int, Future[tuple[m.Done, float]]] = {}
         self.ready: Future[m.FromWorker] = Future()
+        self.step_ms: list[float] = []  # of each keystroke answered
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -84,7 +86,8 @@ class Worker:
 
     def latency(self, request: m.Generate) -> float:
         sent = time.perf_counter()
-        _, answered = self.submit(request).result(timeout=120)
+        done, answered = self.submit(request).result(timeout=120)
+        self.step_ms.append(decode_step_ms(done.usage))
         return answered - sent
 
     def stop(self) -> None:
@@ -194,6 +197,7 @@ def main() -> None:
         ).stdout.strip()
     )
     rates = read_rates(args.model) or {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         workers = [
             Worker(f"before ({before[:8]}, FIFO)", extract(before, Path(tmp)), args.model),
@@ -204,14 +208,24 @@ def main() -> None:
             if not isinstance(loaded, m.Ready):
                 raise SystemExit(f"{worker.name} did not load: {loaded}")
         # How long a docs job takes alone (cold), to send keystrokes at random moments of it.
-        job_s, step_s = min(_job_seconds(w) for w in workers)
+        alone = {w.name: job_alone(w) for w in workers}
+        job_s = min(seconds for seconds, _ in alone.values())
         rng = random.Random(args.seed)
         results = measure(workers, args.keystrokes, rng, job_s)
         for worker in workers:
             worker.stop()
     print(f"model {args.model.name}: {rates}")
-    print(f"docs job alone: {job_s * 1000:.0f} ms (prompt cold, greedy), one decode step ", end="")
-    print(f"{step_s * 1000:.0f} ms")
+    print(
+        f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    )
+    for worker in workers:
+        seconds, usage = alone[worker.name]
+        print(
+            f"{worker.name}: docs job alone {seconds * 1000:.0f} ms ({usage.prompt_tokens} prompt "
+            f"tokens in {usage.ttft_ms:.0f} ms, {usage.generated_tokens} generated, "
+            f"{decode_step_ms(usage):.0f} ms per decode step); keystroke decode step p50 "
+            f"{statistics.median(worker.step_ms):.0f} ms"
+        )
     for name, (idle, busy) in results.items():
         print(f"{name:32} idle: {summary(idle)}")
         print(f"{'':32} docs job running: {summary(busy)}")
@@ -220,13 +234,15 @@ def main() -> None:
             print(f"{'':32} added by the job (p50): {extra * 1000:.0f} ms")
 
 
-def _job_seconds(worker: Worker) -> tuple[float, float]:
-    """How long a docs job takes alone, and one of its decode steps."""
+def decode_step_ms(usage: m.Usage) -> float:
+    return (usage.total_ms - usage.ttft_ms) / max(1, usage.generated_tokens - 1)
+
+
+def job_alone(worker: Worker) -> tuple[float, m.Usage]:
+    """How long a docs job takes alone (cold prompt), and its usage."""
     started = time.perf_counter()
-    done, answered = worker.submit(docs_job(-1)).result(timeout=300)
-    usage = done.usage
-    step_ms = (usage.total_ms - usage.ttft_ms) / max(1, usage.generated_tokens - 1)
-    return answered - started, step_ms / 1000
+    done, answered = worker.submit(docs_job(-1)).result(timeout=600)
+    return answered - started, done.usage
 
 
 if __name__ == "__main__":
