@@ -6,9 +6,8 @@ Runs in the worker process only (imports mlx); never imports pygls.
 from __future__ import annotations
 
 import json
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,16 +23,18 @@ from mlx_lm.sample_utils import make_logits_processors, make_sampler
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
-from .decoding import plain_tokens, speculative_tokens
+from .decoding import (
+    PENALTY_CONTEXT,
+    PREEMPTIBLE_PREFILL_STEP,
+    PREFILL_STEP,
+    plain_tokens,
+    prefill,
+    speculative_tokens,
+)
 from .doc_cache import DocumentCaches
 from .memory import too_large
+from .model_files import ModelLoadError, resolve_model_dir
 from .speculation import NgramIndex, SpeculationStats, fim_lookup, tool_call_sketches
-
-REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
-
-
-class ModelLoadError(Exception):
-    pass
 
 
 @dataclass
@@ -44,64 +45,6 @@ class HostOptions:
     speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
     draft_tokens: int = 4
     allow_download: bool = False
-
-
-WEIGHT_PATTERNS = ["*.json", "*.safetensors", "tokenizer.model", "*.tiktoken", "*.txt"]  # no code
-
-
-def _resolve_model_dir(
-    model: str, progress: Callable[[str, int | None], None], allow_download: bool = False
-) -> str:
-    """A local directory as is; a repo id from the local Hugging Face cache, else downloaded
-    when the user allowed it."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path)
-    if path.exists() or not REPO_ID.fullmatch(model):
-        raise ModelLoadError(
-            f"model directory '{model}' does not exist; set `model` (or $QWEN_LSP_MODEL) to a "
-            "local MLX model directory or a Hugging Face repo id such as "
-            "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"
-        )
-    from huggingface_hub import snapshot_download
-
-    try:
-        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS, local_files_only=True)
-    except Exception:
-        if not allow_download:
-            raise ModelLoadError(_download_refused(model)) from None
-        progress(f"Downloading {model} from Hugging Face …", None)
-    try:
-        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS)
-    except Exception as exc:
-        raise ModelLoadError(
-            f"could not download '{model}' ({exc.__class__.__name__}: {exc}); check the repo "
-            "id and the network, or point `model` at a local directory"
-        ) from exc
-
-
-def _download_refused(model: str) -> str:
-    size = _download_size(model)
-    what = f"{size / 1e9:.1f} GB of weights" if size else "of unknown size (no answer from the Hub)"
-    return (
-        f"'{model}' is not in the local Hugging Face cache, and downloading is off: it is {what}. "
-        "Set `worker.allowDownload` to true in your user settings to download it once, or "
-        f"download it yourself (`hf download {model}`), or point `model` at a local directory"
-    )
-
-
-def _download_size(model: str) -> int | None:
-    """Bytes the download would take, from the Hub's metadata (None when it cannot be asked)."""
-    from fnmatch import fnmatch
-
-    from huggingface_hub import HfApi
-
-    try:
-        info = HfApi().model_info(model, files_metadata=True, timeout=5)
-    except Exception:
-        return None
-    files = info.siblings or []
-    return sum(f.size or 0 for f in files if any(fnmatch(f.rfilename, p) for p in WEIGHT_PATTERNS))
 
 
 class ModelHost:
@@ -122,7 +65,7 @@ class ModelHost:
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
-        model_dir = _resolve_model_dir(self.options.model, progress, self.options.allow_download)
+        model_dir = resolve_model_dir(self.options.model, progress, self.options.allow_download)
         if refusal := too_large(Path(model_dir)):  # before reading anything into memory
             raise ModelLoadError(refusal)
         progress("Reading model files", 5)
@@ -195,6 +138,26 @@ class ModelHost:
         cancelled: Callable[[], bool],
         on_text: Callable[[str], None] | None = None,
     ) -> Done:
+        """The whole generation at once (`steps` lets a scheduler pause it)."""
+        steps = self.steps(request, cancelled, on_text)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def steps(
+        self,
+        request: Generate | Chat,
+        cancelled: Callable[[], bool],
+        on_text: Callable[[str], None] | None = None,
+        arrived: float | None = None,
+    ) -> Generator[None, None, Done]:
+        """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
+
+        Paused, it holds its own KV cache and decoder state. `max_tokens=0` only prefills the
+        prompt into its key's cache (a pre-warm). The time limit counts from `arrived`.
+        """
         started = time.perf_counter()
         tokens = self._encode(request)
         if not tokens:
@@ -206,17 +169,38 @@ class ModelHost:
             )
         cache, reused = self.caches.take(request.cache_key, tokens)
         sampling = request.sampling or self._default_sampling()
-        deadline = started + request.max_time_ms / 1000 if request.max_time_ms else None
+        since = started if arrived is None else arrived
+        deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
         stop_ids = self.tokenizer.eos_token_ids
         detokenizer = self.tokenizer.detokenizer
         stats = self.last_speculation = SpeculationStats()
 
+        def stopped() -> FinishReason | None:
+            if cancelled():
+                return "cancelled"
+            if deadline is not None and time.perf_counter() > deadline:
+                return "length"
+            return None
+
+        # Decoders get a short tail: the context mlx-lm's logits processors look at.
+        tail = min(PENALTY_CONTEXT, len(tokens) - reused) if request.max_tokens else 0
+        step = PREFILL_STEP if request.priority == "interactive" else PREEMPTIBLE_PREFILL_STEP
         produced: list[int] = []
         ttft = 0.0
-        finish: FinishReason = "length"
+        finish: FinishReason | None = None
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
-            for token in self._tokens(request, sampling, cache, tokens, reused, stats):
+            chunks = prefill(self.model, cache, tokens[reused : len(tokens) - tail], step)
+            for _ in chunks:
+                yield
+                if finish := stopped():
+                    break
+            decoding = (
+                self._tokens(request, sampling, cache, tokens, len(tokens) - tail, stats)
+                if tail and not finish
+                else iter(())
+            )
+            for token in decoding:
                 ttft = ttft or time.perf_counter() - started
                 if token in stop_ids:
                     finish = "stop"
@@ -230,16 +214,15 @@ class ModelHost:
                     break
                 if len(produced) == request.max_tokens:
                     break
-                if cancelled():
-                    finish = "cancelled"
-                    break
-                if deadline is not None and time.perf_counter() > deadline:
+                yield
+                if finish := stopped():
                     break
         detokenizer.finalize()
         if on_text and detokenizer.last_segment:
             on_text(detokenizer.last_segment)
         # The streaming detokenizer drops a leading space: the answer is decoded whole.
         text = self.tokenizer.decode(produced)
+        finish = finish or "length"
         if (stop_at := _first_stop(text, extra_stops)) is not None:
             text = text[:stop_at]  # also in text the detokenizer held back until the end
             finish = "stop" if finish == "length" else finish
@@ -276,7 +259,7 @@ class ModelHost:
         sampling: Sampling,
         cache: list[Any],
         tokens: list[int],
-        reused: int,
+        cached: int,
         stats: SpeculationStats,
     ) -> Iterator[int]:
         """Speculate only for greedy decoding with no logits processors: there it is exact."""
@@ -287,7 +270,7 @@ class ModelHost:
                 self.model,
                 cache,
                 self._lookup(request, tokens),
-                tokens[reused:],
+                tokens[cached:],
                 request.max_tokens,
                 self.options.draft_tokens,
                 stats,
@@ -295,7 +278,7 @@ class ModelHost:
         return plain_tokens(
             self.model,
             cache,
-            tokens[reused:],
+            tokens[cached:],
             request.max_tokens,
             _sampling_kwargs(sampling),
             stats,
