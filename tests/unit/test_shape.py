@@ -58,3 +58,23 @@ def test_no_grammar_falls_back_to_line_heuristics() -> None:
     shape = decide_shape(before, after, "cobol", "auto", syntax.SyntaxDocument("cobol", ""))
     assert shape.multiline and shape.reason == "new line in a block"
     assert not decide_shape("x = compute(", ")\n", "cobol").multiline
+
+
+def test_typing_in_a_line_needs_no_parse() -> None:
+    """A keystroke in the middle or at the end of a statement is one line whatever the tree
+    says: the edited document is not parsed for it (the parse is the keystroke's dearest part)."""
+    text = "def f(x):\n    return x\n\n\n"
+    doc = syntax.SyntaxDocument("python", text)
+    typed, line = "total = scale(x, 2)", 3
+    for column, char in enumerate(typed):
+        doc.edit(line, column, line, column, char)
+        offset = doc.line_start(line) + column + 1
+        shape = decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc)
+        assert not shape.multiline
+    assert doc.incremental_parses == 0
+    # A block is asked of the tree: an empty line inside a string stays one line.
+    doc.edit(line, len(typed), line, len(typed), ' + """\n\n"""')
+    offset = doc.line_start(line + 1)
+    shape = decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc)
+    assert not shape.multiline and shape.reason == "inside a comment or string"
+    assert doc.incremental_parses == 1

@@ -202,3 +202,19 @@ def test_language_of() -> None:
         syntax.language_of("a.py") == "python" and syntax.language_of("x.TSX") == "typescriptreact"
     )
     assert syntax.language_of("Makefile") == "" and syntax.language_of(".bashrc") == ""
+
+
+def test_a_snapshot_is_parsed_in_another_thread_as_a_fresh_parse() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = [f"def f{i}(x):\n    return x + {i}\n" for i in range(500)]
+    doc = syntax.SyntaxDocument("python", "".join(lines))
+    doc.edit(3, 0, 3, 0, "    y = 2\n")
+    text, tree, edited = doc.snapshot()
+    assert edited and text == doc.text
+    with ThreadPoolExecutor(1) as thread:
+        parsed = thread.submit(syntax.tree_of, "python", text, tree, edited).result()
+    assert parsed is not None
+    assert str(parsed.root_node) == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
+    assert (doc.full_parses, doc.incremental_parses) == (1, 0)  # the document's own: untouched
+    assert doc.sexp() == str(parsed.root_node)

@@ -200,6 +200,13 @@ class SyntaxDocument:
             self._tree = self._parse(self._tree)
         return self._tree
 
+    def snapshot(self) -> tuple[str, ts.Tree | None, bool]:
+        """(text, a copy of its tree, whether edits since the last parse are left to parse)
+        for another thread, where `tree_of` finishes it (trees are not thread-safe; a copy is
+        cheap and shares the nodes)."""
+        tree = self._tree.copy() if self._tree is not None else None
+        return self._text, tree, self._stale
+
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch."""
         self._text = text
@@ -294,6 +301,16 @@ class SyntaxDocument:
         tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
         return tree
+
+
+def tree_of(
+    language: str, text: str, tree: ts.Tree | None, edited: bool, budget_s: float = PARSE_BUDGET_S
+) -> ts.Tree | None:
+    """The tree of a `SyntaxDocument.snapshot`, parsed incrementally where it was `edited`."""
+    parser = parser_for(language) if tree is not None and edited else None
+    if parser is None:
+        return tree
+    return parse_bytes(parser, text.encode(), tree, budget_s)
 
 
 class _Lines(Sequence[str]):

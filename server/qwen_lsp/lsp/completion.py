@@ -20,6 +20,7 @@ from ..engine.completion import (
 from ..engine.fim import RepoFile
 from ..errors import QwenError
 from .acceptance import accept_command
+from .indexing import index_soon
 from .positions import document_path, offset_at, open_document, syntax_of
 from .server import QwenLanguageServer
 
@@ -111,6 +112,7 @@ def _repo_files(
         return ()
     documents = OpenTexts(ls)
     ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    index_soon(ls)  # documents the lookup skipped (changed since their index) get one
     return ls.repo_context.files_for(request.path, line, documents, budget)
 
 

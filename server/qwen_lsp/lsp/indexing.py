@@ -1,0 +1,59 @@
+"""Definitions of open documents indexed in a thread, one document at a time, for the
+repository context: neither opening many documents nor a keystroke waits for a parse or a walk
+of a tree (tree-sitter runs Python callbacks while it parses, so the event loop keeps its turns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import tree_sitter as ts
+
+from ..engine.definitions import spans_of
+from ..engine.syntax import SyntaxDocument, tree_of
+from .positions import document_path, syntax_of
+from .server import QwenLanguageServer
+
+log = logging.getLogger("qwen_lsp")
+_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qwen-index")
+
+
+def index_soon(ls: QwenLanguageServer) -> None:
+    """Start indexing the next open document the repository context lacks an index for."""
+    context = ls.repo_context
+    if context.indexing or not context.unindexed:
+        return
+    for uri, document in list(ls.workspace.text_documents.items()):
+        path = document_path(ls, uri)
+        syntax = syntax_of(document)
+        if path in context.unindexed and syntax is not None:
+            _start(ls, path, syntax)
+            return
+    context.unindexed.clear()  # none of them is open any more
+
+
+def _start(ls: QwenLanguageServer, path: str, syntax: SyntaxDocument) -> None:
+    text, tree, edited = syntax.snapshot()
+    ls.repo_context.indexing = path
+    job = _THREAD.submit(_index, syntax.language, text, tree, edited)
+    loop = asyncio.get_running_loop()
+    job.add_done_callback(lambda done: loop.call_soon_threadsafe(_done, ls, path, text, done))
+
+
+def _index(
+    language: str, text: str, tree: ts.Tree | None, edited: bool
+) -> Mapping[str, tuple[int, int]]:
+    return spans_of(language, tree_of(language, text, tree, edited))
+
+
+def _done(ls: QwenLanguageServer, path: str, text: str, job: Future) -> None:
+    ls.repo_context.indexing = None
+    if (error := job.exception()) is not None:
+        log.warning("indexing %s failed: %r", path, error)
+        ls.repo_context.indexed(path, text, {})  # not tried again until it changes
+    else:
+        ls.repo_context.indexed(path, text, job.result())
+    index_soon(ls)
