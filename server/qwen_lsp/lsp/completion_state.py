@@ -6,6 +6,8 @@ change, and the tree with it, before these listeners run.
 
 from __future__ import annotations
 
+import time
+
 from lsprotocol import types
 
 from .indexing import index_soon
@@ -27,6 +29,7 @@ def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) ->
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.stats.changed(params.text_document.uri, time.perf_counter())  # the user waits from here
     document = open_document(ls, params.text_document.uri)
     if document is None or not params.content_changes:
         return
