@@ -234,3 +234,31 @@ def test_lookups_use_indexes_of_the_current_text_and_never_index() -> None:
     assert any(t.startswith("class Vector:") for t in texts)
     assert any(t.startswith("def clamp(") for t in texts)
     assert not ctx.unindexed
+
+
+def test_opening_and_typing_with_30_documents_open_never_parse(monkeypatch) -> None:
+    """The repository context's work on open and per keystroke reads indexes made elsewhere:
+    no parse and no walk of a tree (those ran on the event loop, 100+ ms per document)."""
+    from qwen_lsp.engine import context, definitions, syntax
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("parsed or walked a tree on the keystroke path")
+
+    ready = {f"mod_{i}.py": UTILS for i in range(29)}
+    indexes = {path: definition_index(path, text) for path, text in ready.items()}
+    for module, name in [(syntax, "parse_bytes"), (definitions, "_walk"), (context, "spans")]:
+        monkeypatch.setattr(module, name, forbidden)
+    ctx = RepoContext()
+    docs = {**ready, "late.py": UTILS + "\n", "main.py": MAIN}
+    for path in docs:
+        ctx.opened(path)
+    for path, index in indexes.items():
+        ctx.indexed(path, docs[path], index)
+    text, cursor = MAIN, MAIN.index("return length")
+    heads = set()
+    for i, char in enumerate("total = clamp(length, 0, 9)"):
+        text = text[: cursor + i] + char + text[cursor + i :]
+        ctx.edited("main.py", text, 6)
+        heads.add(_prompt_head(ctx, {**docs, "main.py": text}, text, cursor + i + 1))
+    assert len(heads) == 1  # the repository section stayed as it was
+    assert ctx.unindexed == {"late.py", "main.py"}  # for the server to index, in a thread

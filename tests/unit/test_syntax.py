@@ -218,3 +218,18 @@ def test_a_snapshot_is_parsed_in_another_thread_as_a_fresh_parse() -> None:
     assert str(parsed.root_node) == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
     assert (doc.full_parses, doc.incremental_parses) == (1, 0)  # the document's own: untouched
     assert doc.sexp() == str(parsed.root_node)
+
+
+def test_a_lazy_document_takes_the_tree_made_in_a_thread_when_unchanged() -> None:
+    text = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(300))
+    doc = syntax.SyntaxDocument("python", text, lazy=True)
+    snapshot = doc.snapshot()
+    assert snapshot[1:] == (None, True) and doc.full_parses == 0  # nothing parsed at open
+    doc.adopt(snapshot[0], syntax.tree_of("python", *snapshot))
+    assert doc.full_parses == 0 and doc.sexp() == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
+    changed = syntax.SyntaxDocument("python", text, lazy=True)
+    late = changed.snapshot()
+    changed.edit(0, 0, 0, 0, "# edited\n")  # a keystroke came first: the tree is of another text
+    changed.adopt(late[0], syntax.tree_of("python", *late))
+    assert changed.node_at(0) is not None and changed.node_at(0).type == "comment"  # type: ignore[union-attr]
+    assert changed.full_parses == 1

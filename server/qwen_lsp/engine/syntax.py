@@ -159,17 +159,24 @@ class SyntaxDocument:
     incrementally when next asked for, so several changes before a request cost one parse. A
     parse that hits the time budget leaves no tree, and edits do not parse again from scratch
     (that would block every keystroke for the budget): `retry` does, on a deliberate occasion.
+    A `lazy` document parses a new text when its tree is first asked for, unless a tree made
+    elsewhere (`snapshot` → `tree_of` in a thread → `adopt`) came first.
     """
 
-    def __init__(self, language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> None:
+    def __init__(
+        self, language: str, text: str, budget_s: float = PARSE_BUDGET_S, lazy: bool = False
+    ) -> None:
         self.language = language
         self.budget_s = budget_s
+        self.lazy = lazy
         self.full_parses = 0
         self.incremental_parses = 0
         self.gave_up = False
         self._parser = parser_for(language)
         self._tree: ts.Tree | None = None
         self._stale = False  # the tree was edited and needs an incremental parse
+        self._unparsed = False  # a lazy document's text not parsed yet
+        self._blanks_only = True  # every edit since the last parse inserted blanks only
         self.set_text(text)
 
     @property
@@ -195,24 +202,36 @@ class SyntaxDocument:
 
     @property
     def tree(self) -> ts.Tree | None:
+        if self._unparsed:
+            self._unparsed = False
+            self._tree = self._parse(None)
         if self._stale and self._tree is not None:
             self._stale = False
             self._tree = self._parse(self._tree)
         return self._tree
 
     def snapshot(self) -> tuple[str, ts.Tree | None, bool]:
-        """(text, a copy of its tree, whether edits since the last parse are left to parse)
-        for another thread, where `tree_of` finishes it (trees are not thread-safe; a copy is
-        cheap and shares the nodes)."""
+        """(text, a copy of its tree, whether to parse: from that tree's edits, or from scratch
+        without one) for another thread, where `tree_of` finishes it (trees are not
+        thread-safe; a copy is cheap and shares the nodes)."""
         tree = self._tree.copy() if self._tree is not None else None
-        return self._text, tree, self._stale
+        return self._text, tree, self._stale or self._unparsed
+
+    def adopt(self, text: str, tree: ts.Tree | None) -> None:
+        """Take the tree `tree_of` made of a snapshot, when `text` is still this document's and
+        its own tree is not parsed yet."""
+        if text is self._text and (self._unparsed or (self._stale and tree is not None)):
+            self._tree, self._unparsed, self._stale, self.gave_up = tree, False, False, tree is None
+            self._blanks_only = True
 
     def set_text(self, text: str) -> None:
-        """A whole new text (didOpen, a full-document change): parse from scratch."""
+        """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
+        document: when the tree is first asked for)."""
         self._text = text
         self._lines = LineIndex(text)
         self._tree, self._stale, self.gave_up = None, False, False
-        if self._parser is not None:
+        self._unparsed = self.lazy and self._parser is not None
+        if self._parser is not None and not self.lazy:
             self._tree = self._parse(None)
 
     def retry(self) -> None:
@@ -231,6 +250,7 @@ class SyntaxDocument:
         end = self._lines.start(last_row) + last_col
         if self._tree is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
+            self._blanks_only &= start == end and new.isspace()
         self._text = self._text[:start] + new + self._text[end:]
         self._lines.edit(first_row, last_row, start, end - start, new)
 
@@ -250,9 +270,12 @@ class SyntaxDocument:
         tree = self.tree
         return str(tree.root_node) if tree is not None else ""
 
-    def node_at(self, offset: int) -> ts.Node | None:
-        """The smallest named node covering code point `offset`."""
-        tree = self.tree
+    def node_at(self, offset: int, lexical: bool = False) -> ts.Node | None:
+        """The smallest named node covering code point `offset`. `lexical`: enough to tell
+        strings and comments from code, which blanks typed since the last parse do not change
+        (spaces and line breaks open and close nothing; a break typed inside a comment is
+        taken to stay in it): then the last tree, with its positions edited, serves."""
+        tree = self._tree if lexical and self._blanks_only and not self._unparsed else self.tree
         if tree is None:
             return None
         byte = self.byte_at(offset)
@@ -300,14 +323,16 @@ class SyntaxDocument:
         # Encoded for the parse only: the text is kept once, as a str.
         tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
+        self._blanks_only = True
         return tree
 
 
 def tree_of(
-    language: str, text: str, tree: ts.Tree | None, edited: bool, budget_s: float = PARSE_BUDGET_S
+    language: str, text: str, tree: ts.Tree | None, parse: bool, budget_s: float = PARSE_BUDGET_S
 ) -> ts.Tree | None:
-    """The tree of a `SyntaxDocument.snapshot`, parsed incrementally where it was `edited`."""
-    parser = parser_for(language) if tree is not None and edited else None
+    """The tree of a `SyntaxDocument.snapshot`: parsed where it asks for a parse (incrementally
+    from the edited `tree`, or from scratch without one)."""
+    parser = parser_for(language) if parse else None
     if parser is None:
         return tree
     return parse_bytes(parser, text.encode(), tree, budget_s)

@@ -1,6 +1,7 @@
 """Definitions of open documents indexed in a thread, one document at a time, for the
 repository context: neither opening many documents nor a keystroke waits for a parse or a walk
 of a tree (tree-sitter runs Python callbacks while it parses, so the event loop keeps its turns).
+An opened document's first tree is made here too, and handed to it if its text is unchanged.
 """
 
 from __future__ import annotations
@@ -36,24 +37,31 @@ def index_soon(ls: QwenLanguageServer) -> None:
 
 
 def _start(ls: QwenLanguageServer, path: str, syntax: SyntaxDocument) -> None:
-    text, tree, edited = syntax.snapshot()
+    text, tree, parse = syntax.snapshot()
     ls.repo_context.indexing = path
-    job = _THREAD.submit(_index, syntax.language, text, tree, edited)
+    job = _THREAD.submit(_index, syntax.language, text, tree, parse)
     loop = asyncio.get_running_loop()
-    job.add_done_callback(lambda done: loop.call_soon_threadsafe(_done, ls, path, text, done))
+    job.add_done_callback(
+        lambda done: loop.call_soon_threadsafe(_done, ls, path, syntax, text, done)
+    )
 
 
 def _index(
-    language: str, text: str, tree: ts.Tree | None, edited: bool
-) -> Mapping[str, tuple[int, int]]:
-    return spans_of(language, tree_of(language, text, tree, edited))
+    language: str, text: str, tree: ts.Tree | None, parse: bool
+) -> tuple[ts.Tree | None, Mapping[str, tuple[int, int]]]:
+    tree = tree_of(language, text, tree, parse)
+    return tree, spans_of(language, tree)
 
 
-def _done(ls: QwenLanguageServer, path: str, text: str, job: Future) -> None:
+def _done(
+    ls: QwenLanguageServer, path: str, syntax: SyntaxDocument, text: str, job: Future
+) -> None:
     ls.repo_context.indexing = None
     if (error := job.exception()) is not None:
         log.warning("indexing %s failed: %r", path, error)
         ls.repo_context.indexed(path, text, {})  # not tried again until it changes
     else:
-        ls.repo_context.indexed(path, text, job.result())
+        tree, index = job.result()
+        syntax.adopt(text, tree)  # the document's tree, when it had none of this text yet
+        ls.repo_context.indexed(path, text, index)
     index_soon(ls)

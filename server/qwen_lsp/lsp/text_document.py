@@ -26,7 +26,7 @@ class QwenDocument(TextDocument):
             self.syntax = None
         elif self.syntax is None:
             language = language_for(self.path or self.uri, self.language_id or "")
-            self.syntax = SyntaxDocument(language, text)
+            self.syntax = SyntaxDocument(language, text, lazy=True)  # parsed in a thread
         else:
             self.syntax.set_text(text)
 
