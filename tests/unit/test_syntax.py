@@ -229,7 +229,9 @@ def test_a_lazy_document_takes_the_tree_made_in_a_thread_when_unchanged() -> Non
     assert doc.full_parses == 0 and doc.sexp() == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
     changed = syntax.SyntaxDocument("python", text, lazy=True)
     late = changed.snapshot()
-    changed.edit(0, 0, 0, 0, "# edited\n")  # a keystroke came first: the tree is of another text
-    changed.adopt(late[0], syntax.tree_of("python", *late))
+    for i, char in enumerate("# edited\n"):  # keystrokes came before the thread's tree
+        changed.edit(i // 9, i % 9, i // 9, i % 9, char)
+    changed.adopt(late[0], syntax.tree_of("python", *late))  # brought up to date with them
     assert changed.node_at(0) is not None and changed.node_at(0).type == "comment"  # type: ignore[union-attr]
-    assert changed.full_parses == 1
+    assert (changed.full_parses, changed.incremental_parses) == (0, 1)
+    assert changed.sexp() == str(syntax.parse("python", changed.text).root_node)  # type: ignore[union-attr]

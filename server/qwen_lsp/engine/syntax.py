@@ -10,7 +10,7 @@ import importlib
 import posixpath
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import overload
+from typing import Any, overload
 
 import tree_sitter as ts
 
@@ -176,6 +176,8 @@ class SyntaxDocument:
         self._tree: ts.Tree | None = None
         self._stale = False  # the tree was edited and needs an incremental parse
         self._unparsed = False  # a lazy document's text not parsed yet
+        self._snapshot_text: str | None = None  # the unparsed text a snapshot was taken of
+        self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._blanks_only = True  # every edit since the last parse inserted blanks only
         self.set_text(text)
 
@@ -203,7 +205,7 @@ class SyntaxDocument:
     @property
     def tree(self) -> ts.Tree | None:
         if self._unparsed:
-            self._unparsed = False
+            self._unparsed, self._snapshot_text, self._since_snapshot = False, None, None
             self._tree = self._parse(None)
         if self._stale and self._tree is not None:
             self._stale = False
@@ -215,14 +217,23 @@ class SyntaxDocument:
         without one) for another thread, where `tree_of` finishes it (trees are not
         thread-safe; a copy is cheap and shares the nodes)."""
         tree = self._tree.copy() if self._tree is not None else None
+        if self._unparsed:  # edits from now on are kept, to bring the snapshot's tree up to date
+            self._snapshot_text, self._since_snapshot = self._text, []
         return self._text, tree, self._stale or self._unparsed
 
     def adopt(self, text: str, tree: ts.Tree | None) -> None:
-        """Take the tree `tree_of` made of a snapshot, when `text` is still this document's and
-        its own tree is not parsed yet."""
-        if text is self._text and (self._unparsed or (self._stale and tree is not None)):
-            self._tree, self._unparsed, self._stale, self.gave_up = tree, False, False, tree is None
-            self._blanks_only = True
+        """Take the tree `tree_of` made of a snapshot when this document has none: edited as
+        the document was since (parsed incrementally when next asked for); or, for the text it
+        still has, a tree that replaces its edited one."""
+        if self._unparsed and text is self._snapshot_text:
+            edits = self._since_snapshot or []
+            for edit in edits if tree is not None else []:
+                tree.edit(**edit)  # type: ignore[union-attr]
+            self._tree, self._unparsed, self.gave_up = tree, False, tree is None
+            self._stale, self._blanks_only = bool(edits), not edits
+        elif text is self._text and self._stale and tree is not None:
+            self._tree, self._stale, self._blanks_only = tree, False, True
+        self._snapshot_text, self._since_snapshot = None, None
 
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
@@ -231,6 +242,7 @@ class SyntaxDocument:
         self._lines = LineIndex(text)
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
+        self._snapshot_text, self._since_snapshot = None, None
         if self._parser is not None and not self.lazy:
             self._tree = self._parse(None)
 
@@ -248,7 +260,7 @@ class SyntaxDocument:
             first_row, first_col, last_row, last_col = last_row, last_col, first_row, first_col
         start = self._lines.start(first_row) + first_col
         end = self._lines.start(last_row) + last_col
-        if self._tree is not None:
+        if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
             self._blanks_only &= start == end and new.isspace()
         self._text = self._text[:start] + new + self._text[end:]
@@ -290,7 +302,6 @@ class SyntaxDocument:
     def _edit_tree(
         self, start: int, end: int, new: str, first: tuple[int, int], last: tuple[int, int]
     ) -> None:
-        assert self._tree is not None
         start_byte, end_byte = self.byte_at(start), self.byte_at(end)
         start_point = (first[0], self._column_bytes(first[0], first[1]))
         end_point = (last[0], self._column_bytes(last[0], last[1]))
@@ -300,15 +311,20 @@ class SyntaxDocument:
             new_end_point = (first[0] + newlines, len(encoded) - encoded.rfind(b"\n") - 1)
         else:
             new_end_point = (first[0], start_point[1] + len(encoded))
-        self._tree.edit(
-            start_byte=start_byte,
-            old_end_byte=end_byte,
-            new_end_byte=start_byte + len(encoded),
-            start_point=start_point,
-            old_end_point=end_point,
-            new_end_point=new_end_point,
-        )
-        self._stale = True
+        edit: dict[str, Any] = {
+            "start_byte": start_byte,
+            "old_end_byte": end_byte,
+            "new_end_byte": start_byte + len(encoded),
+            "start_point": start_point,
+            "old_end_point": end_point,
+            "new_end_point": new_end_point,
+        }
+        if self._tree is None:
+            assert self._since_snapshot is not None
+            self._since_snapshot.append(edit)  # for the tree made of the snapshot, if adopted
+        else:
+            self._tree.edit(**edit)
+            self._stale = True
 
     def _column_bytes(self, row: int, col: int) -> int:
         line = self.line(row)

@@ -7,6 +7,7 @@ An opened document's first tree is made here too, and handed to it if its text i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,9 +42,12 @@ def _start(ls: QwenLanguageServer, path: str, syntax: SyntaxDocument) -> None:
     ls.repo_context.indexing = path
     job = _THREAD.submit(_index, syntax.language, text, tree, parse)
     loop = asyncio.get_running_loop()
-    job.add_done_callback(
-        lambda done: loop.call_soon_threadsafe(_done, ls, path, syntax, text, done)
-    )
+
+    def back_on_the_loop(done: Future) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutting down)
+            loop.call_soon_threadsafe(_done, ls, path, syntax, text, done)
+
+    job.add_done_callback(back_on_the_loop)
 
 
 def _index(
