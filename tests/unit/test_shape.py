@@ -80,21 +80,23 @@ def test_typing_in_a_line_needs_no_parse() -> None:
     assert doc.incremental_parses == 1
 
 
-def test_typing_an_indentation_parses_once_and_still_sees_strings() -> None:
-    """An Enter and spaces typed after it open and close nothing: the edited tree of the last
-    parse tells a string from code without parsing again."""
+def test_typing_code_and_an_enter_needs_no_parse_and_still_sees_strings() -> None:
+    """Keystrokes without quotes, comment or escape marks open and close no string: the
+    edited tree of the last parse tells a string from code without parsing again."""
     text = 'def f(x):\n    s = """doc\n\n"""\n    return x\n'
     doc = syntax.SyntaxDocument("python", text)
-    doc.edit(4, 0, 4, 0, "\n")  # an Enter above `return x`
-    for line, block in [(4, True), (2, False)]:  # in code: a block; in the string: one line
-        parses = doc.incremental_parses
-        for column in range(4):
-            doc.edit(line, column, line, column, " ")
-            offset = doc.line_start(line) + column + 1
-            shape = decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc)
-            assert shape.multiline is block
-        assert doc.incremental_parses == parses == 0
+
+    def multiline(offset: int) -> bool:
+        return decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc).multiline
+
+    typed, at = "\n    if x:\n        ", text.index("    return x") - 1
+    for i, char in enumerate(typed):  # a block opened in code, on new lines
+        doc.replace(at + i, at + i, char)
+        assert multiline(at + i + 1) is (typed[: i + 1].rstrip(" ")[-1] in ":\n")
+    for column in range(4):  # spaces on the empty line inside the string: one line
+        doc.edit(2, column, 2, column, " ")
+        assert not multiline(doc.line_start(2) + column + 1)
+    assert doc.incremental_parses == 0
     doc.edit(2, 4, 2, 4, '"""')  # a quote: the tree is parsed again
-    offset = doc.line_start(3)
-    assert decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc).multiline
+    assert multiline(doc.line_start(3))
     assert doc.incremental_parses == 1

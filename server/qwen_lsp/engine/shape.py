@@ -80,7 +80,7 @@ def _shape_from_lines(before: str, after: str, language: str) -> Shape:
 
 
 def _inside_literal(doc: syntax.SyntaxDocument, offset: int) -> bool:
-    node = doc.node_at(offset, lexical=True)
+    node = doc.node_at(offset, literals=True)
     byte = doc.byte_at(offset)
     while node is not None:
         # The cursor right after a closing quote or at a comment's end is outside it.

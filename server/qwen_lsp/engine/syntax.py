@@ -178,7 +178,7 @@ class SyntaxDocument:
         self._unparsed = False  # a lazy document's text not parsed yet
         self._snapshot_text: str | None = None  # the unparsed text a snapshot was taken of
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
-        self._blanks_only = True  # every edit since the last parse inserted blanks only
+        self._same_literals = True  # no edit since the last parse could open or close a literal
         self.set_text(text)
 
     @property
@@ -230,9 +230,9 @@ class SyntaxDocument:
             for edit in edits if tree is not None else []:
                 tree.edit(**edit)  # type: ignore[union-attr]
             self._tree, self._unparsed, self.gave_up = tree, False, tree is None
-            self._stale, self._blanks_only = bool(edits), not edits
+            self._stale, self._same_literals = bool(edits), not edits
         elif text is self._text and self._stale and tree is not None:
-            self._tree, self._stale, self._blanks_only = tree, False, True
+            self._tree, self._stale, self._same_literals = tree, False, True
         self._snapshot_text, self._since_snapshot = None, None
 
     def set_text(self, text: str) -> None:
@@ -262,7 +262,10 @@ class SyntaxDocument:
         end = self._lines.start(last_row) + last_col
         if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
-            self._blanks_only &= start == end and new.isspace()
+            removed = self._text[start:end]
+            self._same_literals &= _LITERAL_MARKS.isdisjoint(new) and _LITERAL_MARKS.isdisjoint(
+                removed
+            )
         self._text = self._text[:start] + new + self._text[end:]
         self._lines.edit(first_row, last_row, start, end - start, new)
 
@@ -282,12 +285,15 @@ class SyntaxDocument:
         tree = self.tree
         return str(tree.root_node) if tree is not None else ""
 
-    def node_at(self, offset: int, lexical: bool = False) -> ts.Node | None:
-        """The smallest named node covering code point `offset`. `lexical`: enough to tell
-        strings and comments from code, which blanks typed since the last parse do not change
-        (spaces and line breaks open and close nothing; a break typed inside a comment is
-        taken to stay in it): then the last tree, with its positions edited, serves."""
-        tree = self._tree if lexical and self._blanks_only and not self._unparsed else self.tree
+    def node_at(self, offset: int, literals: bool = False) -> ts.Node | None:
+        """The smallest named node covering code point `offset`. `literals`: only to tell
+        strings and comments from code, which edits without quotes, comment or escape marks
+        since the last parse do not change (taken so: a line break typed inside a comment
+        stays in it): the last tree, its positions edited, serves; none before a first parse."""
+        if literals and (self._unparsed or self._same_literals):
+            tree = self._tree  # no parse on the keystroke path
+        else:
+            tree = self.tree
         if tree is None:
             return None
         byte = self.byte_at(offset)
@@ -339,7 +345,7 @@ class SyntaxDocument:
         # Encoded for the parse only: the text is kept once, as a str.
         tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
-        self._blanks_only = True
+        self._same_literals = True
         return tree
 
 
@@ -352,6 +358,11 @@ def tree_of(
     if parser is None:
         return tree
     return parse_bytes(parser, text.encode(), tree, budget_s)
+
+
+# Part of whatever opens or closes a string or comment in some grammar (quotes, escapes, `#`,
+# `//` and `/*`, Lua's `--` and `[[`, `${}` in templates): edits without any keep them in place.
+_LITERAL_MARKS = frozenset("\"'`#/-[]{}\\")
 
 
 class _Lines(Sequence[str]):
