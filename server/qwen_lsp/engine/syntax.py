@@ -262,10 +262,8 @@ class SyntaxDocument:
         end = self._lines.start(last_row) + last_col
         if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
-            removed = self._text[start:end]
-            self._same_literals &= _LITERAL_MARKS.isdisjoint(new) and _LITERAL_MARKS.isdisjoint(
-                removed
-            )
+            changed = new + self._text[start:end]  # typed and deleted
+            self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._text = self._text[:start] + new + self._text[end:]
         self._lines.edit(first_row, last_row, start, end - start, new)
 
@@ -290,10 +288,8 @@ class SyntaxDocument:
         strings and comments from code, which edits without quotes, comment or escape marks
         since the last parse do not change (taken so: a line break typed inside a comment
         stays in it): the last tree, its positions edited, serves; none before a first parse."""
-        if literals and (self._unparsed or self._same_literals):
-            tree = self._tree  # no parse on the keystroke path
-        else:
-            tree = self.tree
+        unchanged = literals and (self._unparsed or self._same_literals)
+        tree = self._tree if unchanged else self.tree  # `_tree`: no parse on the keystroke path
         if tree is None:
             return None
         byte = self.byte_at(offset)
