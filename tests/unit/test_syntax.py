@@ -232,6 +232,13 @@ def test_a_lazy_document_takes_the_tree_made_in_a_thread_when_unchanged() -> Non
     for i, char in enumerate("# edited\n"):  # keystrokes came before the thread's tree
         changed.edit(i // 9, i % 9, i // 9, i % 9, char)
     changed.adopt(late[0], syntax.tree_of("python", *late))  # brought up to date with them
-    assert changed.node_at(0) is not None and changed.node_at(0).type == "comment"  # type: ignore[union-attr]
+    assert changed.node_at(0, literals=True).type == "comment"  # type: ignore[union-attr]
+    assert changed.incremental_parses == 1  # `#` may open a comment: parsed to tell
+    spaced = syntax.SyntaxDocument("python", text, lazy=True)
+    late = spaced.snapshot()
+    spaced.edit(0, 0, 0, 0, "  ")  # no quote, comment or escape mark: the edited tree tells
+    spaced.adopt(late[0], syntax.tree_of("python", *late))
+    assert spaced.node_at(7, literals=True).type == "identifier"  # type: ignore[union-attr]
+    assert spaced.incremental_parses == 0
     assert (changed.full_parses, changed.incremental_parses) == (0, 1)
     assert changed.sexp() == str(syntax.parse("python", changed.text).root_node)  # type: ignore[union-attr]

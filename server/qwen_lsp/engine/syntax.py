@@ -219,6 +219,7 @@ class SyntaxDocument:
         tree = self._tree.copy() if self._tree is not None else None
         if self._unparsed:  # edits from now on are kept, to bring the snapshot's tree up to date
             self._snapshot_text, self._since_snapshot = self._text, []
+            self._same_literals = True
         return self._text, tree, self._stale or self._unparsed
 
     def adopt(self, text: str, tree: ts.Tree | None) -> None:
@@ -230,7 +231,7 @@ class SyntaxDocument:
             for edit in edits if tree is not None else []:
                 tree.edit(**edit)  # type: ignore[union-attr]
             self._tree, self._unparsed, self.gave_up = tree, False, tree is None
-            self._stale, self._same_literals = bool(edits), not edits
+            self._stale = bool(edits)  # `_same_literals` has followed these edits
         elif text is self._text and self._stale and tree is not None:
             self._tree, self._stale, self._same_literals = tree, False, True
         self._snapshot_text, self._since_snapshot = None, None
