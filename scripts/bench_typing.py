@@ -185,6 +185,10 @@ def main() -> None:
             if overhead := row.get("server_overhead_ms"):
                 p50, p99 = overhead["p50"], overhead["p99"]
                 print(f"{row['system']} server overhead ms: p50 {p50}, p99 {p99}")
+            if latency := row.get("latency_ms"):  # what the server says the user waited
+                felt = row["felt_ms"]
+                print(f"{row['system']} qwen.stats latency ms: p50 {latency['p50']}, p95 "
+                      f"{latency['p95']} (felt: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
             if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
                 print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
         results[name] = {"rows": rows, "skipped": skipped, "rates": rates}

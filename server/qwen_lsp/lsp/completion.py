@@ -20,6 +20,7 @@ from ..engine.completion import (
 from ..engine.fim import RepoFile
 from ..errors import QwenError
 from .acceptance import accept_command
+from .indexing import index_soon
 from .positions import document_path, offset_at, open_document, syntax_of
 from .server import QwenLanguageServer
 
@@ -37,6 +38,7 @@ async def inline_completion(
     ls: QwenLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList:
     started = time.perf_counter()
+    waiting_since = ls.stats.waiting_since(params.text_document.uri, started)
     ls.stats.requests += 1
     settings = ls.settings
     document = open_document(ls, params.text_document.uri)
@@ -57,7 +59,7 @@ async def inline_completion(
         ls.acceptance.typed(hit.key, hit.typed)  # typing a shown suggestion takes it
         if hit.rest.strip():
             ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
-            ls.stats.record_latency((time.perf_counter() - started) * 1000, 0.0)
+            _record(ls, started, waiting_since, 0.0)
             return _items(hit.rest, params.position, ls.acceptance.item_id(hit.key, hit.typed))
     plan = build_prompt(
         request,
@@ -78,7 +80,9 @@ async def inline_completion(
     )
     try:
         ls.stats.model_calls += 1
+        asked = time.perf_counter()
         done = await ls.supersede(request.uri, ls.backend.request(generate))
+        model_ms = (time.perf_counter() - asked) * 1000  # the worker's queue and pipe included
     except QwenError as exc:
         ls.stats.errors += 1
         log.info("no completion: %s", exc)
@@ -89,12 +93,17 @@ async def inline_completion(
         ls.stats.stale += 1  # computed for a text the user has already changed
         return EMPTY
     text = format_completion(done.text, plan, settings.completion)
-    ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
+    _record(ls, started, waiting_since, model_ms)
     if not text:
         return EMPTY
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember(request.uri, before, after, text, key)
     return _items(text, params.position, ls.acceptance.item_id(key))
+
+
+def _record(ls: QwenLanguageServer, started: float, waiting_since: float, model_ms: float) -> None:
+    now = time.perf_counter()
+    ls.stats.record_latency((now - started) * 1000, model_ms, (now - waiting_since) * 1000)
 
 
 def _items(text: str, position: types.Position, item_id: str) -> types.InlineCompletionList:
@@ -111,6 +120,7 @@ def _repo_files(
         return ()
     documents = OpenTexts(ls)
     ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    index_soon(ls)  # documents the lookup skipped (changed since their index) get one
     return ls.repo_context.files_for(request.path, line, documents, budget)
 
 

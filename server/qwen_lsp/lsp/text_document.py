@@ -19,9 +19,8 @@ class QwenDocument(TextDocument):
         super().__init__(uri, None, **kwargs)
         self.syntax: SyntaxDocument | None = None
         if source is not None:  # None: a document not open, which pygls reads from disk
-            self.syntax = SyntaxDocument(
-                language_for(self.path or uri, self.language_id or ""), source
-            )
+            language = language_for(self.path or uri, self.language_id or "")
+            self.syntax = SyntaxDocument(language, source, lazy=True)  # parsed in a thread
 
     @property
     def source(self) -> str:
