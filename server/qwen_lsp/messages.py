@@ -19,7 +19,8 @@ MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 # Who waits for an answer: a keystroke's ghost text ("interactive") goes before an action or docs
-# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next suggestion).
+# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next
+# suggestion).
 Priority = Literal["interactive", "job", "background"]
 
 
@@ -139,6 +140,8 @@ class Usage(msgspec.Struct, omit_defaults=True):
     ttft_ms: float = 0.0
     total_ms: float = 0.0
     warm_caches: int = 0  # documents and action sessions whose KV cache the worker holds
+    kv_cache_bytes: int = 0  # the memory those caches hold (allocated), after this request
+    kv_cache_limit_bytes: int = 0  # worker.cacheMb
 
 
 class Done(msgspec.Struct, tag="done", omit_defaults=True):

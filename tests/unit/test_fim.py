@@ -10,6 +10,7 @@ from qwen_lsp.engine.fim import (
     render_fim_prompt,
     split_at_cursor,
 )
+from qwen_lsp.engine.syntax import SyntaxDocument
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +111,16 @@ def test_budgets_split_three_to_one():
 )
 def test_cut_at_stop_markers(generated, expected):
     assert cut_at_stop_markers(generated) == expected
+
+
+def test_the_prompt_is_the_same_when_rows_come_from_the_line_index() -> None:
+    """A big document's rows come from its line index instead of counting newlines: the prompt
+    must not change by a character (the KV cache and the trained model depend on it)."""
+    text = "".join(f"line {i} {'x' * (i % 37)}\n" for i in range(3000))
+    doc = SyntaxDocument("", text)
+    for offset in range(0, len(text), 997):
+        for budget in (50, 400, 5000, 10**6):
+            kwargs = {"path": "a.py", "prefix_chars": budget, "suffix_chars": budget // 3}
+            assert split_at_cursor(text, offset, **kwargs) == split_at_cursor(
+                text, offset, row_of=doc.row_of, **kwargs
+            )

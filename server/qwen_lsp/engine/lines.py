@@ -7,6 +7,8 @@ and applied only when an edit lands on another line, so a keystroke costs O(1).
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 
 class LineIndex:
     def __init__(self, text: str) -> None:
@@ -26,6 +28,13 @@ class LineIndex:
     def start(self, row: int) -> int:
         """Offset of the first character of `row` (0-based; must be < len(self))."""
         return self._starts[row] + (self._shift if row > self._shift_after else 0)
+
+    def row_of(self, offset: int) -> int:
+        """The row holding code point `offset` (a newline belongs to the row it ends)."""
+        split = self._shift_after + 1  # rows from here on are stored `_shift` too far
+        if split < len(self._starts) and offset >= self._starts[split] + self._shift:
+            return bisect_right(self._starts, offset - self._shift, split) - 1
+        return bisect_right(self._starts, offset, 0, min(split, len(self._starts))) - 1
 
     def edit(self, first_row: int, last_row: int, start: int, removed: int, new_text: str) -> None:
         """Rows `first_row`..`last_row` lost `removed` characters at `start` for `new_text`."""

@@ -231,9 +231,18 @@ class SyntaxDocument:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
         self.edit(*self.row_col(start), *self.row_col(end), new_text)
 
+    def row_of(self, offset: int) -> int:
+        """The row of code point `offset` (0-based), without counting lines."""
+        return self._lines.row_of(offset)
+
     def row_col(self, offset: int) -> tuple[int, int]:
-        row = self._text.count("\n", 0, offset)
+        row = self._lines.row_of(offset)
         return row, offset - self._lines.start(row)
+
+    def point_at(self, offset: int) -> tuple[int, int]:
+        """Tree-sitter's (row, byte column) of code point `offset`, read from its line only."""
+        row, col = self.row_col(offset)
+        return row, self._column_bytes(row, col)
 
     def byte_at(self, offset: int) -> int:
         """The UTF-8 byte offset of code point `offset` (tree-sitter counts bytes)."""
@@ -248,8 +257,8 @@ class SyntaxDocument:
         tree = self.tree
         if tree is None:
             return None
-        byte = self.byte_at(offset)
-        return tree.root_node.named_descendant_for_byte_range(byte, byte)
+        point = self.point_at(offset)  # not byte_at: that encodes all the text before it
+        return tree.root_node.named_descendant_for_point_range(point, point)
 
     def _clamp(self, row: int, col: int) -> tuple[int, int]:
         if row >= len(self._lines):

@@ -18,6 +18,7 @@ from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
+from ..loop_health import StallMeter
 from ..settings import Settings, SettingsError, parse_settings
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
@@ -38,6 +39,7 @@ class QwenLanguageServer(LanguageServer):
         super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
+        self.loop_health = StallMeter()  # watching the loop from `initialize` on
         self.acceptance = AcceptanceLog()  # kept on disk by lsp/acceptance.py
         self.acceptance_synced_at = 0.0
         # Completion helpers fed by document events (lsp/completion_state.py).
@@ -161,6 +163,8 @@ class _BackendEvents:
         )
         if usage.prompt_tokens:  # a request the worker dropped unseen reports no usage
             self.server.stats.warm_documents = usage.warm_caches
+            self.server.stats.kv_cache_bytes = usage.kv_cache_bytes
+            self.server.stats.kv_cache_limit_bytes = usage.kv_cache_limit_bytes
 
     def on_log(self, line: str) -> None:
         log.debug("worker: %s", line)
