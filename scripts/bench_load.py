@@ -63,11 +63,21 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
         warm_up = min(args.warm_up, keystrokes // 5)
         if case == "open50":
             typist.documents[:] = typist.documents[:1]  # type in one, the other 49 stay open
-        typist.type(warm_up)
+        typist.type(warm_up, wait_every=args.wait_every)
         warm = stats(client)
         rss_warm = (rss_kb(client.proc.pid), rss_kb(worker_pid))
         typed_at = time.perf_counter()
-        typist.type(keystrokes - warm_up)
+        left = keystrokes - warm_up
+        while left > 0:  # in blocks, with a progress line for long runs
+            typist.type(min(1000, left), wait_every=args.wait_every)
+            left -= min(1000, left)
+            rss_now = (_mb(rss_kb(client.proc.pid)), _mb(rss_kb(worker_pid)))
+            done, took = typist.report.keystrokes, time.perf_counter() - typed_at
+            print(
+                f"{case}: {done} keystrokes, RSS server/worker {rss_now} MB, {took:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         typing_s = time.perf_counter() - typed_at
         end = quiet_stats(client, after_open)
         rss_end = (rss_kb(client.proc.pid), rss_kb(worker_pid))
@@ -131,6 +141,9 @@ def main() -> int:
     parser.add_argument("--big-keystrokes", type=int, default=300, help="the other cases'")
     parser.add_argument("--warm-up", type=int, default=1000, help="keystrokes before RSS")
     parser.add_argument("--cache-mb", type=int, default=2048, help="worker.cacheMb")
+    parser.add_argument(
+        "--wait-every", type=int, default=25, help="every Nth keystroke waits for all answers"
+    )
     args = parser.parse_args()
     model = args.model or str(tiny_model_dir())
     results = []

@@ -7,18 +7,16 @@ and applied only when an edit lands on another line, so a keystroke costs O(1).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+
+_NEWLINE = re.compile("\n")
 
 
 class LineIndex:
     def __init__(self, text: str) -> None:
-        starts = [0]
-        at = text.find("\n")
-        while at >= 0:
-            starts.append(at + 1)
-            at = text.find("\n", at + 1)
-        self._starts = starts
-        self._shift_after = len(starts)  # rows after this one still owe `_shift`
+        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]  # faster than find()
+        self._shift_after = len(self._starts)  # rows after this one still owe `_shift`
         self._shift = 0
 
     def __len__(self) -> int:

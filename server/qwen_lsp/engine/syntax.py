@@ -14,6 +14,7 @@ from typing import overload
 
 import tree_sitter as ts
 
+from .chunked_text import ChunkedText
 from .lines import LineIndex
 
 # language id → (wheel module, function returning the grammar pointer)
@@ -174,7 +175,7 @@ class SyntaxDocument:
 
     @property
     def text(self) -> str:
-        return self._text
+        return self._text.text
 
     @property
     def line_count(self) -> int:
@@ -187,7 +188,7 @@ class SyntaxDocument:
         """The text of `row` without its newline."""
         start = self._lines.start(row)
         end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
-        return self._text[start:end]
+        return self._text.slice(start, end)
 
     def lines(self) -> Sequence[str]:
         """The lines as `text.split("\\n")` has them, each read only when asked for."""
@@ -202,7 +203,7 @@ class SyntaxDocument:
 
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch."""
-        self._text = text
+        self._text = ChunkedText(text)
         self._lines = LineIndex(text)
         self._tree, self._stale, self.gave_up = None, False, False
         if self._parser is not None:
@@ -224,7 +225,7 @@ class SyntaxDocument:
         end = self._lines.start(last_row) + last_col
         if self._tree is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
-        self._text = self._text[:start] + new + self._text[end:]
+        self._text.replace(start, end, new)
         self._lines.edit(first_row, last_row, start, end - start, new)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
@@ -246,7 +247,7 @@ class SyntaxDocument:
 
     def byte_at(self, offset: int) -> int:
         """The UTF-8 byte offset of code point `offset` (tree-sitter counts bytes)."""
-        return offset if self._text.isascii() else len(self._text[:offset].encode())
+        return offset if self._text.isascii() else len(self._text.slice(0, offset).encode())
 
     def sexp(self) -> str:
         tree = self.tree
@@ -300,7 +301,7 @@ class SyntaxDocument:
         else:
             self.incremental_parses += 1
         # Encoded for the parse only: the text is kept once, as a str.
-        tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
+        tree = parse_bytes(self._parser, self._text.text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
         return tree
 
