@@ -124,3 +124,21 @@ def test_the_prompt_is_the_same_when_rows_come_from_the_line_index() -> None:
             assert split_at_cursor(text, offset, **kwargs) == split_at_cursor(
                 text, offset, row_of=doc.row_of, **kwargs
             )
+
+
+def test_a_minified_line_is_cut_to_the_budget_and_stays_put_while_typing() -> None:
+    """The line before the cursor counts against the prefix budget when it alone exceeds it
+    (a 2 MB minified line was sent whole: a prompt the worker refused after tokenizing it)."""
+    line = "".join(f"var a{i}=function(b){{return b*{i}}};" for i in range(20_000))
+    text = "const x = 1;\n" + line
+    budgets = {"path": "a.min.js", "prefix_chars": 3000, "suffix_chars": 1000}
+    offset = 3000 + 1024 * 300 + 1  # the cut's step just begun: typing on stays in it
+    parts = split_at_cursor(text, offset, **budgets)
+    assert parts.prefix == ""
+    assert 3000 - 1024 < len(parts.line_prefix) <= 3000
+    assert text[:offset].endswith(parts.line_prefix)
+    assert len(parts.suffix) == 1000
+    # Typing on: the cut stays where it was, so the prompt only grows at its end.
+    typed = text[:offset] + "abc" + text[offset:]
+    later = split_at_cursor(typed, offset + 3, **budgets)
+    assert later.line_prefix == parts.line_prefix + "abc"

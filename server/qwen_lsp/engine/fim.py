@@ -35,6 +35,7 @@ STOP_MARKERS = (
 CHARS_PER_TOKEN = 3.2  # code averages ~3-4 characters per BPE token; budgets are approximate
 PREFIX_SHARE = 0.75  # prefix:suffix about 3:1
 PREFIX_LINE_STEP = 16  # the prefix start moves in steps of lines so it stays put while typing
+LONG_LINE_STEP = 1024  # ...and within a line longer than the budget (minified), in characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,14 @@ def split_at_cursor(
     file (a document's line index knows it)."""
     offset = max(0, min(offset, len(text)))
     line_start = text.rfind("\n", 0, offset) + 1
+    if offset - line_start > prefix_chars:  # a minified line: its end fills the budget alone
+        cut = -(-(offset - prefix_chars) // LONG_LINE_STEP) * LONG_LINE_STEP
+        prefix, line_start = "", max(line_start, cut)
+    else:
+        prefix = _trim_prefix(text, line_start, prefix_chars, row_of)
     return FimParts(
         path=path,
-        prefix=_trim_prefix(text, line_start, prefix_chars, row_of),
+        prefix=prefix,
         line_prefix=text[line_start:offset],
         suffix=_trim_suffix(text, offset, suffix_chars),
     )
