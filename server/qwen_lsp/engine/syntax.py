@@ -93,7 +93,8 @@ PARSE_BUDGET_S = 0.25  # some grammars take pathologically long on garbage input
 # trees, and with them code actions and the trained model's examples). ~30,000 steps are about
 # one second of parsing on this project's 2-core machines (_pydecimal.py: 995 steps, 33 ms).
 STEPS_PER_SECOND = 30_000
-READ_CHUNK = 64 * 1024
+# py-tree-sitter 0.26.1 keeps a reference to every chunk the read callback returns: small ones.
+READ_CHUNK = 4096
 
 
 def parse_bytes(
