@@ -142,6 +142,8 @@ class Usage(msgspec.Struct, omit_defaults=True):
     ttft_ms: float = 0.0
     total_ms: float = 0.0
     warm_caches: int = 0  # documents and action sessions whose KV cache the worker holds
+    kv_cache_bytes: int = 0  # the memory those caches hold (allocated), after this request
+    kv_cache_limit_bytes: int = 0  # worker.cacheMb
 
 
 class Done(msgspec.Struct, tag="done", omit_defaults=True):

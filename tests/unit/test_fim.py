@@ -10,6 +10,7 @@ from qwen_lsp.engine.fim import (
     render_fim_prompt,
     split_at_cursor,
 )
+from qwen_lsp.engine.syntax import SyntaxDocument
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +111,34 @@ def test_budgets_split_three_to_one():
 )
 def test_cut_at_stop_markers(generated, expected):
     assert cut_at_stop_markers(generated) == expected
+
+
+def test_the_prompt_is_the_same_when_rows_come_from_the_line_index() -> None:
+    """A big document's rows come from its line index instead of counting newlines: the prompt
+    must not change by a character (the KV cache and the trained model depend on it)."""
+    text = "".join(f"line {i} {'x' * (i % 37)}\n" for i in range(3000))
+    doc = SyntaxDocument("", text)
+    for offset in range(0, len(text), 997):
+        for budget in (50, 400, 5000, 10**6):
+            kwargs = {"path": "a.py", "prefix_chars": budget, "suffix_chars": budget // 3}
+            assert split_at_cursor(text, offset, **kwargs) == split_at_cursor(
+                text, offset, row_of=doc.row_of, **kwargs
+            )
+
+
+def test_a_minified_line_is_cut_to_the_budget_and_stays_put_while_typing() -> None:
+    """The line before the cursor counts against the prefix budget when it alone exceeds it
+    (a 2 MB minified line was sent whole: a prompt the worker refused after tokenizing it)."""
+    line = "".join(f"var a{i}=function(b){{return b*{i}}};" for i in range(20_000))
+    text = "const x = 1;\n" + line
+    budgets = {"path": "a.min.js", "prefix_chars": 3000, "suffix_chars": 1000}
+    offset = 3000 + 1024 * 300 + 1  # the cut's step just begun: typing on stays in it
+    parts = split_at_cursor(text, offset, **budgets)
+    assert parts.prefix == ""
+    assert 3000 - 1024 < len(parts.line_prefix) <= 3000
+    assert text[:offset].endswith(parts.line_prefix)
+    assert len(parts.suffix) == 1000
+    # Typing on: the cut stays where it was, so the prompt only grows at its end.
+    typed = text[:offset] + "abc" + text[offset:]
+    later = split_at_cursor(typed, offset + 3, **budgets)
+    assert later.line_prefix == parts.line_prefix + "abc"

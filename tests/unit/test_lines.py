@@ -35,3 +35,6 @@ def test_random_edits_keep_every_line_start() -> None:
         expected = _starts(text)
         assert len(index) == len(expected)
         assert [index.start(r) for r in range(len(expected))] == expected
+        # The row of an offset, found without counting lines, even with a shift pending.
+        for offset in {0, start, len(text), *(rng.randint(0, len(text)) for _ in range(5))}:
+            assert index.row_of(offset) == text.count("\n", 0, offset), offset

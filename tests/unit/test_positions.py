@@ -13,7 +13,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
-from qwen_lsp.lsp.positions import offset_at
+from qwen_lsp.lsp.positions import client_units, offset_at
 from qwen_lsp.lsp.text_document import QwenDocument
 
 pytestmark = pytest.mark.unit
@@ -89,3 +89,12 @@ def test_incremental_changes_land_where_pygls_puts_them(encoding):
         ours.apply_change(change)
         assert ours.source == theirs.source
     assert ours.syntax is not None and ours.syntax.tree is not None
+
+
+@pytest.mark.parametrize("encoding", list(PositionEncodingKind))
+def test_line_lengths_in_client_units_are_pyglss_counts(encoding):
+    """Counted by encoding the line, not a character at a time (a 2 MB minified line)."""
+    codec = PositionCodec(encoding)
+    document = TextDocument("file:///t.py", TEXT, version=1, position_codec=codec)
+    for line in [*TEXT.split("\n"), "", "ascii only", "\U0001f600" * 3 + "é", "中文\u2028x"]:
+        assert client_units(document, line) == codec.client_num_units(line), line

@@ -96,3 +96,19 @@ def test_find_names_the_suggestion_and_what_was_typed_of_it() -> None:
     done = cache.find("a.py", "x = f(1)", "\n")
     assert done is not None and (done.rest, done.key, done.typed) == ("\n", "s1", 4)
     assert cache.lookup("a.py", "x = f(1)", "\n") is None
+
+
+def test_a_cursor_in_a_big_text_is_found_as_with_the_text_cut_at_it() -> None:
+    """find_at/remember_at read only the text near the cursor, with the same answers as
+    find/remember given all of it."""
+    head = "".join(f"v{i} = {i}\n" for i in range(2000))
+    whole, cut = TypingCache(), TypingCache()
+    text = head + "x = \n" + head
+    at = len(head) + 4
+    whole.remember("a.py", text[:at], text[at:], "compute(1, 2)", "k")
+    cut.remember_at("a.py", text, at, "compute(1, 2)", "k")
+    for typed in ["", "c", "comp", "compute(1, 2)", "d"]:
+        now = text[:at] + typed + text[at:]
+        where = at + len(typed)
+        assert whole.find("a.py", now[:where], now[where:]) == cut.find_at("a.py", now, where)
+    assert cut.find_at("a.py", text[:at] + "co" + text[at:], at + 2) is not None

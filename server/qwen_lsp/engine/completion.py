@@ -16,7 +16,7 @@ from .fim import (
     render_fim_prompt,
     split_at_cursor,
 )
-from .postprocess import Site, postprocess
+from .postprocess import SITE_AFTER, SITE_BEFORE, Site, postprocess
 from .shape import decide_shape
 from .syntax import SyntaxDocument, language_for
 
@@ -74,20 +74,22 @@ def build_prompt(
     # The split depends on the setting only, never on this request's files: it stays put.
     fim_tokens = context.max_prompt_tokens - int(repo_budget_chars(context) / CHARS_PER_TOKEN)
     prefix_chars, suffix_chars = char_budgets(fim_tokens)
+    if syntax_doc is not None and syntax_doc.text != request.text:
+        syntax_doc = None  # a tree for another version would misplace the cursor
     parts = split_at_cursor(
         request.text,
         request.offset,
         path=request.path,
         prefix_chars=prefix_chars,
         suffix_chars=suffix_chars,
+        row_of=syntax_doc.row_of if syntax_doc is not None else None,
     )
     if files or repo_name:
         parts = replace(parts, files=files, repo_name=repo_name)
-    before, after = request.text[: request.offset], request.text[request.offset :]
+    text, offset = request.text, request.offset
+    before, after = text[max(0, offset - SITE_BEFORE) : offset], text[offset : offset + SITE_AFTER]
     language = language_for(request.path, request.language_id)
-    if syntax_doc is not None and syntax_doc.text != request.text:
-        syntax_doc = None  # a tree for another version would misplace the cursor
-    shape = decide_shape(before, after, language, completion.multiline, syntax_doc)
+    shape = decide_shape(before, after, language, completion.multiline, syntax_doc, offset)
     multiline = shape.multiline
     return CompletionPlan(
         prompt=render_fim_prompt(parts),

@@ -8,6 +8,7 @@ so the worker's KV cache keeps serving almost all of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 FIM_PREFIX = "<|fim_prefix|>"
@@ -34,6 +35,7 @@ STOP_MARKERS = (
 CHARS_PER_TOKEN = 3.2  # code averages ~3-4 characters per BPE token; budgets are approximate
 PREFIX_SHARE = 0.75  # prefix:suffix about 3:1
 PREFIX_LINE_STEP = 16  # the prefix start moves in steps of lines so it stays put while typing
+LONG_LINE_STEP = 1024  # ...and within a line longer than the budget (minified), in characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,42 +64,64 @@ def char_budgets(max_prompt_tokens: int) -> tuple[int, int]:
 
 
 def split_at_cursor(
-    text: str, offset: int, *, path: str, prefix_chars: int, suffix_chars: int
+    text: str,
+    offset: int,
+    *,
+    path: str,
+    prefix_chars: int,
+    suffix_chars: int,
+    row_of: Callable[[int], int] | None = None,
 ) -> FimParts:
-    """Cut `text` at `offset` (code points) into prefix / line prefix / suffix within budgets."""
+    """Cut `text` at `offset` (code points) into prefix / line prefix / suffix within budgets.
+
+    `row_of(offset)`, the line an offset is on, saves counting lines from the start of a big
+    file (a document's line index knows it)."""
     offset = max(0, min(offset, len(text)))
     line_start = text.rfind("\n", 0, offset) + 1
+    if offset - line_start > prefix_chars:  # a minified line: its end fills the budget alone
+        cut = -(-(offset - prefix_chars) // LONG_LINE_STEP) * LONG_LINE_STEP
+        prefix, line_start = "", max(line_start, cut)
+    else:
+        prefix = _trim_prefix(text, line_start, prefix_chars, row_of)
     return FimParts(
         path=path,
-        prefix=_trim_prefix(text[:line_start], prefix_chars),
+        prefix=prefix,
         line_prefix=text[line_start:offset],
-        suffix=_trim_suffix(text[offset:], suffix_chars),
+        suffix=_trim_suffix(text, offset, suffix_chars),
     )
 
 
-def _trim_prefix(above: str, budget: int) -> str:
-    """Drop whole lines from the start, in steps, so the start moves rarely while typing."""
-    if len(above) <= budget:
-        return above
-    earliest = len(above) - budget
-    first = above.count("\n", 0, earliest)  # index of the first line that starts in budget
+# Both trims work on offsets into the whole text: a 10 MB document is never copied whole.
+
+
+def _trim_prefix(
+    text: str, end: int, budget: int, row_of: Callable[[int], int] | None = None
+) -> str:
+    """The lines above the cursor, text[:end], cut to `budget`: whole lines dropped from the
+    start, in steps, so the start moves rarely while typing."""
+    if end <= budget:
+        return text[:end]
+    earliest = end - budget
+    # The index of the first line that starts in budget
+    first = row_of(earliest) if row_of is not None else text.count("\n", 0, earliest)
     start = earliest  # ...and where it starts
-    if earliest > 0 and above[earliest - 1] != "\n":
+    if text[earliest - 1] != "\n":
         first += 1
-        start = above.find("\n", earliest) + 1
+        start = text.find("\n", earliest, end) + 1
     snapped = -(-first // PREFIX_LINE_STEP) * PREFIX_LINE_STEP
-    if snapped >= above.count("\n", start) + first:
-        return above[start:]
+    if snapped >= text.count("\n", start, end) + first:
+        return text[start:end]
     for _ in range(snapped - first):  # fewer than PREFIX_LINE_STEP lines on from `start`
-        start = above.find("\n", start) + 1
-    return above[start:]
+        start = text.find("\n", start, end) + 1
+    return text[start:end]
 
 
-def _trim_suffix(below: str, budget: int) -> str:
-    if len(below) <= budget:
-        return below
-    cut = below.rfind("\n", 0, budget)
-    return below[: cut + 1] if cut >= 0 else below[:budget]
+def _trim_suffix(text: str, start: int, budget: int) -> str:
+    """text[start:] cut to `budget` at a line end when there is one."""
+    if len(text) - start <= budget:
+        return text[start:]
+    cut = text.rfind("\n", start, start + budget)
+    return text[start : cut + 1] if cut >= 0 else text[start : start + budget]
 
 
 def render_fim_prompt(parts: FimParts) -> str:

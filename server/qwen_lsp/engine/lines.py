@@ -7,16 +7,16 @@ and applied only when an edit lands on another line, so a keystroke costs O(1).
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+
+_NEWLINE = re.compile("\n")
+
 
 class LineIndex:
     def __init__(self, text: str) -> None:
-        starts = [0]
-        at = text.find("\n")
-        while at >= 0:
-            starts.append(at + 1)
-            at = text.find("\n", at + 1)
-        self._starts = starts
-        self._shift_after = len(starts)  # rows after this one still owe `_shift`
+        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]  # faster than find()
+        self._shift_after = len(self._starts)  # rows after this one still owe `_shift`
         self._shift = 0
 
     def __len__(self) -> int:
@@ -26,6 +26,13 @@ class LineIndex:
     def start(self, row: int) -> int:
         """Offset of the first character of `row` (0-based; must be < len(self))."""
         return self._starts[row] + (self._shift if row > self._shift_after else 0)
+
+    def row_of(self, offset: int) -> int:
+        """The row holding code point `offset` (a newline belongs to the row it ends)."""
+        split = self._shift_after + 1  # rows from here on are stored `_shift` too far
+        if split < len(self._starts) and offset >= self._starts[split] + self._shift:
+            return bisect_right(self._starts, offset - self._shift, split) - 1
+        return bisect_right(self._starts, offset, 0, min(split, len(self._starts))) - 1
 
     def edit(self, first_row: int, last_row: int, start: int, removed: int, new_text: str) -> None:
         """Rows `first_row`..`last_row` lost `removed` characters at `start` for `new_text`."""

@@ -18,6 +18,10 @@ from .shape import opens_block, split_lines_at
 
 WINDOW_BEFORE = 3000  # characters of context checked around the cursor (from a top-level line)
 WINDOW_AFTER = 1500
+# Of the document around the cursor, a Site needs no more than this (_windowed looks back up to
+# twice WINDOW_BEFORE for a top-level line): a 10 MB file is not copied for each keystroke.
+SITE_BEFORE = 3 * WINDOW_BEFORE
+SITE_AFTER = 4 * WINDOW_AFTER
 SUFFIX_MATCH_LINES = 3  # lines of the suffix a completion must repeat before it is cut there
 PARSE_BUDGET_S = 0.1  # one syntax check of the window (normally < 1 ms; guards pathologies)
 GUARD_BUDGET_S = 0.25  # all syntax checks of one completion

@@ -55,13 +55,16 @@ def decide_shape(
     language: str,
     mode: MultilineMode = "auto",
     doc: syntax.SyntaxDocument | None = None,
+    offset: int | None = None,
 ) -> Shape:
-    """Single or multi-line for a cursor between `before` and `after`."""
+    """Single or multi-line for a cursor between `before` and `after` (at `offset` of `doc`;
+    default: `len(before)`, when `before` is all the text before the cursor)."""
     if mode != "auto":
         return Shape(mode == "always", f"setting completion.multiline={mode}")
     shape = _shape_from_lines(before, after, language)
     # The tree is asked only for a block: most keystrokes need no parse of the edited text.
-    if shape.multiline and doc is not None and _inside_literal(doc, len(before)):
+    at = len(before) if offset is None else offset
+    if shape.multiline and doc is not None and _inside_literal(doc, at):
         return Shape(False, "inside a comment or string")
     return shape
 
@@ -81,10 +84,12 @@ def _shape_from_lines(before: str, after: str, language: str) -> Shape:
 
 def _inside_literal(doc: syntax.SyntaxDocument, offset: int) -> bool:
     node = doc.node_at(offset, literals=True)
-    byte = doc.byte_at(offset)
+    if node is None:
+        return False
+    point = doc.point_at(offset)  # (row, byte column): no byte offset, which encodes the text
     while node is not None:
         # The cursor right after a closing quote or at a comment's end is outside it.
-        if any(kind in node.type for kind in _NO_BLOCK_NODES) and node.start_byte < byte:
-            return byte < node.end_byte or node.type == "comment"
+        if any(kind in node.type for kind in _NO_BLOCK_NODES) and node.start_point < point:
+            return point < node.end_point or node.type == "comment"
         node = node.parent
     return False

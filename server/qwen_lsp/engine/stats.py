@@ -30,6 +30,8 @@ class CompletionStats:
     stale: int = 0
     errors: int = 0
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
+    kv_cache_bytes: int = 0  # what those caches hold, and the worker's limit, last seen
+    kv_cache_limit_bytes: int = 0
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -72,6 +74,8 @@ class CompletionStats:
             "stale": self.stale,
             "errors": self.errors,
             "warm_documents": self.warm_documents,
+            "kv_cache_bytes": self.kv_cache_bytes,
+            "kv_cache_limit_bytes": self.kv_cache_limit_bytes,
             "latency_ms": _percentiles(self.latencies_ms),
             "ttft_ms": _percentiles(self.ttft_ms),
             "server_overhead_ms": _percentiles(self.overhead_ms),

@@ -14,6 +14,7 @@ from typing import Any, overload
 
 import tree_sitter as ts
 
+from .chunked_text import ChunkedText
 from .lines import LineIndex
 
 # language id → (wheel module, function returning the grammar pointer)
@@ -92,7 +93,8 @@ PARSE_BUDGET_S = 0.25  # some grammars take pathologically long on garbage input
 # trees, and with them code actions and the trained model's examples). ~30,000 steps are about
 # one second of parsing on this project's 2-core machines (_pydecimal.py: 995 steps, 33 ms).
 STEPS_PER_SECOND = 30_000
-READ_CHUNK = 64 * 1024
+# py-tree-sitter 0.26.1 keeps a reference to every chunk the read callback returns: small ones.
+READ_CHUNK = 4096
 
 
 def parse_bytes(
@@ -183,7 +185,7 @@ class SyntaxDocument:
 
     @property
     def text(self) -> str:
-        return self._text
+        return self._text.text
 
     @property
     def line_count(self) -> int:
@@ -196,7 +198,7 @@ class SyntaxDocument:
         """The text of `row` without its newline."""
         start = self._lines.start(row)
         end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
-        return self._text[start:end]
+        return self._text.slice(start, end)
 
     def lines(self) -> Sequence[str]:
         """The lines as `text.split("\\n")` has them, each read only when asked for."""
@@ -216,11 +218,12 @@ class SyntaxDocument:
         """(text, a copy of its tree, whether to parse: from that tree's edits, or from scratch
         without one) for another thread, where `tree_of` finishes it (trees are not
         thread-safe; a copy is cheap and shares the nodes)."""
+        text = self._text.text
         tree = self._tree.copy() if self._tree is not None else None
         if self._unparsed:  # edits from now on are kept, to bring the snapshot's tree up to date
-            self._snapshot_text, self._since_snapshot = self._text, []
+            self._snapshot_text, self._since_snapshot = text, []
             self._same_literals = True
-        return self._text, tree, self._stale or self._unparsed
+        return text, tree, self._stale or self._unparsed
 
     def adopt(self, text: str, tree: ts.Tree | None) -> None:
         """Take the tree `tree_of` made of a snapshot when this document has none: edited as
@@ -232,14 +235,14 @@ class SyntaxDocument:
                 tree.edit(**edit)  # type: ignore[union-attr]
             self._tree, self._unparsed, self.gave_up = tree, False, tree is None
             self._stale = bool(edits)  # `_same_literals` has followed these edits
-        elif text is self._text and self._stale and tree is not None:
+        elif self._text.is_joined(text) and self._stale and tree is not None:
             self._tree, self._stale, self._same_literals = tree, False, True
         self._snapshot_text, self._since_snapshot = None, None
 
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
         document: when the tree is first asked for)."""
-        self._text = text
+        self._text = ChunkedText(text)
         self._lines = LineIndex(text)
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
@@ -263,22 +266,31 @@ class SyntaxDocument:
         end = self._lines.start(last_row) + last_col
         if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
-            changed = new + self._text[start:end]  # typed and deleted
+            changed = new + self._text.slice(start, end)  # typed and deleted
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
-        self._text = self._text[:start] + new + self._text[end:]
+        self._text.replace(start, end, new)
         self._lines.edit(first_row, last_row, start, end - start, new)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
         self.edit(*self.row_col(start), *self.row_col(end), new_text)
 
+    def row_of(self, offset: int) -> int:
+        """The row of code point `offset` (0-based), without counting lines."""
+        return self._lines.row_of(offset)
+
     def row_col(self, offset: int) -> tuple[int, int]:
-        row = self._text.count("\n", 0, offset)
+        row = self._lines.row_of(offset)
         return row, offset - self._lines.start(row)
+
+    def point_at(self, offset: int) -> tuple[int, int]:
+        """Tree-sitter's (row, byte column) of code point `offset`, read from its line only."""
+        row, col = self.row_col(offset)
+        return row, self._column_bytes(row, col)
 
     def byte_at(self, offset: int) -> int:
         """The UTF-8 byte offset of code point `offset` (tree-sitter counts bytes)."""
-        return offset if self._text.isascii() else len(self._text[:offset].encode())
+        return offset if self._text.isascii() else len(self._text.slice(0, offset).encode())
 
     def sexp(self) -> str:
         tree = self.tree
@@ -293,8 +305,8 @@ class SyntaxDocument:
         tree = self._tree if unchanged else self.tree  # `_tree`: no parse on the keystroke path
         if tree is None:
             return None
-        byte = self.byte_at(offset)
-        return tree.root_node.named_descendant_for_byte_range(byte, byte)
+        point = self.point_at(offset)  # not byte_at: that encodes all the text before it
+        return tree.root_node.named_descendant_for_point_range(point, point)
 
     def _clamp(self, row: int, col: int) -> tuple[int, int]:
         if row >= len(self._lines):
@@ -340,7 +352,7 @@ class SyntaxDocument:
         else:
             self.incremental_parses += 1
         # Encoded for the parse only: the text is kept once, as a str.
-        tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
+        tree = parse_bytes(self._parser, self._text.text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
         self._same_literals = True
         return tree

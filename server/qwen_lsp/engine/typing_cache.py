@@ -27,6 +27,12 @@ class _Anchor:
     def at(cls, before: str, after: str) -> _Anchor:
         return cls(len(before), before[-ANCHOR_CHARS:], len(after), after[:ANCHOR_CHARS])
 
+    @classmethod
+    def in_text(cls, text: str, offset: int) -> _Anchor:
+        """The anchor of a cursor at `offset` of `text`, reading only the text near it."""
+        before = text[max(0, offset - ANCHOR_CHARS) : offset]
+        return cls(offset, before, len(text) - offset, text[offset : offset + ANCHOR_CHARS])
+
 
 @dataclass(frozen=True, slots=True)
 class _Suggestion:
@@ -54,9 +60,15 @@ class TypingCache:
 
     def remember(self, document: str, before: str, after: str, text: str, key: str = "") -> None:
         """Record suggestion `key` shown for a cursor between `before` and `after`."""
+        self._remember(document, _Anchor.at(before, after), text, key)
+
+    def remember_at(self, document: str, text: str, offset: int, shown: str, key: str = "") -> None:
+        """`remember` for a cursor at `offset` of `text` (a big document is not copied)."""
+        self._remember(document, _Anchor.in_text(text, offset), shown, key)
+
+    def _remember(self, document: str, anchor: _Anchor, text: str, key: str) -> None:
         if not text:
             return
-        anchor = _Anchor.at(before, after)
         suggestion = _Suggestion(anchor, text, key)
         self._exact[(document, anchor)] = suggestion
         recent = [s for s in self._recent.get(document, []) if s.anchor != anchor]
@@ -70,7 +82,14 @@ class TypingCache:
     def find(self, document: str, before: str, after: str) -> Hit | None:
         """Like `lookup`, naming the suggestion; also a suggestion typed out to its end
         (rest blank), which is no answer but was taken by the user."""
-        anchor = _Anchor.at(before, after)
+        return self._find(document, before, _Anchor.at(before, after))
+
+    def find_at(self, document: str, text: str, offset: int) -> Hit | None:
+        """`find` for a cursor at `offset` of `text`, reading only the text near it."""
+        near = text[max(0, offset - 2 * ANCHOR_CHARS) : offset]  # what _typed_through reads
+        return self._find(document, near, _Anchor.in_text(text, offset))
+
+    def _find(self, document: str, before: str, anchor: _Anchor) -> Hit | None:
         exact = self._exact.get((document, anchor))
         if exact is not None:
             return Hit(exact.text, exact.key, 0)

@@ -30,6 +30,7 @@ def stats(ls: QwenLanguageServer, *args: object) -> dict:
         },
         "completions_enabled": ls.settings.completion.enabled,
         "acceptance": ls.acceptance.report(),
+        "event_loop": ls.loop_health.report(),
     }
 
 

@@ -54,8 +54,7 @@ async def inline_completion(
     )
     if not settings.completion.enabled or not should_complete(request):
         return EMPTY
-    before, after = request.text[: request.offset], request.text[request.offset :]
-    if (hit := ls.typing_cache.find(request.uri, before, after)) is not None:
+    if (hit := ls.typing_cache.find_at(request.uri, request.text, request.offset)) is not None:
         ls.acceptance.typed(hit.key, hit.typed)  # typing a shown suggestion takes it
         if hit.rest.strip():
             ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
@@ -97,7 +96,7 @@ async def inline_completion(
     if not text:
         return EMPTY
     key = ls.acceptance.suggest(request.language_id, text)
-    ls.typing_cache.remember(request.uri, before, after, text, key)
+    ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
     return _items(text, params.position, ls.acceptance.item_id(key))
 
 

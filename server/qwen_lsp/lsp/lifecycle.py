@@ -9,6 +9,7 @@ import uuid
 from lsprotocol import types
 
 from ..errors import QwenError
+from ..loop_health import watch
 from . import acceptance
 from .server import LoadProgress, QwenLanguageServer
 from .text_document import adopt
@@ -27,6 +28,7 @@ def register(server: QwenLanguageServer) -> None:
 
 def on_initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> None:
     adopt(ls.workspace)  # pygls has just made it: documents opened from now on are ours
+    watch(asyncio.get_running_loop(), ls.loop_health)
     ls.apply_settings(params.initialization_options or {})
 
 

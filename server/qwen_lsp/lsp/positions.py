@@ -40,8 +40,21 @@ def offset_at(document: TextDocument, position: types.Position) -> int:
         return len(document.source)
     line = syntax.line(position.line) if syntax else document.lines[position.line]
     content = line.rstrip("\r\n")
-    clamped = min(position.character, document.position_codec.client_num_units(content))
+    clamped = min(position.character, client_units(document, content))
     return document.offset_at_position(types.Position(line=position.line, character=clamped))
+
+
+def client_units(document: TextDocument, text: str) -> int:
+    """Length of `text` in the client's position units (pygls counts them a character at a
+    time in Python: seconds for a 2 MB minified line)."""
+    if text.isascii():
+        return len(text)
+    encoding = document.position_codec.encoding
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    if encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _line_count(document: TextDocument, syntax: SyntaxDocument | None) -> int:

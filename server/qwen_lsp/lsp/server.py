@@ -19,6 +19,7 @@ from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
+from ..loop_health import StallMeter
 from ..settings import Settings, SettingsError, parse_settings
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
@@ -39,6 +40,7 @@ class QwenLanguageServer(LanguageServer):
         super().__init__("qwen-lsp", __version__, protocol_cls=QwenProtocol)
         self.settings = Settings()
         self.stats = CompletionStats()
+        self.loop_health = StallMeter()  # watching the loop from `initialize` on
         self.acceptance = AcceptanceLog()  # kept on disk by lsp/acceptance.py
         self.acceptance_synced_at = 0.0
         # Completion helpers fed by document events (lsp/completion_state.py).
@@ -87,8 +89,7 @@ class QwenLanguageServer(LanguageServer):
         try:
             return await task
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
+            if _client_cancelled():
                 raise  # the client cancelled this request itself
             return None  # superseded by a newer request
         finally:
@@ -101,6 +102,14 @@ class QwenLanguageServer(LanguageServer):
 
     def log_to_client(self, text: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=text))
+
+
+def _client_cancelled() -> bool:
+    """Whether the running task itself is being cancelled. Not asked in `supersede`'s own frame:
+    a local holding the task would make a cycle through the stored CancelledError's traceback,
+    keeping the request's text (10 MB in a big file) alive until the cyclic GC runs."""
+    current = asyncio.current_task()
+    return current is not None and current.cancelling() > 0
 
 
 class LoadProgress:
@@ -166,6 +175,8 @@ class _BackendEvents:
         )
         if usage.prompt_tokens:  # a request the worker dropped unseen reports no usage
             self.server.stats.warm_documents = usage.warm_caches
+            self.server.stats.kv_cache_bytes = usage.kv_cache_bytes
+            self.server.stats.kv_cache_limit_bytes = usage.kv_cache_limit_bytes
 
     def on_log(self, line: str) -> None:
         log.debug("worker: %s", line)

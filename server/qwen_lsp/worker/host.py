@@ -235,6 +235,8 @@ class ModelHost:
             ttft_ms=ttft * 1000,
             total_ms=(time.perf_counter() - started) * 1000,
             warm_caches=len(self.caches),
+            kv_cache_bytes=int(self.caches.held_tokens * self.kv_bytes_per_token),
+            kv_cache_limit_bytes=self.options.cache_bytes,
         )
         done = Done(id=request.id, text=text, finish_reason=finish, usage=usage)
         if isinstance(request, Chat):

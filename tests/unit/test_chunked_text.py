@@ -1,0 +1,44 @@
+"""Chunked document text: every edit and slice agrees with plain string operations."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from qwen_lsp.engine import chunked_text
+from qwen_lsp.engine.chunked_text import ChunkedText
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_edits_and_slices_match_a_plain_string(monkeypatch, seed: int) -> None:
+    monkeypatch.setattr(chunked_text, "CHUNK", 8)  # many chunk boundaries in a small text
+    rng = random.Random(seed)
+    text = "".join(rng.choice(["ab", "\n", "é", "😀", "xyz"]) for _ in range(60))
+    doc = ChunkedText(text)
+    for _ in range(500):
+        start = rng.randint(0, len(text))
+        end = min(len(text), start + rng.choice([0, 0, 1, 3, 9, 40, 200]))
+        new = rng.choice(["", "x", "\n", "é😀", "q" * rng.randint(0, 30)])
+        doc.replace(start, end, new)
+        text = text[:start] + new + text[end:]
+        assert len(doc) == len(text)
+        a = rng.randint(0, len(text))
+        b = rng.randint(a, len(text))
+        assert doc.slice(a, b) == text[a:b]
+        assert doc.isascii() == text.isascii()
+        if rng.random() < 0.2:
+            assert doc.text == text  # joined, then slices read the joined copy
+            assert doc.slice(a, b) == text[a:b]
+    assert doc.text == text
+
+
+def test_deleting_everything_leaves_an_empty_text() -> None:
+    doc = ChunkedText("x" * 300_000)
+    doc.replace(100_000, 300_000, "")
+    doc.replace(0, 100_000, "")
+    assert doc.text == "" and len(doc) == 0
+    doc.replace(0, 0, "again")
+    assert doc.text == "again"

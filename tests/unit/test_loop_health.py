@@ -1,0 +1,53 @@
+"""The event loop's stall meter: a blocking callback is seen, an idle loop is not a stall."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from qwen_lsp.loop_health import StallMeter, watch
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_callback_that_blocks_the_loop_is_the_longest_stall() -> None:
+    meter = StallMeter()
+
+    async def main() -> dict:
+        watch(asyncio.get_running_loop(), meter)
+        await asyncio.sleep(0.2)  # idle: waiting in select() is no stall
+        time.sleep(0.12)  # blocks the loop
+        x = 0
+        started = time.thread_time()
+        while time.thread_time() - started < 0.06:  # 60 ms of CPU on the loop
+            x += 1
+        await asyncio.sleep(0)
+        return meter.report()
+
+    report = asyncio.run(main())
+    assert report["measured"] is True
+    assert report["longest_stall_ms"] >= 180
+    assert 55 <= report["longest_stall_cpu_ms"] < report["longest_stall_ms"]
+    assert report["stalls_over_50ms"] == 1
+    assert report["tasks"] == 1  # main() itself
+    assert report["threads"] == threading.active_count()
+    # The recent maximum starts again after each report; the longest stays.
+    again = meter.report()
+    assert again["longest_stall_since_last_stats_ms"] < 50  # only asyncio.run winding down
+    assert again["longest_stall_ms"] == report["longest_stall_ms"]
+
+
+def test_watching_twice_wraps_the_selector_once() -> None:
+    meter = StallMeter()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        watch(loop, meter)
+        first = loop._selector  # type: ignore[attr-defined]
+        watch(loop, meter)
+        assert loop._selector is first  # type: ignore[attr-defined]
+
+    asyncio.run(main())
