@@ -88,6 +88,8 @@ def merge(rows: list[dict]) -> dict:
     out["projected_kv_mb_mean_prompt"] = (
         round(prompt / calls * report.M4_KV_BYTES / 1e6, 1) if calls else 0.0
     )
+    out["after_tab_ms"] = [ms for r in rows for ms in r["after_tab_ms"]]
+    out["next_after_tab"] = report.next_after_tab(out["after_tab_ms"])
     out["errors"] = [e for r in rows for e in r["errors"]]
     out["rss_mib"] = {k: max(r["rss_mib"].get(k, 0) for r in rows) for k in rows[-1]["rss_mib"]}
     return out
@@ -181,6 +183,11 @@ def main() -> None:
             if overhead := row.get("server_overhead_ms"):
                 p50, p99 = overhead["p50"], overhead["p99"]
                 print(f"{row['system']} server overhead ms: p50 {p50}, p99 {p99}")
+            tab = row["next_after_tab"]
+            print(
+                f"{row['system']} next suggestion after Tab within 10 ms of the request: "
+                f"{tab['within_10ms']} / {tab['accepts']} accepts (p50 {tab['p50_ms']} ms)"
+            )
             if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
                 print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
         results[name] = {"rows": rows, "skipped": skipped, "rates": rates}

@@ -19,7 +19,8 @@ MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 # Who waits for an answer: a keystroke's ghost text ("interactive") goes before an action or docs
-# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next suggestion).
+# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next
+# suggestion).
 Priority = Literal["interactive", "job", "background"]
 
 

@@ -15,6 +15,7 @@ import {
 import { ACCEPT_COMMAND, AcceptanceReporter } from "./acceptance";
 import { pipeServerLog } from "./log";
 import { withSource } from "./messages";
+import { PrewarmFeature } from "./prewarm";
 import { ProgressStatusFeature } from "./progress";
 import { resolveServer, ServerNotFoundError } from "./server";
 import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
@@ -92,6 +93,7 @@ class QwenExtension implements vscode.Disposable {
         }
       }),
     );
+    client.registerFeature(new PrewarmFeature(client));
     client.registerFeature({
       fillClientCapabilities: () => undefined,
       getState: () => ({ kind: "static" }),

@@ -30,6 +30,7 @@ class CompletionStats:
     stale: int = 0
     errors: int = 0
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
+    background: BackgroundStats = field(default_factory=lambda: BackgroundStats())
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -63,10 +64,34 @@ class CompletionStats:
             "stale": self.stale,
             "errors": self.errors,
             "warm_documents": self.warm_documents,
+            "background": self.background.snapshot(),
             "latency_ms": _percentiles(self.latencies_ms),
             "ttft_ms": _percentiles(self.ttft_ms),
             "server_overhead_ms": _percentiles(self.overhead_ms),
         }
+
+
+@dataclass
+class BackgroundStats:
+    """Model work nobody waited for (pre-warm, next suggestions): counted apart, so the figures
+    above are those of the requests users wait on."""
+
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    reused_prompt_tokens: int = 0
+    generated_tokens: int = 0
+    prewarms: int = 0  # prompts sent to be prefilled
+    next_suggestions: int = 0  # suggestions computed ahead and kept in the typing cache
+    next_suggestion_hits: int = 0  # requests answered by one of them
+
+    def record_usage(self, prompt: int, reused: int, generated: int) -> None:
+        self.model_calls += 1
+        self.prompt_tokens += prompt
+        self.reused_prompt_tokens += reused
+        self.generated_tokens += generated
+
+    def snapshot(self) -> dict:
+        return dict(self.__dict__)
 
 
 def _percentiles(samples: deque[float]) -> dict[str, float]:
