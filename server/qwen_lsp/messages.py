@@ -41,7 +41,8 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
 
     `cache_key` groups KV caches (one document, one chat session); `stop` holds extra stop
     strings on top of the tokenizer's stop tokens. `job` names what the request is for: a newer
-    queued request with the same job supersedes it (empty: never superseded).
+    queued request with the same job supersedes it (empty: never superseded). `max_tokens=0` only
+    prefills the prompt into the `cache_key`'s KV cache and answers Done with empty text (pre-warm).
     """
 
     id: int

@@ -53,6 +53,20 @@ async def test_next_keystroke_reuses_the_kv_cache(worker: PipeBackend):
     assert third.text == second.text  # greedy and cached: the same answer
 
 
+async def test_max_tokens_0_prefills_the_documents_cache_only(worker: PipeBackend):
+    warm = fim("def spl")
+    warm.max_tokens = 0
+    prefilled = await worker.request(warm)
+    assert prefilled.text == "" and prefilled.usage.generated_tokens == 0
+    assert prefilled.usage.reused_tokens == 0 and prefilled.usage.prompt_tokens > 500
+    typed = await worker.request(fim("def spli"))  # the next keystroke finds the prompt cached
+    assert typed.usage.reused_tokens / typed.usage.prompt_tokens >= 0.95
+    assert typed.usage.generated_tokens > 0
+    cold = fim("def spli")
+    cold.cache_key = "cold.py"
+    assert (await worker.request(cold)).text == typed.text  # the pre-warm changed no answer
+
+
 async def test_caches_are_kept_per_document(worker: PipeBackend):
     await worker.request(fim("x = "))
     other = fim("x = ")

@@ -1,7 +1,9 @@
-"""Token generators over a live KV cache: mlx-lm's plain decoding, or prompt-lookup speculation.
+"""Token generators over a live KV cache: chunked prefill, then mlx-lm's plain decoding or
+prompt-lookup speculation.
 
-Both yield raw token ids (stop ids included) and leave the cache holding at least the prompt and
-every token they yielded; the caller trims any surplus back when it stops early.
+The decoders yield raw token ids (stop ids included) and leave the cache holding at least the
+prompt and every token they yielded; the caller trims any surplus back when it stops early.
+Every generator here can be paused between its yields and resumed later: its state is its own.
 """
 
 from __future__ import annotations
@@ -15,7 +17,22 @@ from mlx_lm.models.cache import trim_prompt_cache
 
 from .speculation import NgramIndex, SpeculationStats, accepted_length
 
-PREFILL_STEP = 2048  # mlx-lm's default, so both paths prefill in the same chunks
+# Small enough that a cancel, or a keystroke waiting behind a long prompt, waits for one chunk.
+PREFILL_STEP = 512
+PENALTY_CONTEXT = 20  # tokens mlx-lm's repetition penalty looks back at (its default)
+
+
+def prefill(model: Any, cache: list[Any], tokens: list[int]) -> Iterator[int]:
+    """Feed `tokens` into the cache in chunks, yielding how many are in after each chunk: a
+    caller that stops between chunks keeps a cache holding exactly those."""
+    fed = 0
+    with mx.stream(generation_stream):
+        while fed < len(tokens):
+            n = min(PREFILL_STEP, len(tokens) - fed)
+            model(mx.array(tokens[fed : fed + n])[None], cache=cache)
+            mx.eval([c.state for c in cache])
+            fed += n
+            yield fed
 
 
 def plain_tokens(
@@ -26,7 +43,8 @@ def plain_tokens(
     sampling_kwargs: dict[str, Any],
     stats: SpeculationStats,
 ) -> Iterator[int]:
-    """mlx-lm's own decoding loop, one forward pass per token."""
+    """mlx-lm's own decoding loop, one forward pass per token (it prefills `rest` but its last
+    token in one go: give it a short rest, with the context its logits processors look at)."""
     steps = generate_step(
         mx.array(rest),
         model,
@@ -57,12 +75,9 @@ def speculative_tokens(
     the tokens are exactly those of greedy decoding, fewer passes when drafts are right.
     """
     with mx.stream(generation_stream):
-        rest_arr = mx.array(rest)
-        while rest_arr.size > 1:  # prefill as mlx-lm does: all but the last token, in chunks
-            n = min(PREFILL_STEP, rest_arr.size - 1)
-            model(rest_arr[:n][None], cache=cache)
+        if len(rest) > 1:  # all but the last token (a long rest goes through `prefill` first)
+            model(mx.array(rest[:-1])[None], cache=cache)
             mx.eval([c.state for c in cache])
-            rest_arr = rest_arr[n:]
         index = NgramIndex(prompt, max_n=max_ngram)
         last, produced = rest[-1], 0
         while produced < max_tokens:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from mlx_lm.sample_utils import make_logits_processors, make_sampler
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
-from .decoding import plain_tokens, speculative_tokens
+from .decoding import PENALTY_CONTEXT, plain_tokens, prefill, speculative_tokens
 from .doc_cache import DocumentCaches
 from .speculation import SpeculationStats
 
@@ -190,6 +190,26 @@ class ModelHost:
         cancelled: Callable[[], bool],
         on_text: Callable[[str], None] | None = None,
     ) -> Done:
+        """The whole generation at once (`steps` lets a scheduler pause it)."""
+        steps = self.steps(request, cancelled, on_text)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def steps(
+        self,
+        request: Generate | Chat,
+        cancelled: Callable[[], bool],
+        on_text: Callable[[str], None] | None = None,
+        arrived: float | None = None,
+    ) -> Generator[None, None, Done]:
+        """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
+
+        Paused, it holds its own KV cache and decoder state. `max_tokens=0` only prefills the
+        prompt into its key's cache (a pre-warm). The time limit counts from `arrived`.
+        """
         started = time.perf_counter()
         tokens = self._encode(request)
         if not tokens:
@@ -201,17 +221,36 @@ class ModelHost:
             )
         cache, reused = self.caches.take(request.cache_key, tokens)
         sampling = request.sampling or self._default_sampling()
-        deadline = started + request.max_time_ms / 1000 if request.max_time_ms else None
+        since = started if arrived is None else arrived
+        deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
         stop_ids = self.tokenizer.eos_token_ids
         detokenizer = self.tokenizer.detokenizer
         stats = self.last_speculation = SpeculationStats()
 
+        def stopped() -> FinishReason | None:
+            if cancelled():
+                return "cancelled"
+            if deadline is not None and time.perf_counter() > deadline:
+                return "length"
+            return None
+
+        # Decoders get a short tail: the context mlx-lm's logits processors look at.
+        tail = min(PENALTY_CONTEXT, len(tokens) - reused) if request.max_tokens else 0
         produced: list[int] = []
         ttft = 0.0
-        finish: FinishReason = "length"
+        finish: FinishReason | None = None
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
-            for token in self._tokens(request, sampling, cache, tokens, reused, stats):
+            for _ in prefill(self.model, cache, tokens[reused : len(tokens) - tail]):
+                yield
+                if finish := stopped():
+                    break
+            decoding = (
+                self._tokens(request, sampling, cache, tokens, len(tokens) - tail, stats)
+                if tail and not finish
+                else iter(())
+            )
+            for token in decoding:
                 ttft = ttft or time.perf_counter() - started
                 if token in stop_ids:
                     finish = "stop"
@@ -225,16 +264,15 @@ class ModelHost:
                     break
                 if len(produced) == request.max_tokens:
                     break
-                if cancelled():
-                    finish = "cancelled"
-                    break
-                if deadline is not None and time.perf_counter() > deadline:
+                yield
+                if finish := stopped():
                     break
         detokenizer.finalize()
         if on_text and detokenizer.last_segment:
             on_text(detokenizer.last_segment)
         # The streaming detokenizer drops a leading space: the answer is decoded whole.
         text = self.tokenizer.decode(produced)
+        finish = finish or "length"
         if (stop_at := _first_stop(text, extra_stops)) is not None:
             text = text[:stop_at]  # also in text the detokenizer held back until the end
             finish = "stop" if finish == "length" else finish
@@ -271,7 +309,7 @@ class ModelHost:
         sampling: Sampling,
         cache: list[Any],
         tokens: list[int],
-        reused: int,
+        cached: int,
         stats: SpeculationStats,
     ) -> Iterator[int]:
         """Speculate only for greedy decoding with no logits processors: there it is exact."""
@@ -281,7 +319,7 @@ class ModelHost:
                 self.model,
                 cache,
                 tokens,
-                tokens[reused:],
+                tokens[cached:],
                 request.max_tokens,
                 self.options.draft_tokens,
                 stats,
@@ -289,7 +327,7 @@ class ModelHost:
         return plain_tokens(
             self.model,
             cache,
-            tokens[reused:],
+            tokens[cached:],
             request.max_tokens,
             _sampling_kwargs(sampling),
             stats,
