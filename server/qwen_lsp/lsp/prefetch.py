@@ -57,8 +57,7 @@ def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) 
     ls.warm_prompts.forget(uri)
     if (task := ls.upcoming.forget(uri)) is not None:
         task.cancel()
-    if (task := ls.inflight.get(_prewarm_key(uri))) is not None:
-        task.cancel()
+    _cancel_prewarm(ls, uri)
 
 
 async def _prewarm(
@@ -93,9 +92,16 @@ def _prewarm_key(uri: str) -> str:
     return f"prewarm:{uri}"
 
 
+def _cancel_prewarm(ls: QwenLanguageServer, uri: str) -> None:
+    if (task := ls.inflight.get(_prewarm_key(uri))) is not None:
+        task.cancel()
+
+
 async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
-    """A request came: wait for a next suggestion made for this very state; cancel one the
-    user has left (typing the suggestion through keeps it)."""
+    """A request came: it keeps its document's cache warm itself, so a pre-warm still to come
+    would only move it elsewhere: cancel it. Wait for a next suggestion made for this very
+    state; cancel one the user has left (typing the suggestion through keeps it)."""
+    _cancel_prewarm(ls, request.uri)
     wait, cancel = ls.upcoming.settle(request.uri, State(request.text, request.offset))
     if cancel is not None:
         cancel.cancel()

@@ -26,8 +26,17 @@ function M.attach(client, bufnr)
     group = group,
     buffer = bufnr,
     callback = function()
-      last[bufnr] = nil -- another buffer may have taken the cache's place meanwhile
-      focus(client, bufnr)
+      -- Scheduled: the buffer's last cursor position is restored after BufEnter.
+      vim.schedule(function()
+        focus(client, bufnr)
+      end)
+    end,
+  })
+  api.nvim_create_autocmd("BufLeave", {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      last[bufnr] = nil -- on coming back, say so again: other buffers used the model meanwhile
     end,
   })
   api.nvim_create_autocmd("CursorHold", {
