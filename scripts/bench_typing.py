@@ -157,6 +157,12 @@ def main() -> None:
     parser.add_argument("--growth", action="store_true", help="the cost growth table instead")
     parser.add_argument("--growth-keystrokes", type=int, default=25)
     parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument(
+        "--qwen-settings",
+        type=json.loads,
+        default={},
+        help='more qwen-lsp settings (JSON), e.g. \'{"completion": {"nextSuggestion": false}}\'',
+    )
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict = {"started": started, "argv": sys.argv[1:]}
@@ -172,7 +178,7 @@ def main() -> None:
         model = MODELS[name]
         if not (model / "config.json").is_file():
             sys.exit(f"{model} is missing: make bench builds it")
-        setup = Setup(model)
+        setup = Setup(model, qwen_settings=args.qwen_settings)
         rows, skipped = asyncio.run(
             compare(setup, args.files, args.keystrokes, args.rounds, args.seed, args.systems)
         )

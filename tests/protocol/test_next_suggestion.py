@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -12,6 +11,7 @@ from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
+from .corpus import corpus_uri, line_left_out
 from .lsp_helpers import (
     SERVER,
     inline_params,
@@ -24,11 +24,8 @@ from .lsp_helpers import (
 
 pytestmark = [pytest.mark.protocol, pytest.mark.model]  # the trained model suggests real code
 
-URI = "file:///work/demo/temperature.py"
-# A corpus file the trained model knows, with one line left out (the cursor goes there).
-LINES = (Path(__file__).parents[1] / "fixtures/corpus/temperature.py").read_text().split("\n")
-ROW = next(i for i, line in enumerate(LINES) if line.startswith("    return "))
-SOURCE = "\n".join([*LINES[:ROW], "", *LINES[ROW + 1 :]])
+URI = corpus_uri("temperature.py")
+SOURCE, ROW = line_left_out("temperature.py", "    return ")
 
 
 @pytest_lsp.fixture(config=SERVER, params=[True, False], ids=["ahead", "off"])
