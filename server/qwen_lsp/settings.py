@@ -44,8 +44,8 @@ class CompletionSettings(_Section, frozen=True):
     suggestion. The server adds no wait of its own: it answers each request at once, and the
     next keystroke's request cancels one still generating."""
     timeout_ms: Positive = 5000
-    """A suggestion still generating after this many milliseconds is cut short and returned
-    as it is."""
+    """A suggestion still generating this many milliseconds after it was asked for (time spent
+    waiting in the model worker counts) is cut short and returned as it is."""
     prewarm: bool = True
     """When a document is opened or comes to the front (the clients send `qwen/didFocus` with
     the cursor), prefill its completion prompt at the cursor into the model's KV cache at the

@@ -8,7 +8,7 @@ import huggingface_hub
 import pytest
 
 from qwen_lsp.backend import WorkerSpec
-from qwen_lsp.worker import host
+from qwen_lsp.worker import model_files
 from qwen_lsp.worker.main import host_options, parse_args
 
 pytestmark = pytest.mark.unit
@@ -24,7 +24,7 @@ def test_the_refusal_gives_the_size_of_the_weights(monkeypatch):
     monkeypatch.setattr(
         huggingface_hub.HfApi, "model_info", lambda self, *a, **k: SimpleNamespace(siblings=files)
     )
-    message = host._download_refused("mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit")
+    message = model_files.download_refused("mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit")
     assert "it is 17.2 GB of weights" in message
     assert "Set `worker.allowDownload` to true in your user settings" in message
 
@@ -34,7 +34,7 @@ def test_without_the_hub_the_refusal_still_says_how_to_allow(monkeypatch):
         raise OSError("no network")
 
     monkeypatch.setattr(huggingface_hub.HfApi, "model_info", offline)
-    message = host._download_refused("org/model")
+    message = model_files.download_refused("org/model")
     assert "unknown size" in message and "`worker.allowDownload`" in message
 
 

@@ -6,7 +6,6 @@ Runs in the worker process only (imports mlx); never imports pygls.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,15 +22,17 @@ from mlx_lm.sample_utils import make_logits_processors, make_sampler
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
-from .decoding import PENALTY_CONTEXT, plain_tokens, prefill, speculative_tokens
+from .decoding import (
+    PENALTY_CONTEXT,
+    PREEMPTIBLE_PREFILL_STEP,
+    PREFILL_STEP,
+    plain_tokens,
+    prefill,
+    speculative_tokens,
+)
 from .doc_cache import DocumentCaches
+from .model_files import ModelLoadError, resolve_model_dir
 from .speculation import SpeculationStats
-
-REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
-
-
-class ModelLoadError(Exception):
-    pass
 
 
 @dataclass
@@ -42,64 +43,6 @@ class HostOptions:
     speculation: bool = False
     draft_tokens: int = 8
     allow_download: bool = False
-
-
-WEIGHT_PATTERNS = ["*.json", "*.safetensors", "tokenizer.model", "*.tiktoken", "*.txt"]  # no code
-
-
-def _resolve_model_dir(
-    model: str, progress: Callable[[str, int | None], None], allow_download: bool = False
-) -> str:
-    """A local directory as is; a repo id from the local Hugging Face cache, else downloaded
-    when the user allowed it."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path)
-    if path.exists() or not REPO_ID.fullmatch(model):
-        raise ModelLoadError(
-            f"model directory '{model}' does not exist; set `model` (or $QWEN_LSP_MODEL) to a "
-            "local MLX model directory or a Hugging Face repo id such as "
-            "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"
-        )
-    from huggingface_hub import snapshot_download
-
-    try:
-        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS, local_files_only=True)
-    except Exception:
-        if not allow_download:
-            raise ModelLoadError(_download_refused(model)) from None
-        progress(f"Downloading {model} from Hugging Face …", None)
-    try:
-        return snapshot_download(model, allow_patterns=WEIGHT_PATTERNS)
-    except Exception as exc:
-        raise ModelLoadError(
-            f"could not download '{model}' ({exc.__class__.__name__}: {exc}); check the repo "
-            "id and the network, or point `model` at a local directory"
-        ) from exc
-
-
-def _download_refused(model: str) -> str:
-    size = _download_size(model)
-    what = f"{size / 1e9:.1f} GB of weights" if size else "of unknown size (no answer from the Hub)"
-    return (
-        f"'{model}' is not in the local Hugging Face cache, and downloading is off: it is {what}. "
-        "Set `worker.allowDownload` to true in your user settings to download it once, or "
-        f"download it yourself (`hf download {model}`), or point `model` at a local directory"
-    )
-
-
-def _download_size(model: str) -> int | None:
-    """Bytes the download would take, from the Hub's metadata (None when it cannot be asked)."""
-    from fnmatch import fnmatch
-
-    from huggingface_hub import HfApi
-
-    try:
-        info = HfApi().model_info(model, files_metadata=True, timeout=5)
-    except Exception:
-        return None
-    files = info.siblings or []
-    return sum(f.size or 0 for f in files if any(fnmatch(f.rfilename, p) for p in WEIGHT_PATTERNS))
 
 
 class ModelHost:
@@ -119,7 +62,7 @@ class ModelHost:
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
-        model_dir = _resolve_model_dir(self.options.model, progress, self.options.allow_download)
+        model_dir = resolve_model_dir(self.options.model, progress, self.options.allow_download)
         progress("Reading model files", 5)
         try:  # a model's own Python code is never run: trust_remote_code stays off
             model, tokenizer = load(
@@ -237,11 +180,13 @@ class ModelHost:
 
         # Decoders get a short tail: the context mlx-lm's logits processors look at.
         tail = min(PENALTY_CONTEXT, len(tokens) - reused) if request.max_tokens else 0
+        step = PREFILL_STEP if request.priority == "interactive" else PREEMPTIBLE_PREFILL_STEP
         produced: list[int] = []
         ttft = 0.0
         finish: FinishReason | None = None
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
-            for _ in prefill(self.model, cache, tokens[reused : len(tokens) - tail]):
+            chunks = prefill(self.model, cache, tokens[reused : len(tokens) - tail], step)
+            for _ in chunks:
                 yield
                 if finish := stopped():
                     break

@@ -2,14 +2,14 @@
 language servers, on a unix socket: worker/socket_server.py).
 
 A reader thread takes frames off stdin (so a Cancel arrives while a generation runs); the main
-thread loads the model once and runs every generation, one at a time, from a queue.
+thread loads the model once and runs the generations, keystrokes before long jobs
+(worker/scheduler.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import queue
 import sys
 import threading
 import traceback
@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 from .. import messages as m
+from .model_files import ModelLoadError
+from .scheduler import Pending, Scheduler
 
 if TYPE_CHECKING:  # the module imports mlx: loaded in main(), after a shared worker's lock
     from .host import ModelHost
@@ -27,8 +29,7 @@ class Worker:
         self.host = host
         self.frames_in = frames_in
         self.frames_out = frames_out
-        self.requests: queue.Queue[m.Generate | m.Chat | None] = queue.Queue()
-        self.cancelled: set[int] = set()
+        self.scheduler = Scheduler(host)
         self.write_lock = threading.Lock()
 
     def send(self, message: m.FromWorker) -> None:
@@ -41,15 +42,15 @@ class Worker:
             while (body := m.read_frame(self.frames_in)) is not None:
                 message = m.decode_to_worker(body)
                 if isinstance(message, m.Cancel):
-                    self.cancelled.add(message.id)
+                    self.scheduler.cancel(message.id)
                 elif isinstance(message, m.Shutdown):
                     break
                 elif isinstance(message, m.Generate | m.Chat):
-                    self.requests.put(message)
+                    self.scheduler.submit(Pending(message, self.send))
         except m.FrameError as exc:
             print(f"qwen-lsp worker: bad frame from the server: {exc}", file=sys.stderr)
         finally:
-            self.requests.put(None)
+            self.scheduler.close()
 
     def run(self) -> int:
         threading.Thread(target=self.read_loop, name="frame-reader", daemon=True).start()
@@ -57,36 +58,13 @@ class Worker:
         self.send(loaded)
         if isinstance(loaded, m.LoadFailed):
             return 2
-        while (request := self.requests.get()) is not None:
-            self.serve(request)
+        while self.scheduler.serve_next():
+            pass
         return 0
-
-    def serve(self, request: m.Generate | m.Chat) -> None:
-        if request.id in self.cancelled or self._superseded(request):
-            self.cancelled.discard(request.id)
-            self.send(m.Done(id=request.id, text="", finish_reason="cancelled"))
-            return
-        on_text = (lambda t: self.send(m.Chunk(id=request.id, text=t))) if request.stream else None
-        try:
-            self.send(answer(self.host, request, lambda: request.id in self.cancelled, on_text))
-        finally:
-            self.cancelled.discard(request.id)
-
-    def _superseded(self, request: m.Generate | m.Chat) -> bool:
-        """A newer queued request for the same job makes this one pointless (a KV cache key is
-        shared by different jobs: a code action and docs on save of one file)."""
-        if not request.job:
-            return False
-        with self.requests.mutex:
-            return any(
-                later is not None and later.job == request.job for later in self.requests.queue
-            )
 
 
 def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready | m.LoadFailed:
     """Load once, reporting progress; the answer tells the servers whether the model is usable."""
-    from .host import ModelLoadError
-
     try:
         host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
     except (ModelLoadError, OSError, ValueError) as exc:
@@ -100,20 +78,6 @@ def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready |
         context_length=host.context_length,
         has_tool_parser=host.has_tool_parser,
     )
-
-
-def answer(
-    host: ModelHost,
-    request: m.Generate | m.Chat,
-    cancelled: Callable[[], bool],
-    on_text: Callable[[str], None] | None,
-) -> m.Done | m.Failed:
-    """Generate; an error is carried back to the caller and the worker lives on."""
-    try:
-        return host.generate(request, cancelled, on_text)
-    except Exception as exc:
-        traceback.print_exc(file=sys.stderr)
-        return m.Failed(id=request.id, error=f"{exc.__class__.__name__}: {exc}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

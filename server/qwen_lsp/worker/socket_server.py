@@ -3,9 +3,9 @@
 The live worker holds an exclusive lock on its lock file: a second worker started at the same
 moment finds it taken and exits, so racing servers end up with one. Each connection starts with
 Hello → Welcome (protocol version and model checked). Request ids belong to their connection and
-are mapped to worker ids, so a client's Cancel reaches only its own requests; keystrokes
-(Generate) are served before long jobs (Chat) from any client; a client that disconnects has its
-requests dropped. The worker exits once no client has been connected for the idle timeout.
+are mapped to worker ids, so a client's Cancel reaches only its own requests; requests of every
+client are served by priority (worker/scheduler.py); a client that disconnects has its requests
+dropped. The worker exits once no client has been connected for the idle timeout.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import fcntl
 import itertools
 import os
-import queue
 import signal
 import socket
 import sys
@@ -25,9 +24,9 @@ from pathlib import Path
 
 from .. import messages as m
 from ..runtime_dir import UnsafeRuntimeDir, check_socket, ensure_private_dir
-from .main import answer, host_options, load_model
+from .main import host_options, load_model
+from .scheduler import Pending, Scheduler
 
-KEYSTROKE, LONG_JOB = 0, 1  # queue priorities: lower first
 IDLE_POLL_S = 1.0
 
 
@@ -47,24 +46,14 @@ class Client:
             self.alive = False  # gone: its generation stops at the next token
 
 
-@dataclass
-class Job:
-    client: Client
-    client_id: int
-    request: m.Generate | m.Chat  # carries the worker's id
-    order: int  # arrival: ties within a priority go first come, first served
-
-
 class SharedWorker:
     def __init__(self, host, listener: socket.socket, idle_timeout_s: float) -> None:
         self.host = host
         self.model = host.options.model
         self.listener = listener
         self.idle_timeout_s = idle_timeout_s
-        self.jobs: queue.PriorityQueue[tuple[int, int, Job]] = queue.PriorityQueue()
-        self.order = itertools.count()
+        self.scheduler = Scheduler(host)
         self.worker_ids = itertools.count(1)
-        self.cancelled: set[int] = set()
         self.clients: set[Client] = set()
         self.lock = threading.Lock()  # clients, loaded, last_seen; held while greeting/broadcasting
         self.loaded: m.Ready | m.LoadFailed | None = None
@@ -128,21 +117,32 @@ class SharedWorker:
             with self.lock:
                 worker_id = next(self.worker_ids)
                 client.ids[message.id] = worker_id
-            job = Job(client, message.id, message, next(self.order))
+            reply = self._replier(client, message.id)
             message.id = worker_id
-            priority = KEYSTROKE if isinstance(message, m.Generate) else LONG_JOB
-            self.jobs.put((priority, job.order, job))
+            gone = lambda: not client.alive  # noqa: E731
+            self.scheduler.submit(Pending(message, reply, owner=client, gone=gone))
         elif isinstance(message, m.Cancel):
             with self.lock:
                 target = client.ids.get(message.id)
-                if target is not None:
-                    self.cancelled.add(target)
+            if target is not None:
+                self.scheduler.cancel(target)
         return not isinstance(message, m.Shutdown)  # a client's shutdown ends only its session
+
+    def _replier(self, client: Client, client_id: int):
+        """Sends a request's answers to its client under the client's own id."""
+
+        def reply(message: m.FromWorker) -> None:
+            message.id = client_id  # type: ignore[union-attr]  # Chunk, Done, Failed
+            if isinstance(message, m.Done | m.Failed):
+                with self.lock:
+                    client.ids.pop(client_id, None)
+            client.send(message)
+
+        return reply
 
     def drop(self, client: Client) -> None:
         with self.lock:
-            client.alive = False
-            self.cancelled.update(client.ids.values())
+            client.alive = False  # its requests stop at their next step
             self.clients.discard(client)
             self.last_seen = time.monotonic()
 
@@ -162,49 +162,12 @@ class SharedWorker:
         if isinstance(loaded, m.LoadFailed):
             return 2
         while not self._idle_expired():
-            try:
-                _, _, job = self.jobs.get(timeout=IDLE_POLL_S)
-            except queue.Empty:
-                continue
-            self.serve(job)
+            self.scheduler.serve_next(timeout=IDLE_POLL_S)
         return 0
-
-    def serve(self, job: Job) -> None:
-        request, client = job.request, job.client
-        worker_id = request.id
-        try:
-            if worker_id in self.cancelled or not client.alive or self._superseded(job):
-                client.send(m.Done(id=job.client_id, text="", finish_reason="cancelled"))
-                return
-            on_text = None
-            if request.stream:
-                on_text = lambda t: client.send(m.Chunk(id=job.client_id, text=t))  # noqa: E731
-            result = answer(
-                self.host, request, lambda: worker_id in self.cancelled or not client.alive, on_text
-            )
-            result.id = job.client_id
-            client.send(result)
-        finally:
-            with self.lock:
-                self.cancelled.discard(worker_id)
-                client.ids.pop(job.client_id, None)
-
-    def _superseded(self, job: Job) -> bool:
-        """A newer queued request of the same client for the same job replaces this one (jobs
-        of one file share a KV cache key: a code action and docs on save)."""
-        key = job.request.job
-        if not key:
-            return False
-        with self.jobs.mutex:
-            return any(
-                later.client is job.client and later.request.job == key
-                for _, order, later in self.jobs.queue
-                if order > job.order
-            )
 
     def _idle_expired(self) -> bool:
         with self.lock:
-            idle = not self.clients and self.jobs.empty()
+            idle = not self.clients and self.scheduler.idle()
             return idle and time.monotonic() - self.last_seen > self.idle_timeout_s
 
 

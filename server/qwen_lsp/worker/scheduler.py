@@ -1,0 +1,164 @@
+"""Which request the worker's generation thread serves, and when a running one pauses for another.
+
+Requests wait by priority (interactive, then job, then background), first come first served
+within one. A generation runs as `ModelHost.steps`, a generator that pauses after each prefill
+chunk and each decoded token: while a request of higher priority waits, the running one stays
+paused (its KV cache and decoder state are its own) and the waiting one is served first; then it
+resumes where it was. A keystroke thus waits for at most one decode step or prefill chunk of a
+long job. Shared by the pipe worker (main.py) and the shared socket worker (socket_server.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import messages as m
+
+if TYPE_CHECKING:
+    from .host import ModelHost
+
+RANK = {"interactive": 0, "job": 1, "background": 2}  # lower first
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(eq=False)
+class Pending:
+    """A request waiting or running; its id is the worker's own, unique among pending ones."""
+
+    request: m.Generate | m.Chat
+    send: Callable[[m.FromWorker], None]  # its Chunks and its Done or Failed, to whoever asked
+    owner: object = None  # a request supersedes only its owner's (a shared worker's client)
+    gone: Callable[[], bool] = _never  # the owner went away: stop
+    arrived: float = field(default_factory=time.perf_counter)  # its time limit counts from here
+    order: int = 0
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.request.priority]
+
+
+class Scheduler:
+    def __init__(self, host: ModelHost) -> None:
+        self.host = host
+        self._queue: list[tuple[int, int, Pending]] = []
+        self._changed = threading.Condition()
+        self._order = itertools.count()
+        self._cancelled: set[int] = set()
+        self._closed = False
+
+    # --- called from the threads that read requests -------------------------------------------
+
+    def submit(self, pending: Pending) -> None:
+        with self._changed:
+            pending.order = next(self._order)
+            heapq.heappush(self._queue, (pending.rank, pending.order, pending))
+            self._changed.notify()
+
+    def cancel(self, request_id: int) -> None:
+        with self._changed:
+            self._cancelled.add(request_id)
+
+    def close(self) -> None:
+        """No more requests: `serve_next` returns False once the queue is empty."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+
+    def idle(self) -> bool:
+        with self._changed:
+            return not self._queue
+
+    # --- the generation thread -----------------------------------------------------------------
+
+    def serve_next(self, timeout: float | None = None) -> bool:
+        """Serve the first request waiting (within `timeout`); False once closed and drained."""
+        with self._changed:
+            if not self._queue and not self._closed:
+                self._changed.wait(timeout)
+            if not self._queue:
+                return not self._closed
+            pending = heapq.heappop(self._queue)[2]
+        self._serve(pending)
+        return True
+
+    def _serve(self, pending: Pending) -> None:
+        request = pending.request
+        try:
+            if self._must_stop(pending):
+                pending.send(m.Done(id=request.id, text="", finish_reason="cancelled"))
+                return
+            on_text = None
+            if request.stream:
+                on_text = lambda t: pending.send(m.Chunk(id=request.id, text=t))  # noqa: E731
+            steps = self.host.steps(
+                request, lambda: self._must_stop(pending), on_text, pending.arrived
+            )
+            pending.send(self._run(pending, steps))
+        except Exception as exc:  # the error goes back to the caller; the worker lives on
+            traceback.print_exc(file=sys.stderr)
+            pending.send(m.Failed(id=request.id, error=f"{exc.__class__.__name__}: {exc}"))
+        finally:
+            with self._changed:
+                self._cancelled.discard(request.id)
+
+    def _run(self, pending: Pending, steps: Generator[None, None, m.Done]) -> m.Done:
+        """Step the generation; between steps, serve every request that outranks it."""
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+            while not self._must_stop(pending) and (higher := self._pop_above(pending.rank)):
+                self._serve(higher)
+
+    def _pop_above(self, rank: int) -> Pending | None:
+        with self._changed:
+            if self._queue and self._queue[0][0] < rank:
+                return heapq.heappop(self._queue)[2]
+            return None
+
+    def _must_stop(self, pending: Pending) -> bool:
+        """Cancelled, its client gone, superseded by a newer request for the same job, or (for
+        background work) its document's cache wanted by a waiting request that outranks it:
+        it stops, and the KV cache it has built so far goes back for the others to reuse."""
+        request = pending.request
+        if pending.gone():
+            return True
+        with self._changed:
+            if request.id in self._cancelled:
+                return True
+            return any(
+                _supersedes(later, pending) or _wants_cache_of(later, pending)
+                for _, _, later in self._queue
+            )
+
+
+def _supersedes(later: Pending, pending: Pending) -> bool:
+    job = pending.request.job
+    return (
+        bool(job)
+        and later.owner is pending.owner
+        and later.request.job == job
+        and (later.order > pending.order)
+    )
+
+
+def _wants_cache_of(waiting: Pending, background: Pending) -> bool:
+    key = background.request.cache_key
+    return (
+        background.rank == RANK["background"]
+        and waiting.rank < background.rank
+        and bool(key)
+        and waiting.request.cache_key == key
+    )

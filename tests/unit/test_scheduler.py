@@ -1,0 +1,136 @@
+"""The worker's scheduler over a scripted host: priorities, pausing, resuming, stopping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from qwen_lsp import messages as m
+from qwen_lsp.worker.scheduler import Pending, Scheduler
+
+pytestmark = pytest.mark.unit
+
+
+class ScriptedHost:
+    """Each request takes `max_tokens` steps; `at[(id, step)]` runs before that step."""
+
+    def __init__(self) -> None:
+        self.trace: list[tuple[int, int]] = []
+        self.at: dict[tuple[int, int], Callable[[], None]] = {}
+
+    def steps(self, request, cancelled, on_text=None, arrived=None):
+        for step in range(request.max_tokens):
+            self.at.get((request.id, step), lambda: None)()
+            self.trace.append((request.id, step))
+            yield
+            if cancelled():
+                return m.Done(id=request.id, text=str(step + 1), finish_reason="cancelled")
+        return m.Done(id=request.id, text=str(request.max_tokens), finish_reason="length")
+
+
+@pytest.fixture
+def host() -> ScriptedHost:
+    return ScriptedHost()
+
+
+@pytest.fixture
+def scheduler(host: ScriptedHost) -> Scheduler:
+    return Scheduler(host)  # type: ignore[arg-type]
+
+
+def request(id: int, priority: m.Priority, steps: int = 3, **fields) -> m.Generate:
+    return m.Generate(id=id, prompt="x", max_tokens=steps, priority=priority, **fields)
+
+
+def submit(scheduler: Scheduler, answers: list, message: m.Generate, owner=None) -> None:
+    scheduler.submit(Pending(message, answers.append, owner=owner))
+
+
+def drain(scheduler: Scheduler) -> None:
+    scheduler.close()
+    while scheduler.serve_next():
+        pass
+
+
+def outcomes(answers: list) -> list[tuple[int, str]]:
+    return [(a.id, a.finish_reason) for a in answers]
+
+
+def test_waiting_requests_go_by_priority_then_arrival(scheduler, host):
+    answers: list = []
+    for id, priority in [(1, "background"), (2, "job"), (3, "interactive"), (4, "job")]:
+        submit(scheduler, answers, request(id, priority, steps=1))
+    drain(scheduler)
+    assert [a.id for a in answers] == [3, 2, 4, 1]
+
+
+def test_a_running_job_pauses_for_a_keystroke_and_resumes_where_it_was(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "job", steps=4))
+    host.at[(1, 2)] = lambda: submit(scheduler, answers, request(2, "interactive", steps=2))
+    drain(scheduler)
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (1, 3)]
+    assert [(a.id, a.text, a.finish_reason) for a in answers] == [
+        (2, "2", "length"),
+        (1, "4", "length"),  # every step of the job ran once
+    ]
+
+
+def test_background_work_pauses_for_a_job_and_a_job_for_a_keystroke(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "background", steps=2))
+    host.at[(1, 0)] = lambda: submit(scheduler, answers, request(2, "job", steps=2))
+    host.at[(2, 0)] = lambda: submit(scheduler, answers, request(3, "interactive", steps=1))
+    drain(scheduler)
+    assert [a.id for a in answers] == [3, 2, 1]
+    assert host.trace == [(1, 0), (2, 0), (3, 0), (2, 1), (1, 1)]
+
+
+def test_a_paused_job_cancelled_meanwhile_stops_when_it_resumes(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "job", steps=5))
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, request(2, "interactive", steps=1))
+    host.at[(2, 0)] = lambda: scheduler.cancel(1)
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "length"), (1, "cancelled")]
+    assert (1, 2) not in host.trace
+
+
+def test_a_newer_request_for_the_same_job_stops_the_running_one(scheduler, host):
+    answers: list = []
+    typed, next_typed = (request(n, "interactive", 5, job="complete:a.py") for n in (1, 2))
+    submit(scheduler, answers, typed)
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, next_typed)
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "cancelled"), (2, "length")]
+
+
+def test_only_the_same_owners_request_supersedes(scheduler, host):
+    answers: list = []
+    mine, theirs = object(), object()
+    scheduler.submit(Pending(request(1, "job", steps=3, job="docs:a"), answers.append, mine))
+    other = request(2, "job", steps=1, job="docs:a")
+    host.at[(1, 0)] = lambda: scheduler.submit(Pending(other, answers.append, theirs))
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "length"), (2, "length")]
+
+
+def test_background_work_on_the_typed_document_stops_instead_of_pausing(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "background", steps=5, cache_key="a.py"))
+    keystroke = request(2, "interactive", steps=1, cache_key="a.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, keystroke)
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "cancelled"), (2, "length")]
+    assert host.trace == [(1, 0), (1, 1), (2, 0)]  # it gave its cache back before the keystroke
+
+
+def test_a_failing_generation_answers_failed_and_the_next_is_served(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "interactive", steps=2))
+    submit(scheduler, answers, request(2, "interactive", steps=1))
+    host.at[(1, 1)] = lambda: 1 / 0
+    drain(scheduler)
+    assert isinstance(answers[0], m.Failed) and "ZeroDivisionError" in answers[0].error
+    assert (answers[1].id, answers[1].finish_reason) == (2, "length")
