@@ -88,6 +88,8 @@ def merge(rows: list[dict]) -> dict:
     out["projected_kv_mb_mean_prompt"] = (
         round(prompt / calls * report.M4_KV_BYTES / 1e6, 1) if calls else 0.0
     )
+    background = rows[-1].get("background") or {}
+    out["background"] = {k: sum(r["background"][k] for r in rows) for k in background}
     out["after_tab_ms"] = [ms for r in rows for ms in r["after_tab_ms"]]
     out["next_after_tab"] = report.next_after_tab(out["after_tab_ms"])
     out["errors"] = [e for r in rows for e in r["errors"]]
@@ -194,6 +196,8 @@ def main() -> None:
                 f"{row['system']} next suggestion after Tab within 10 ms of the request: "
                 f"{tab['within_10ms']} / {tab['accepts']} accepts (p50 {tab['p50_ms']} ms)"
             )
+            if row.get("background"):
+                print(f"{row['system']} background work (qwen.stats): {row['background']}")
             if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
                 print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
         results[name] = {"rows": rows, "skipped": skipped, "rates": rates}

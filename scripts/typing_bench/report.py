@@ -52,6 +52,7 @@ def qwen_figures(stats: dict) -> dict:
         "server_overhead_ms": stats["server_overhead_ms"],
         "typing_through_hits": stats["cache_hits"],
         "acceptance": {k: v for k, v in stats.items() if "accept" in k or "shown" in k},
+        "background": stats.get("background", {}),  # pre-warm and next suggestions
     }
 
 

@@ -68,5 +68,6 @@ async def test_tab_shows_the_next_suggestion_without_a_model_call(client: Langua
     if client.ahead:  # type: ignore[attr-defined]
         assert after["cache_hits"] == before["cache_hits"] + 1
         assert after["model_calls"] == before["model_calls"]
+        assert after["background"]["next_suggestion_hits"] == 1
     else:
         assert after["model_calls"] == before["model_calls"] + 1  # what the next one saves

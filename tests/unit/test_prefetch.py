@@ -76,3 +76,12 @@ def test_a_prompt_already_in_the_cache_is_not_warmed_again() -> None:
 def test_only_backends_that_prefill_without_generating_are_warmed() -> None:
     assert can_prewarm("local") and can_prewarm("llamacpp")
     assert not can_prewarm("openai")
+
+
+def test_suggestions_computed_ahead_are_known_by_their_key() -> None:
+    upcoming: Upcoming[str] = Upcoming(remembered=2)
+    for key in ("a", "b", "c"):
+        upcoming.kept(key)
+    assert upcoming.computed_ahead("c") and upcoming.computed_ahead("b")
+    assert not upcoming.computed_ahead("a")  # the oldest is forgotten
+    assert not upcoming.computed_ahead("")  # a suggestion without a key

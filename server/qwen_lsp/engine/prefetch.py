@@ -8,6 +8,7 @@ acceptance is computed and kept in the typing cache, so Tab shows the next ghost
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -67,8 +68,16 @@ class WarmPrompts:
 class Upcoming(Generic[H]):
     """Per document, the next suggestion being computed: for which state, and its handle."""
 
-    def __init__(self) -> None:
+    def __init__(self, remembered: int = 256) -> None:
         self._work: dict[str, tuple[State, H]] = {}
+        self._kept: deque[str] = deque(maxlen=remembered)  # suggestions computed ahead
+
+    def kept(self, key: str) -> None:
+        """Suggestion `key` was computed ahead and kept for its state."""
+        self._kept.append(key)
+
+    def computed_ahead(self, key: str) -> bool:
+        return bool(key) and key in self._kept
 
     def start(self, document: str, state: State, handle: H) -> H | None:
         """Record new work; returns the handle it supersedes (to cancel)."""

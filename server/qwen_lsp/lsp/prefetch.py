@@ -111,6 +111,8 @@ async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
 
 def served(ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, hit: Hit):
     """`hit` is on screen at `request`: compute the suggestion that follows accepting it."""
+    if not hit.typed and ls.upcoming.computed_ahead(hit.key):
+        ls.stats.background.next_suggestion_hits += 1
     if not ls.settings.completion.next_suggestion or hit.typed:
         return  # typed-through: the state after accepting it is that of the whole suggestion
     state = State(request.text, request.offset).accepting(hit.rest)
@@ -139,6 +141,7 @@ async def _next_suggestion(
         key = ls.acceptance.suggest(request.language_id, text)
         before, after = request.text[: request.offset], request.text[request.offset :]
         ls.typing_cache.remember(request.uri, before, after, text, key)
+        ls.upcoming.kept(key)
         ls.stats.background.next_suggestions += 1
 
 
