@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 import pytest_lsp
 from lsprotocol import types
@@ -14,6 +11,7 @@ from pytest_lsp import LanguageClient
 from .corpus import corpus_uri, line_left_out
 from .lsp_helpers import (
     SERVER,
+    background_done,
     inline_params,
     insert,
     open_document,
@@ -46,19 +44,11 @@ async def suggest(client: LanguageClient, line: int, col: int) -> str:
     return str(answer.items[0].insert_text)
 
 
-async def background_settled(client: LanguageClient, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while (current := await stats(client))["background"]["model_calls"] < 1:
-        assert time.monotonic() < deadline, current["background"]
-        await asyncio.sleep(0.05)
-    return current
-
-
 async def test_tab_shows_the_next_suggestion_without_a_model_call(client: LanguageClient):
     open_document(client, URI, SOURCE)
     first = await suggest(client, ROW, 0)
     if client.ahead:  # type: ignore[attr-defined]
-        computed = await background_settled(client)
+        computed = await background_done(client)
         assert computed["background"]["next_suggestions"] == 1, computed["background"]
     before = await stats(client)
     insert(client, URI, 2, ROW, 0, first)  # Tab: the ghost text goes in, the cursor after it

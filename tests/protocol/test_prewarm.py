@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import pytest_lsp
@@ -11,6 +10,8 @@ from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
     SERVER,
+    background_done,
+    focus,
     inline_params,
     insert,
     open_document,
@@ -40,17 +41,9 @@ async def client(lsp_client: LanguageClient, tiny_model, request):
     await lsp_client.shutdown_session()
 
 
-def focus(client: LanguageClient, uri: str, line: int, character: int) -> None:
-    position = {"line": line, "character": character}
-    client.protocol.notify("qwen/didFocus", {"textDocument": {"uri": uri}, "position": position})
-
-
-async def settled(client: LanguageClient, calls: int, timeout: float = 30) -> dict:
-    """Stats once `calls` background requests have ended (and a moment for any extra one)."""
-    deadline = time.monotonic() + timeout
-    while (current := await stats(client))["background"]["model_calls"] < calls:
-        assert time.monotonic() < deadline, current["background"]
-        await asyncio.sleep(0.05)
+async def settled(client: LanguageClient, calls: int) -> dict:
+    """Stats once `calls` background requests have ended, and a moment for any extra one."""
+    await background_done(client, calls)
     await asyncio.sleep(0.5)
     return await stats(client)
 
