@@ -29,6 +29,9 @@ from .server import QwenLanguageServer
 log = logging.getLogger("qwen_lsp")
 DID_FOCUS = "qwen/didFocus"
 OPEN_GRACE_S = 0.2  # a client that follows didOpen with qwen/didFocus names the cursor meanwhile
+# A request waits this long at most for the next suggestion made for it (it may be queued
+# behind a long job at background priority); then it asks the model itself, as a keystroke.
+JOIN_WAIT_S = 1.0
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -106,10 +109,12 @@ async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     if cancel is not None:
         cancel.cancel()
     if wait is not None:
-        await asyncio.wait([wait])  # never cancels it: another request may still want it
+        await asyncio.wait([wait], timeout=JOIN_WAIT_S)  # never cancels it
 
 
-def served(ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, hit: Hit):
+def served(
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, hit: Hit
+) -> None:
     """`hit` is on screen at `request`: compute the suggestion that follows accepting it."""
     if not hit.typed and ls.upcoming.computed_ahead(hit.key):
         ls.stats.background.next_suggestion_hits += 1
