@@ -3,12 +3,15 @@
     python scripts/bench_speculation.py [MODEL_DIR ...] [--fim N] [--draft-tokens K ...]
 
 For each model (default: build/tiny-model and build/trained-model) and each kind of request the
-server sends (FIM at random holes of the corpus; the first turn of Fix, Refactor, Docstring and
-Tests actions on its definitions, greedy), every request runs once to warm its KV cache, then
+server sends (FIM at random holes of the corpus; "FIM copy": holes whose answer appears verbatim
+elsewhere in the file; the first turn of Fix, Refactor, Docstring and Tests actions on its
+definitions, greedy), every request runs once to warm its KV cache, then
 plain and speculative decoding alternate on the same cached prompt (`--reps` each), so the
 times compare generation alone. Reports acceptance (accepted / drafted tokens), tokens per
 forward pass, and the speedup: summed plain time / summed speculative time, and the median of
-the per-request ratios (each request's median over its reps).
+the per-request ratios (each request's median over its reps). `--pass-widths` first times
+forward passes of 1, 2, 3, 5 and 9 tokens over a cached action prompt (what verifying a draft of
+0, 1, 2, 4 and 8 tokens costs), as ratios to the 1-token pass.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
+import mlx.core as mx
 import msgspec
-from speculation_cases import action_chats, fim_requests
+from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
+from speculation_cases import action_chats, fim_copy_requests, fim_requests
 
 from qwen_lsp import messages as m
 from qwen_lsp.worker.host import HostOptions, ModelHost
@@ -30,7 +35,7 @@ ACTION_KINDS = {"fix": "Fix", "refactor": "Refactor", "docstring": "Docstring", 
 
 
 def timed(host: ModelHost, request: m.Generate | m.Chat, speculate: bool) -> tuple[float, m.Done]:
-    host.options.speculation = speculate
+    host.options.speculation = "all" if speculate else "off"
     started = time.perf_counter()
     done = host.generate(request, cancelled=lambda: False)
     return time.perf_counter() - started, done
@@ -67,6 +72,23 @@ def measure(host: ModelHost, requests: list, reps: int) -> dict[str, float]:
     }
 
 
+def pass_costs(host: ModelHost, request: m.Chat, widths=(1, 2, 3, 5, 9), rounds=30) -> str:
+    """Median time of a forward pass of each width on a cached prompt, over the 1-token pass."""
+    tokens = host._encode(request)
+    cache = make_prompt_cache(host.model)
+    host.model(mx.array(tokens)[None], cache=cache)
+    times: dict[int, list[float]] = {w: [] for w in widths}
+    for _ in range(rounds):  # interleaved, so load changes touch every width alike
+        for width in widths:
+            started = time.perf_counter()
+            logits = host.model(mx.array(tokens[-width:])[None], cache=cache)
+            mx.argmax(logits, axis=-1).tolist()
+            times[width].append(time.perf_counter() - started)
+            trim_prompt_cache(cache, width)
+    one = statistics.median(times[widths[0]])
+    return ", ".join(f"{w} tokens {statistics.median(times[w]) / one:.2f}x" for w in widths)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", type=Path, default=MODELS)
@@ -76,9 +98,11 @@ def main() -> None:
     parser.add_argument("--action-tokens", type=int, default=256)
     parser.add_argument("--draft-tokens", type=int, nargs="+", default=[8])
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--pass-widths", action="store_true", help="time wider passes first")
     args = parser.parse_args()
     chats = action_chats(seed=0, max_tokens=args.action_tokens)
-    kinds = {"FIM": fim_requests(args.fim, seed=1, max_tokens=args.fim_tokens)}
+    kinds: dict[str, list] = {"FIM": fim_requests(args.fim, seed=1, max_tokens=args.fim_tokens)}
+    kinds["FIM copy"] = fim_copy_requests(max_tokens=args.fim_tokens)
     kinds |= {label: chats[kind][: args.actions] for kind, label in ACTION_KINDS.items()}
     print(
         "| model | k | requests | tokens | acceptance | tokens / pass "
@@ -88,6 +112,8 @@ def main() -> None:
     for model in args.models:
         host = ModelHost(HostOptions(str(model)))
         host.load(lambda text, percent: None)
+        if args.pass_widths:
+            print(f"{model.name} pass cost: {pass_costs(host, chats['refactor'][0])}", flush=True)
         for k in args.draft_tokens:
             host.options.draft_tokens = k
             for label, requests in kinds.items():

@@ -1,7 +1,8 @@
 """Requests the server really sends, for checking and measuring speculation.
 
 FIM prompts at random cursors of the corpus (the rest of the line, or a few lines, cut out, as
-the trained model learned them) and the first turn of every code action on its definitions.
+the trained model learned them), FIM holes whose answer is copied from elsewhere in the file,
+and the first turn of every code action on its definitions.
 """
 
 from __future__ import annotations
@@ -26,6 +27,23 @@ def fim_requests(count: int, seed: int, max_tokens: int = 48) -> list[m.Generate
         start, end = random_span(source, rng)
         prompt = fim_prompt(source.text[:start] + source.text[end:], start, source.path)
         out.append(m.Generate(id=0, prompt=prompt, cache_key=source.path, max_tokens=max_tokens))
+    return out
+
+
+def fim_copy_requests(min_chars: int = 8, max_tokens: int = 48) -> list[m.Generate]:
+    """Holes whose answer appears verbatim elsewhere in the prompt: on each line, the longest
+    rest of the line (`min_chars` or more, spaces aside) found elsewhere in the document."""
+    out = []
+    for path in CORPUS:
+        source = SourceFile.read(path)
+        for start, end in source.line_spans():
+            for cursor in range(start, end):
+                middle, document = source.text[cursor:end], source.text[:cursor] + source.text[end:]
+                if len(middle.strip()) >= min_chars and middle in document:
+                    prompt = fim_prompt(document, cursor, source.path)
+                    key, limit = source.path, max_tokens
+                    out.append(m.Generate(id=0, prompt=prompt, cache_key=key, max_tokens=limit))
+                    break
     return out
 
 

@@ -11,7 +11,7 @@ from qwen_lsp.worker.speculation import SpeculationStats
 
 def answers(host: ModelHost, requests: list, speculate: bool) -> list[m.Done]:
     """Answers in order, on caches of their own (keys tagged by mode), as a worker would."""
-    host.options.speculation = speculate
+    host.options.speculation = "all" if speculate else "off"
     try:
         return [
             host.generate(
@@ -20,7 +20,7 @@ def answers(host: ModelHost, requests: list, speculate: bool) -> list[m.Done]:
             for r in requests
         ]
     finally:
-        host.options.speculation = True
+        host.options.speculation = "all"
 
 
 def assert_same_answers(host: ModelHost, requests: list) -> SpeculationStats:

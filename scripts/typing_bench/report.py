@@ -50,6 +50,7 @@ def qwen_figures(stats: dict) -> dict:
         "generated_tokens": stats["generated_tokens"],
         "superseded_generated_tokens": stats.get("cancelled_generated_tokens"),
         "server_overhead_ms": stats["server_overhead_ms"],
+        "latency_ms": stats["latency_ms"],  # as qwen.stats reports it, beside the felt latency
         "typing_through_hits": stats["cache_hits"],
         "acceptance": {k: v for k, v in stats.items() if "accept" in k or "shown" in k},
         "background": stats.get("background", {}),  # pre-warm and next suggestions
@@ -119,19 +120,19 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     }
 
 
-def problems(row: dict) -> list[str]:
+def problems(row: dict, need_answers: bool = True) -> list[str]:
     """What makes a run fail (never its speed)."""
     found = [f"{row['system']}: {e}" for e in row["errors"]]
     if row["superseded_answered"]:
         found.append(f"{row['system']}: {row['superseded_answered']} superseded requests answered")
-    if not row["felt_ms_answered"]:
+    if need_answers and not row["felt_ms_answered"]:
         found.append(f"{row['system']}: no pause got an answer: figures missing")
     if not row["model_calls"]:
         found.append(f"{row['system']}: no model call")
     return found
 
 
-def _ms(value: float | None) -> str:
+def format_ms(value: float | None) -> str:
     if value is None:
         return "—"
     return f"≥ {value:,.0f}" if value >= WAIT_CAP_S * 1000 else f"{value:,.0f}"
@@ -156,12 +157,12 @@ def table(rows: list[dict], skipped: dict[str, str]) -> str:
         ratio = f"{_ratio(felt['p50'], first['p50'])} / {_ratio(felt['p95'], first['p95'])}"
         rss = " + ".join(f"{k} {v:.0f}" for k, v in row["rss_mib"].items())
         lines.append(
-            f"| {row['system']} | {_ms(felt['p50'])} / {_ms(felt['p95'])} | {ratio} "
+            f"| {row['system']} | {format_ms(felt['p50'])} / {format_ms(felt['p95'])} | {ratio} "
             f"| {row['pauses'] - row['unanswered_pauses']} / {row['pauses']} "
             f"| {row['kv_reuse']:.1%} | {row['model_calls']} / {row['requests']} "
             f"| {row['cache_hits']} | {row['accepted']} ({row['accepted_chars']} chars) "
             f"| {row['superseded_generated_tokens']} "
-            f"| {_ms(proj['p50'])} / {_ms(proj['p95'])} "
+            f"| {format_ms(proj['p50'])} / {format_ms(proj['p95'])} "
             f"| {row['projected_kv_mb_mean_prompt']:.0f} MB | {rss} |"
         )
     for name, why in skipped.items():

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(message)s"
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    # The event loop gets the interpreter back from the definition-indexing thread within
+    # 0.5 ms instead of 5 (each pipe write or read hands it over).
+    sys.setswitchinterval(0.0005)
     from .lsp import create_server
 
     create_server().start_io()

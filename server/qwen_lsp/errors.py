@@ -14,6 +14,10 @@ class ModelUnavailable(QwenError):
 class WorkerCrashed(QwenError):
     """The worker process exited while requests were pending; the next request restarts it."""
 
+    def __init__(self, message: str, told: bool = False) -> None:
+        super().__init__(message)
+        self.told = told  # the user has been shown this crash already
+
 
 class RequestCancelled(QwenError):
     """The request was cancelled by the client or superseded by a newer one."""

@@ -18,8 +18,8 @@ PROTOCOL_VERSION = 2
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
-# Who waits for an answer: a keystroke's ghost text ("interactive") goes before an action or docs
-# job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next
+# Who waits for an answer: a keystroke's ghost text ("interactive") goes before an action or
+# docs job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next
 # suggestion).
 Priority = Literal["interactive", "job", "background"]
 
@@ -41,8 +41,9 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
 
     `cache_key` groups KV caches (one document, one chat session); `stop` holds extra stop
     strings on top of the tokenizer's stop tokens. `job` names what the request is for: a newer
-    queued request with the same job supersedes it (empty: never superseded). `max_tokens=0` only
-    prefills the prompt into the `cache_key`'s KV cache and answers Done with empty text (pre-warm).
+    request with the same job supersedes it, waiting or running (empty: never superseded).
+    `max_tokens=0` only prefills the prompt into the `cache_key`'s KV cache and answers Done with
+    empty text (pre-warm). `max_time_ms` counts from the request's arrival at the worker.
     """
 
     id: int

@@ -82,16 +82,19 @@ class WorkerSettings(_Section, frozen=True):
     """Memory, in MiB, the worker's KV prompt caches may hold: one live cache per document and
     per action session, reused in place; beyond this budget (counted in tokens of the model's
     KV size) the least recently used are dropped. Restarts the worker."""
-    speculation: bool = False
-    """Prompt-lookup speculative decoding for greedy generation (completions, and actions with
-    `actions.temperature` 0): the worker guesses the next tokens by finding the last few tokens
-    earlier in the prompt or answer and checks the guess in one forward pass, keeping what the
-    model agrees with. The text is the same as without it. Off by default: on the trained test
-    model on a CPU too few guesses are right to pay for the longer passes (see BENCHMARKS.md);
-    it pays when answers copy their context at length. Restarts the worker."""
-    draft_tokens: NonNegative = 8
-    """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off). Restarts
-    the worker."""
+    speculation: Literal["off", "actions", "all"] = "actions"
+    """Prompt-lookup speculative decoding for greedy generation: the worker guesses the next
+    tokens by finding the last few tokens earlier in the prompt (for actions also in the syntax
+    of a tool call, for completions also below the cursor) and checks the guess in one forward
+    pass, keeping what the model agrees with. The text is the same as without it. `actions`
+    (default): for code actions with `actions.temperature` 0, where it measured 1.0-1.5x
+    faster generation on the trained test model; `all`: completions too, which measured about
+    even or slower (their answers are short and seldom copied; see BENCHMARKS.md); `off`: never.
+    Restarts the worker."""
+    draft_tokens: NonNegative = 4
+    """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): longer
+    guesses are more often wrong, and each guessed token widens the pass. Restarts the
+    worker."""
     max_context_tokens: Positive = 32768
     """Longest prompt plus generation the worker accepts; a longer request fails with an error
     naming this setting. Qwen3-Coder's native limit (262,144) needs far more memory. Restarts
@@ -227,11 +230,20 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Settings:
         raw = {}
     if not isinstance(raw, dict):
         raise SettingsError(f"settings must be a JSON object, got {type(raw).__name__}")
-    merged = _deep_merge(merged, raw)
+    merged = _with_old_spellings(_deep_merge(merged, raw))
     try:
         settings = msgspec.convert(merged, Settings)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid qwen settings: {exc}") from exc
+    return settings
+
+
+def _with_old_spellings(settings: dict) -> dict:
+    """Values earlier releases took: `worker.speculation` was a boolean (true meant all)."""
+    worker = settings.get("worker")
+    if isinstance(worker, dict) and isinstance(worker.get("speculation"), bool):
+        worker = {**worker, "speculation": "all" if worker["speculation"] else "off"}
+        settings = {**settings, "worker": worker}
     return settings
 
 

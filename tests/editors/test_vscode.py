@@ -29,6 +29,17 @@ NEEDS = {
 
 @pytest.mark.timeout(600)
 def test_vscode_e2e() -> None:
+    """The extension's features, one VS Code session for all of them."""
+    _run_suite("e2e.test.mjs")
+
+
+@pytest.mark.timeout(300)
+def test_vscode_untrusted_workspace() -> None:
+    """An untrusted workspace's binary never runs; the user's server loads the user's model."""
+    _run_suite("untrusted.test.mjs", timeout=240)
+
+
+def _run_suite(file: str, timeout: int = 540) -> None:
     missing = [name for name, path in NEEDS.items() if not path.exists()]
     vsix, sources = NEEDS["the extension"], [*(ROOT / "clients" / "vscode").glob("src/*.ts")]
     sources.append(ROOT / "clients" / "vscode" / "package.json")
@@ -45,15 +56,15 @@ def test_vscode_e2e() -> None:
     # The trained model: the suite then knows the text each action must write.
     env.setdefault("QWEN_LSP_TRAINED_MODEL", str(trained_model_dir()))
     run = subprocess.run(
-        [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", "e2e.test.mjs"],
+        [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", file],
         cwd=E2E,
         env=env,
         capture_output=True,
         text=True,
-        timeout=540,
+        timeout=timeout,
     )
     print(run.stdout, run.stderr, sep="\n")
     assert run.returncode == 0, (
-        f"VS Code e2e failed (screenshots and logs under build/vscode-e2e/failures):\n"
+        f"VS Code {file} failed (screenshots and logs under build/vscode-e2e/failures):\n"
         f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
     )

@@ -1,5 +1,5 @@
 """Speculation on the trained test model: greedy text stays byte-identical to decoding
-without it, and drafts taken from the prompt are accepted."""
+without it, and drafts taken from the prompt are accepted (most of them, for actions)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def host() -> ModelHost:
-    loaded = ModelHost(HostOptions(str(trained_model_dir()), speculation=True))
+    loaded = ModelHost(HostOptions(str(trained_model_dir()), speculation="all"))
     loaded.load(lambda text, percent: None)
     return loaded
 
@@ -28,4 +28,7 @@ def test_fim_answers_are_unchanged_and_drafts_accepted(host: ModelHost):
 def test_action_answers_are_unchanged(host: ModelHost):
     chats = [c for kind in action_chats(seed=0, max_tokens=192).values() for c in kind[:3]]
     assert len(chats) >= 12
-    assert assert_same_answers(host, chats).drafted > 0  # drafts were made and verified
+    totals = assert_same_answers(host, chats)
+    # Drafts copy the tool-call syntax and the lines being edited: most are right (1-token
+    # matches from the prompt alone got 5-10% here).
+    assert totals.drafted > 0 and totals.acceptance >= 0.5

@@ -5,6 +5,7 @@ refused)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -17,6 +18,8 @@ class Editor:
         self.versions: dict[str, int] = {}
         self.applied: list[types.WorkspaceEdit] = []
         self.refused: list[types.WorkspaceEdit] = []
+        # Run when a `workspace/applyEdit` arrives, before it is applied (the user typing then).
+        self.before_apply: Callable[[], None] | None = None
         # pygls tags handlers with attributes, which bound methods refuse.
         client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: self._apply_edit(params))
 
@@ -54,6 +57,8 @@ class Editor:
         return True
 
     def _apply_edit(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        if self.before_apply is not None:
+            self.before_apply()
         ok = self.apply(params.edit)
         (self.applied if ok else self.refused).append(params.edit)
         return types.ApplyWorkspaceEditResult(applied=ok, failure_reason=None if ok else "stale")

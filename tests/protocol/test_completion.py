@@ -122,18 +122,27 @@ async def test_answer_for_an_older_document_version_is_dropped(client: LanguageC
     assert (await stats(client))["stale"] == 1
 
 
-async def test_worker_crash_fails_pending_at_once_and_restarts(client: LanguageClient):
+async def test_worker_crash_fails_pending_at_once_tells_once_and_restarts(client: LanguageClient):
     generate_long(client)
     open_document(client, URI, SOURCE)
     before = await stats(client)
     pending = send(client.text_document_inline_completion_async(inline_params(URI, 4, 11)))
     await asyncio.sleep(0.2)
     os.kill(before["worker"]["pid"], signal.SIGKILL)
-    result = await asyncio.wait_for(pending, 5)
+    result = await asyncio.wait_for(pending, 30)
     assert len(result.items) == 0
-    await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    # Answered without waiting for the reload; the worker comes back without being asked.
+    assert (await stats(client))["worker"]["state"] != "ready"
     after = await wait_for_worker(client)
     assert after["worker"]["pid"] not in (None, before["worker"]["pid"])
+    warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+    assert warnings == [
+        "qwen-lsp: the model worker exited (killed by SIGKILL: out of memory?); "
+        "loading the model again."
+    ]
+    await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+    served = await stats(client)
+    assert served["generated_tokens"] > after["generated_tokens"]  # served by the new worker
 
 
 @pytest_lsp.fixture(config=SERVER)

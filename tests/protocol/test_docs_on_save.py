@@ -327,30 +327,6 @@ async def test_read_definition_reaches_files_beside_the_document(tmp_path):
     assert '    """Describe twice.' in h.text(uri)
 
 
-@pytest.mark.model
-async def test_trained_model_typing_after_save_keeps_the_typing(trained_client: LanguageClient):
-    """Typing while the model documents the saved function: its edit, computed for the saved
-    version, is dropped (nothing lands over the user's text), and the function is retried
-    against the next saved version."""
-    client = trained_client
-    editor: Editor = client.editor  # type: ignore[attr-defined]
-    uri, text, d = corpus.definition("python")
-    editor.open(uri, _without(text, d))
-    editor.replace_all(uri, text)
-    runs = len(_runs(client))
-    editor.save(uri)
-    typed = text + "\nprint(top_words('a b a'))\n"
-    editor.replace_all(uri, typed)  # the user keeps typing while the model writes
-    for _ in range(300):
-        if len(_runs(client)) > runs:
-            break
-        await asyncio.sleep(0.05)
-    assert editor.applied == [] and editor.texts[uri] == typed
-    calls = (await stats(client))["model_calls"]
-    assert await saved_and_settled(client, editor, uri) > calls  # retried on the next save
-    assert editor.applied == [] and editor.texts[uri] == typed
-
-
 async def test_time_cap_keeps_what_was_written_and_owes_the_rest():
     h = Harness({"docs": {"timeoutS": 1}})
     uri = _uri("python")

@@ -36,11 +36,21 @@ async def client(lsp_client: LanguageClient, tiny_model):
     await lsp_client.shutdown_session()
 
 
-async def test_a_line_of_typing_reuses_everything_up_to_the_cursor(client: LanguageClient):
+# Many more open documents, each defining names the typed line does not use (and `scale` again).
+MANY = {
+    **{f"mod_{i}.py": f"def scale(v, f):\n    return v * f * {i}\n\n" + FILLER for i in range(27)},
+    **OTHERS,
+}
+
+
+@pytest.mark.parametrize("others", [OTHERS, MANY], ids=["3 open", "30 open"])
+async def test_a_line_of_typing_reuses_everything_up_to_the_cursor(
+    client: LanguageClient, others: dict[str, str]
+):
     """A definition from another open file comes into use on the line above the cursor (after
     the Enter): it must not enter the prompt ahead of the current file while typing, where it
-    would cost a prefill of the whole file."""
-    for name, text in OTHERS.items():
+    would cost a prefill of the whole file; nor may documents opened (and indexed) meanwhile."""
+    for name, text in others.items():
         open_document(client, f"{ROOT}/{name}", text)
     uri = f"{ROOT}/main.py"
     open_document(client, uri, MAIN)

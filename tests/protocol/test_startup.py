@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import time
+from collections.abc import Callable
 
 import pytest
 import pytest_lsp
@@ -28,7 +31,6 @@ pytestmark = pytest.mark.protocol
 URI = "file:///work/demo/geometry.py"
 SOURCE = "import math\n\n\ndef circle_area(radius):\n    return \n"
 CONFIG_DELAY_S = 1.5
-RECOVERY_BOUND_S = 15
 
 
 async def initialize(client: LanguageClient, options: dict) -> None:
@@ -108,19 +110,14 @@ async def test_a_worker_killed_while_loading_backs_off_tells_once_then_recovers(
     assert "while loading" in failed["worker"]["error"]
     assert "SIGKILL" in failed["worker"]["error"]
     open_document(client, URI, SOURCE)
-    answered = time.monotonic()
     result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
-    assert not result.items and time.monotonic() - answered < 0.5  # at once, no reload
+    assert not result.items  # answered during the back-off: no worker, no reload
     assert (await stats(client))["worker"]["pid"] is None
-    # After the back-off the next completion is served by a fresh worker.
-    recovered = time.monotonic()
+    # After the back-off a fresh worker loads on its own and the next completion is served
+    # (how long that takes: scripts/bench_faults.py).
     while (await stats(client))["generated_tokens"] == 0:
         await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
         await asyncio.sleep(0.05)
-    served = time.monotonic() - recovered
-    print(f"next completion served {served:.2f} s after the load crash")
-    # Goal: 5 s (1 s back-off + a load); the bound leaves room for a busy 2-core CI machine.
-    assert served < RECOVERY_BOUND_S
     after = await stats(client)
     assert after["worker"]["state"] == "ready" and after["worker"]["pid"] != killed
     errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
@@ -141,3 +138,43 @@ async def test_a_load_that_keeps_crashing_is_retried_less_often(client: Language
     assert "retrying in 4 s" in second["worker"]["error"]
     errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert len(errors) == 1  # told once, not once per crash
+
+
+def broken_copy(tiny_model, tmp_path, weights_size: Callable[[int], int]):
+    """The test model with its weights file resized (cut: corrupt; grown sparse: huge)."""
+    model = tmp_path / "broken-model"
+    shutil.copytree(tiny_model, model)
+    weights = model / "model.safetensors"
+    os.truncate(weights, weights_size(weights.stat().st_size))
+    return model
+
+
+@pytest_lsp.fixture(config=SERVER, params=["huge", "corrupt"])
+async def broken_model_client(lsp_client: LanguageClient, tiny_model, tmp_path, request):
+    size = {"huge": lambda n: 1 << 40, "corrupt": lambda n: n // 2}[request.param]
+    await initialize(lsp_client, {"model": str(broken_copy(tiny_model, tmp_path, size))})
+    lsp_client.expected = {  # type: ignore[attr-defined]
+        "huge": r"its weights take 1099\.5 GB and only \d+\.\d GB of memory is available "
+        r"\(MemAvailable\)",
+        "corrupt": r"is not a loadable MLX model",
+    }[request.param]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_model_that_cannot_load_is_told_once_and_requests_answered_at_once(
+    broken_model_client: LanguageClient,
+):
+    """Weights cut in half (corrupt), or larger than the free memory (refused before loading,
+    both sizes in the message): failed, told once, every request answered empty, no reload."""
+    client = broken_model_client
+    failed = await wait_for_worker(client, "failed", timeout=60)
+    assert re.search(client.expected, failed["worker"]["error"]), failed  # type: ignore[attr-defined]
+    open_document(client, URI, SOURCE)
+    for _ in range(3):
+        result = await client.text_document_inline_completion_async(inline_params(URI, 4, 11))
+        assert not result.items
+    assert (await stats(client))["worker"]["state"] == "failed"
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert len(errors) == 1 and re.search(client.expected, errors[0]), errors  # type: ignore[attr-defined]
+    assert sum(1 for t in client.progress_reports if t.startswith("qwen-load")) == 1

@@ -7,6 +7,7 @@ import pytest
 from qwen_lsp.engine.context import (
     RepoContext,
     chunk_around,
+    definition_index,
     find_definition,
     names_near,
     similarity,
@@ -57,6 +58,8 @@ def _context(**kwargs: int) -> tuple[RepoContext, dict[str, str]]:
     docs = {"utils.py": UTILS, "main.py": MAIN}
     ctx.opened("utils.py")
     ctx.opened("main.py")
+    for path, text in docs.items():  # the server indexes them in a thread
+        ctx.indexed(path, text, definition_index(path, text))
     return ctx, docs
 
 
@@ -214,22 +217,48 @@ def test_names_near_read_a_window_of_lines() -> None:
     assert names_near(text, offset) == [f"name{i}" for i in [*range(492, 500), *range(501, 505)]]
 
 
-def test_definitions_are_indexed_once_per_version_of_a_document() -> None:
+def test_lookups_use_indexes_of_the_current_text_and_never_index() -> None:
     ctx, docs = _context()
-    calls = []
+    cursor = MAIN.index("return length")
+    changed = UTILS + "\n\ndef speed_limit():\n    return 3\n"
+    ctx.edited("utils.py", changed, 30)  # utils.py changed: its index is for another text
+    ctx.note_definitions("main.py", MAIN, cursor, {**docs, "utils.py": changed})
+    assert ctx.unindexed == {"utils.py"}  # skipped, for the server to index
+    assert ctx.files_for("main.py", 6, docs, 10_000)[1:] == ()  # nothing noted meanwhile
+    ctx.indexed("utils.py", changed, definition_index("utils.py", changed))
+    assert not ctx.unindexed
+    for i in range(3):  # typing on: looked up again once, in the new index
+        ctx.note_definitions("main.py", MAIN, cursor + i, {**docs, "utils.py": changed})
+    files = ctx.files_for("main.py", 40, {**docs, "utils.py": changed}, 10_000)  # rotated
+    texts = [f.text for f in files[1:]]
+    assert any(t.startswith("class Vector:") for t in texts)
+    assert any(t.startswith("def clamp(") for t in texts)
+    assert not ctx.unindexed
 
-    class Counting(dict):
-        def __getitem__(self, key: str) -> str:
-            calls.append(key)
-            return super().__getitem__(key)
 
-    counting = Counting(docs)
-    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), counting)
-    reads = len(calls)
-    assert reads > 0
-    for i in range(1, 5):  # typing on: the same names, no text read again
-        ctx.note_definitions("main.py", MAIN, MAIN.index("return length") + i, counting)
-    assert len(calls) == reads
-    ctx.edited("utils.py", UTILS, 3)  # the other file changed: its index is made again
-    ctx.note_definitions("main.py", MAIN, MAIN.index("return length"), counting)
-    assert len(calls) > reads
+def test_opening_and_typing_with_30_documents_open_never_parse(monkeypatch) -> None:
+    """The repository context's work on open and per keystroke reads indexes made elsewhere:
+    no parse and no walk of a tree (those ran on the event loop, 100+ ms per document)."""
+    from qwen_lsp.engine import context, definitions, syntax
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("parsed or walked a tree on the keystroke path")
+
+    ready = {f"mod_{i}.py": UTILS for i in range(29)}
+    indexes = {path: definition_index(path, text) for path, text in ready.items()}
+    for module, name in [(syntax, "parse_bytes"), (definitions, "_walk"), (context, "spans")]:
+        monkeypatch.setattr(module, name, forbidden)
+    ctx = RepoContext()
+    docs = {**ready, "late.py": UTILS + "\n", "main.py": MAIN}
+    for path in docs:
+        ctx.opened(path)
+    for path, index in indexes.items():
+        ctx.indexed(path, docs[path], index)
+    text, cursor = MAIN, MAIN.index("return length")
+    heads = set()
+    for i, char in enumerate("total = clamp(length, 0, 9)"):
+        text = text[: cursor + i] + char + text[cursor + i :]
+        ctx.edited("main.py", text, 6)
+        heads.add(_prompt_head(ctx, {**docs, "main.py": text}, text, cursor + i + 1))
+    assert len(heads) == 1  # the repository section stayed as it was
+    assert ctx.unindexed == {"late.py", "main.py"}  # for the server to index, in a thread

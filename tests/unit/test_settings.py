@@ -59,3 +59,9 @@ def test_schema_lists_every_section():
     schema = settings_schema()
     settings = schema["$defs"]["Settings"]["properties"]
     assert {"model", "completion", "context", "worker", "docs", "actions"} <= set(settings)
+
+
+def test_speculation_as_a_boolean_still_reads_as_earlier_releases_meant_it():
+    assert parse_settings({"worker": {"speculation": True}}).worker.speculation == "all"
+    assert parse_settings({"worker": {"speculation": False}}).worker.speculation == "off"
+    assert parse_settings({"worker": {"speculation": "actions"}}).worker.speculation == "actions"

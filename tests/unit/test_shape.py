@@ -58,3 +58,45 @@ def test_no_grammar_falls_back_to_line_heuristics() -> None:
     shape = decide_shape(before, after, "cobol", "auto", syntax.SyntaxDocument("cobol", ""))
     assert shape.multiline and shape.reason == "new line in a block"
     assert not decide_shape("x = compute(", ")\n", "cobol").multiline
+
+
+def test_typing_in_a_line_needs_no_parse() -> None:
+    """A keystroke in the middle or at the end of a statement is one line whatever the tree
+    says: the edited document is not parsed for it (the parse is the keystroke's dearest part)."""
+    text = "def f(x):\n    return x\n\n\n"
+    doc = syntax.SyntaxDocument("python", text)
+    typed, line = "total = scale(x, 2)", 3
+    for column, char in enumerate(typed):
+        doc.edit(line, column, line, column, char)
+        offset = doc.line_start(line) + column + 1
+        shape = decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc)
+        assert not shape.multiline
+    assert doc.incremental_parses == 0
+    # A block is asked of the tree: an empty line inside a string stays one line.
+    doc.edit(line, len(typed), line, len(typed), ' + """\n\n"""')
+    offset = doc.line_start(line + 1)
+    shape = decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc)
+    assert not shape.multiline and shape.reason == "inside a comment or string"
+    assert doc.incremental_parses == 1
+
+
+def test_typing_code_and_an_enter_needs_no_parse_and_still_sees_strings() -> None:
+    """Keystrokes without quotes, comment or escape marks open and close no string: the
+    edited tree of the last parse tells a string from code without parsing again."""
+    text = 'def f(x):\n    s = """doc\n\n"""\n    return x\n'
+    doc = syntax.SyntaxDocument("python", text)
+
+    def multiline(offset: int) -> bool:
+        return decide_shape(doc.text[:offset], doc.text[offset:], "python", "auto", doc).multiline
+
+    typed, at = "\n    if x:\n        ", text.index("    return x") - 1
+    for i, char in enumerate(typed):  # a block opened in code, on new lines
+        doc.replace(at + i, at + i, char)
+        assert multiline(at + i + 1) is (typed[: i + 1].rstrip(" ")[-1] in ":\n")
+    for column in range(4):  # spaces on the empty line inside the string: one line
+        doc.edit(2, column, 2, column, " ")
+        assert not multiline(doc.line_start(2) + column + 1)
+    assert doc.incremental_parses == 0
+    doc.edit(2, 4, 2, 4, '"""')  # a quote: the tree is parsed again
+    assert multiline(doc.line_start(3))
+    assert doc.incremental_parses == 1

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_lsp.worker.speculation import NgramIndex, SpeculationStats, accepted_length
+from qwen_lsp.worker.speculation import (
+    NgramIndex,
+    SpeculationStats,
+    accepted_length,
+    fim_lookup,
+    tool_call_sketches,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +35,7 @@ def test_longest_ngram_wins_over_a_more_recent_shorter_one() -> None:
 
 
 def test_most_recent_occurrence_wins() -> None:
-    assert NgramIndex([5, 1, 5, 2, 5], max_n=1).draft(1) == [2]
+    assert NgramIndex([5, 1, 5, 2, 5], max_n=1, min_n=1).draft(1) == [2]
 
 
 def test_no_match_and_tail_never_matches_itself() -> None:
@@ -50,6 +56,65 @@ def test_extending_indexes_the_output_too() -> None:
     assert index.draft(3) == [12, 20, 21]
     index.extend([30, 20, 21])  # the answer repeats itself: now "20 21" was last followed by 22...
     assert index.draft(2) == [22, 10]
+
+
+def test_one_token_matches_make_no_draft_by_default() -> None:
+    assert NgramIndex([5, 1, 9, 5]).draft(2) == []
+    assert NgramIndex([5, 1, 9, 8, 5, 1]).draft(2) == [9, 8]
+
+
+def test_a_source_match_wins_over_the_prompt_and_stops_at_its_end() -> None:
+    index = NgramIndex([1, 2, 3, 4, 1, 2], sources=[[0, 1, 2, 7, 8]])
+    assert index.draft(5) == [7, 8]  # not [3, 4, ...]: the source is what answers copy
+    index.extend([7, 8, 1, 2])  # once the output has "1 2" followed by 7 8, that wins
+    assert index.draft(2) == [7, 8]
+
+
+def test_the_output_wins_over_a_source() -> None:
+    index = NgramIndex([4, 4], sources=[[1, 2, 3]])
+    index.extend([1, 2, 9, 1, 2])
+    assert index.draft(1) == [9]
+
+
+def test_no_ngram_spans_two_sources() -> None:
+    index = NgramIndex([9, 2, 3], sources=[[1, 2], [3, 4]])
+    assert index.draft(2) == []  # "2 3" exists only across the boundary of the two sources
+    assert index.tokens == [9, 2, 3]
+
+
+def test_after_a_value_the_next_source_piece_goes_on_once_its_first_token_is_written() -> None:
+    # A tool call's syntax, cut at its value: "<call> <p=a>" VALUE "</p> </call>"
+    index = NgramIndex([0, 1, 2], sources=[[1, 2, 3], [9, 4, 5]])
+    assert index.draft(5) == [3]  # to the end of the first piece
+    index.extend([3, 7, 7])  # the value: no draft
+    assert index.draft(5) == []
+    index.extend([9])  # the next piece's first token: the rest of it follows
+    assert index.draft(5) == [4, 5]
+
+
+def test_fim_lookup_continues_the_prefix_and_copies_the_suffix() -> None:
+    prefix_id, suffix_id, middle_id = 100, 101, 102
+    prompt = [prefix_id, 1, 2, 3, suffix_id, 4, 5, middle_id]
+    assert fim_lookup(prompt, suffix_id, middle_id) == ([prefix_id, 1, 2, 3], [4, 5])
+    assert fim_lookup([1, 2, 3], suffix_id, middle_id) == ([1, 2, 3], [])
+
+
+def _render(messages, tools=None, add_generation_prompt=False, tokenize=False) -> str:
+    """A chat template writing calls the way Qwen3-Coder's does."""
+    text = "".join(f"<{m['role']}>{m['content']}\n" for m in messages if m["role"] == "user")
+    for m in messages:
+        for call in m.get("tool_calls", []):
+            f = call["function"]
+            args = "".join(f"<p={k}>{v}</p>" for k, v in f["arguments"].items())
+            text += f"<a>\n<call={f['name']}>{args}</call>"
+    return text + ("<a>\n" if add_generation_prompt else "")
+
+
+def test_tool_call_sketches_are_the_call_syntax_cut_at_each_value() -> None:
+    tool = {"function": {"name": "edit", "parameters": {"properties": {"line": {}, "text": {}}}}}
+    pieces = tool_call_sketches(_render, lambda text: [ord(c) for c in text], [tool])
+    texts = ["".join(map(chr, piece)) for piece in pieces]
+    assert texts == ["<a>\n<call=edit><p=line>", "</p><p=text>", "</p></call>"]
 
 
 def test_accepted_length_is_the_agreeing_prefix() -> None:

@@ -202,3 +202,43 @@ def test_language_of() -> None:
         syntax.language_of("a.py") == "python" and syntax.language_of("x.TSX") == "typescriptreact"
     )
     assert syntax.language_of("Makefile") == "" and syntax.language_of(".bashrc") == ""
+
+
+def test_a_snapshot_is_parsed_in_another_thread_as_a_fresh_parse() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = [f"def f{i}(x):\n    return x + {i}\n" for i in range(500)]
+    doc = syntax.SyntaxDocument("python", "".join(lines))
+    doc.edit(3, 0, 3, 0, "    y = 2\n")
+    text, tree, edited = doc.snapshot()
+    assert edited and text == doc.text
+    with ThreadPoolExecutor(1) as thread:
+        parsed = thread.submit(syntax.tree_of, "python", text, tree, edited).result()
+    assert parsed is not None
+    assert str(parsed.root_node) == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
+    assert (doc.full_parses, doc.incremental_parses) == (1, 0)  # the document's own: untouched
+    assert doc.sexp() == str(parsed.root_node)
+
+
+def test_a_lazy_document_takes_the_tree_made_in_a_thread_when_unchanged() -> None:
+    text = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(300))
+    doc = syntax.SyntaxDocument("python", text, lazy=True)
+    snapshot = doc.snapshot()
+    assert snapshot[1:] == (None, True) and doc.full_parses == 0  # nothing parsed at open
+    doc.adopt(snapshot[0], syntax.tree_of("python", *snapshot))
+    assert doc.full_parses == 0 and doc.sexp() == str(syntax.parse("python", text).root_node)  # type: ignore[union-attr]
+    changed = syntax.SyntaxDocument("python", text, lazy=True)
+    late = changed.snapshot()
+    for i, char in enumerate("# edited\n"):  # keystrokes came before the thread's tree
+        changed.edit(i // 9, i % 9, i // 9, i % 9, char)
+    changed.adopt(late[0], syntax.tree_of("python", *late))  # brought up to date with them
+    assert changed.node_at(0, literals=True).type == "comment"  # type: ignore[union-attr]
+    assert changed.incremental_parses == 1  # `#` may open a comment: parsed to tell
+    spaced = syntax.SyntaxDocument("python", text, lazy=True)
+    late = spaced.snapshot()
+    spaced.edit(0, 0, 0, 0, "  ")  # no quote, comment or escape mark: the edited tree tells
+    spaced.adopt(late[0], syntax.tree_of("python", *late))
+    assert spaced.node_at(7, literals=True).type == "identifier"  # type: ignore[union-attr]
+    assert spaced.incremental_parses == 0
+    assert (changed.full_parses, changed.incremental_parses) == (0, 1)
+    assert changed.sexp() == str(syntax.parse("python", changed.text).root_node)  # type: ignore[union-attr]

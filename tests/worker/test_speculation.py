@@ -18,7 +18,7 @@ pytestmark = pytest.mark.worker
 
 @pytest.fixture(scope="module")
 def host(tiny_model) -> ModelHost:
-    loaded = ModelHost(HostOptions(str(tiny_model), speculation=True))
+    loaded = ModelHost(HostOptions(str(tiny_model), speculation="all"))
     loaded.load(lambda text, percent: None)
     return loaded
 
@@ -32,6 +32,15 @@ def test_speculation_changes_no_action_answer(host: ModelHost):
     chats = [c for kind in action_chats(seed=0, max_tokens=64).values() for c in kind[:4]]
     assert len(chats) >= 16
     assert_same_answers(host, chats)
+
+
+def test_by_default_actions_speculate_and_completions_do_not(tiny_model):
+    default = ModelHost(HostOptions(str(tiny_model)))
+    default.load(lambda text, percent: None)
+    default.generate(fim_requests(1, seed=4, max_tokens=16)[0], lambda: False)
+    assert default.last_speculation.drafted == 0
+    default.generate(action_chats(seed=0, max_tokens=32)["refactor"][0], lambda: False)
+    assert default.last_speculation.drafted > 0
 
 
 def test_speculation_keeps_stop_strings_and_cancellation(host: ModelHost):

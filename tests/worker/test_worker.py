@@ -144,6 +144,7 @@ async def test_missing_model_fails_fast_with_a_clear_error(tmp_path):
     assert backend.state is BackendState.FAILED
     with pytest.raises(ModelUnavailable):  # and is not respawned in a loop
         await backend.request(m.Generate(id=0, prompt="x"))
+    await backend.stop()
 
 
 def chat(job: str) -> m.Chat:

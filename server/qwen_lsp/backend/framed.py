@@ -18,8 +18,8 @@ from typing import Any
 from .. import messages as m
 from ..errors import GenerationFailed, ModelUnavailable, WorkerCrashed
 from .base import BackendEvents, BackendState
+from .settings_gate import SettingsGate
 
-SETTINGS_WAIT_S = 10.0  # requests before `initialized` + the configuration pull wait this long
 LOAD_RETRY_S = (1.0, 4.0, 16.0, 60.0, 300.0)  # back-off after the worker dies while loading
 
 
@@ -32,8 +32,8 @@ class WorkerSpec:
     python: str = field(default_factory=lambda: sys.executable)
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
-    speculation: bool = False
-    draft_tokens: int = 8
+    speculation: str = "actions"  # off, actions or all: settings.WorkerSettings
+    draft_tokens: int = 4
 
     def argv(self) -> list[str]:
         return [
@@ -47,7 +47,7 @@ class WorkerSpec:
             "--max-context-tokens",
             str(self.max_context_tokens),
             "--speculation",
-            "on" if self.speculation else "off",
+            self.speculation,
             "--draft-tokens",
             str(self.draft_tokens),
             *(["--allow-download"] if self.allow_download else []),
@@ -66,23 +66,21 @@ class FramedBackend:
         self.events = events
         self.state = BackendState.STOPPED
         self.error = ""
+        self.crash = ""  # set while a worker that had loaded the model dies unasked
         self._writer: asyncio.StreamWriter | None = None
         self._ready: asyncio.Future[m.Ready] | None = None
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
         self._start_lock = asyncio.Lock()
-        # Nothing starts before the settings are final (reset() is called with them).
-        self._configured = asyncio.Event()
-        if configured:
-            self._configured.set()
+        self._settings = SettingsGate(configured)  # reset() opens it with the final settings
         self.load_crashes = 0
         self.retry_at: float | None = None  # monotonic time a crashed load may be retried
         self._stopping: asyncio.StreamWriter | None = None  # a connection closed on purpose
 
     @property
     def configured(self) -> bool:
-        return self._configured.is_set()
+        return self._settings.configured
 
     async def connect(self) -> None:
         """Open the transport and call `attach` (the subclass's part)."""
@@ -90,7 +88,7 @@ class FramedBackend:
 
     async def start(self) -> None:
         """Connect if not connected and wait until the model is loaded."""
-        await self._wait_for_settings()
+        await self._settings.wait()
         async with self._start_lock:
             if self.state is BackendState.FAILED and not self._may_retry():
                 raise ModelUnavailable(self.error)
@@ -103,18 +101,10 @@ class FramedBackend:
         """A load that crashed (not one that failed) is tried again after its back-off."""
         return self.retry_at is not None and time.monotonic() >= self.retry_at
 
-    async def _wait_for_settings(self) -> None:
-        if self._configured.is_set():
-            return
-        try:
-            await asyncio.wait_for(self._configured.wait(), SETTINGS_WAIT_S)
-        except TimeoutError:
-            raise ModelUnavailable("the editor's settings have not arrived yet") from None
-
     def reset(self, spec: WorkerSpec) -> None:
         """Final or new settings: a failed model may load now; the next request connects afresh."""
         self.spec = spec
-        self._configured.set()
+        self._settings.open()
         self.load_crashes, self.retry_at = 0, None
         if self.state is BackendState.FAILED:
             self.set_state(BackendState.STOPPED, "settings changed")
@@ -204,7 +194,7 @@ class FramedBackend:
             return
         self._writer = None
         writer.close()
-        crash = WorkerCrashed(reason)
+        crash = WorkerCrashed(reason, told=bool(self.crash))
         for pending in list(self._pending.values()):
             _resolve(pending.future, error=crash)
         if self.state is BackendState.LOADING and writer is not self._stopping:

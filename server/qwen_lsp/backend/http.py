@@ -25,6 +25,7 @@ import httpx2 as httpx
 from .. import messages as m
 from ..errors import GenerationFailed, ModelUnavailable, QwenError
 from .base import BackendEvents, BackendState
+from .settings_gate import SettingsGate
 
 BACKOFF_S = 0.25  # first retry's wait; doubles each time
 logging.getLogger("httpx2").setLevel(logging.WARNING)  # not a log line per request
@@ -71,7 +72,7 @@ class HttpBackend:
     def __init__(self, spec: RemoteSpec, events: BackendEvents, *, configured: bool = True) -> None:
         self.spec = spec
         self.events = events
-        self.configured = configured  # False until the editor's settings are final (reset)
+        self._settings = SettingsGate(configured)  # reset() opens it with the final settings
         self.retry_at: float | None = None  # the server loads its own model: no load back-off
         self.state = BackendState.STOPPED
         self.error = ""
@@ -79,6 +80,10 @@ class HttpBackend:
         self._client: httpx.AsyncClient | None = None
         self._ids = itertools.count(1)
         self._start_lock = asyncio.Lock()
+
+    @property
+    def configured(self) -> bool:
+        return self._settings.configured
 
     # --- what subclasses provide --------------------------------------------------------------
 
@@ -96,8 +101,7 @@ class HttpBackend:
 
     async def start(self) -> None:
         """Check the server answers (waiting while it loads its model)."""
-        if not self.configured:
-            raise ModelUnavailable("the editor's settings have not arrived yet")
+        await self._settings.wait()
         async with self._start_lock:
             if self.state is BackendState.READY:
                 return
@@ -139,7 +143,7 @@ class HttpBackend:
     def reset(self, spec: RemoteSpec) -> None:
         """New settings: a refused key may work now; the next request connects afresh."""
         self.spec = spec
-        self.configured = True
+        self._settings.open()
         if self.state is BackendState.FAILED:
             self._set_state(BackendState.STOPPED, "settings changed")
             self.error = ""

@@ -5,7 +5,9 @@ change invalidates the KV cache for the whole file after it. So each document's 
 section is a snapshot, kept while the user types around one place and rebuilt ("rotated") only
 when the cursor has moved on by half a chunk: chunks and definitions noted meanwhile wait for
 that rotation, which is also the only time the ring drops similar or old chunks. Nothing here
-scans a whole document per keystroke: definitions are indexed once per document version.
+scans a whole document per keystroke: definitions are looked up in indexes made elsewhere (off
+the event loop, `indexed`), once per document version; a document without one is skipped and
+listed in `unindexed`.
 """
 
 from __future__ import annotations
@@ -80,7 +82,10 @@ def definition_index(path: str, text: str) -> Mapping[str, tuple[int, int]]:
 def find_definition(path: str, text: str, name: str, max_lines: int) -> str | None:
     """The first `max_lines` lines of the definition of `name` in the file at `path`, or None
     (also for languages without a tree-sitter grammar: their definitions are not looked up)."""
-    span = spans(language_for(path), text).get(name)
+    return _lines_of(text, spans(language_for(path), text).get(name), max_lines)
+
+
+def _lines_of(text: str, span: tuple[int, int] | None, max_lines: int) -> str | None:
     if span is None:
         return None
     first, last = span
@@ -107,26 +112,34 @@ class RepoContext:
         self._pending: list[Chunk] = []  # noted since: they join at the next rotation
         self._keys: set[str] = set()  # keys of both, so nothing is noted twice
         self._last_edit: dict[str, int] = {}
-        self._index: dict[
-            str, Mapping[str, tuple[int, int]]
-        ] = {}  # per open path, dropped when it is edited
+        # per open path: the text indexed and its definitions' spans (current while it `is` the
+        # document's text)
+        self._index: dict[str, tuple[str, Mapping[str, tuple[int, int]]]] = {}
+        self.unindexed: set[str] = set()  # open paths a lookup skipped for want of an index
+        self.indexing: str | None = None  # the path being indexed now (by the server)
         self._looked_up: dict[str, set[str]] = {}  # names near each path's cursor, already done
         self._snapshots: dict[str, _Snapshot] = {}
 
     # --- events -------------------------------------------------------------------------
 
-    def opened(self, path: str, text: str | None = None) -> None:
-        """A document opened; with its `text`, its definitions are indexed now, not during a
-        later keystroke elsewhere."""
+    def opened(self, path: str) -> None:
+        """A document opened (its definitions are looked up once `indexed` has them)."""
         self._open.setdefault(path, None)
-        self._forget_lookups(path)
-        if text is not None:
-            self._index[path] = definition_index(path, text)
+        self.unindexed.add(path)
+
+    def indexed(self, path: str, text: str, index: Mapping[str, tuple[int, int]]) -> None:
+        """The definitions of `path` as of `text` (made off the event loop): names near each
+        cursor are looked up in them at the next keystroke."""
+        if path in self._open:
+            self._index[path] = (text, index)
+            self.unindexed.discard(path)
+            self._forget_lookups(path)
 
     def closed(self, path: str) -> None:
         self._open.pop(path, None)
         self._last_edit.pop(path, None)
         self._index.pop(path, None)
+        self.unindexed.discard(path)
         self._looked_up.pop(path, None)
         self._snapshots.pop(path, None)
 
@@ -152,21 +165,27 @@ class RepoContext:
     def note_definitions(
         self, path: str, text: str, offset: int, documents: Mapping[str, str], max_lines: int = 16
     ) -> None:
-        """Note definitions, found in other open documents, of names used around the cursor."""
+        """Note definitions, found in other open documents' indexes, of names used around the
+        cursor; documents without a current index are skipped and listed in `unindexed`."""
         done = self._looked_up.setdefault(path, set())
-        for name in names_near(text, offset):
-            if name in done:
-                continue  # typing on: the same names, already looked up in the same texts
-            done.add(name)
-            for other in self._open:
+        names = [name for name in names_near(text, offset) if name not in done]
+        if not names:
+            return  # typing on: the same names, already looked up in the same texts
+        done.update(names)
+        indexes = []
+        for other in self._open:
+            if other == path or other not in documents:
+                continue
+            entry = self._index.get(other)
+            if entry is None or entry[0] is not documents[other]:
+                self.unindexed.add(other)  # its text changed (or never indexed): wait for one
+            else:
+                indexes.append((other, *entry))
+        for name in names:
+            for other, indexed_text, index in indexes:
                 key = f"def:{other}:{name}"
-                if other == path or key in self._keys or other not in documents:
-                    continue
-                index = self._index.get(other)
-                if index is None:
-                    index = self._index[other] = definition_index(other, documents[other])
-                if name in index:
-                    definition = find_definition(other, documents[other], name, max_lines)
+                if name in index and key not in self._keys:
+                    definition = _lines_of(indexed_text, index[name], max_lines)
                     if definition:
                         self._note(Chunk(other, definition, key))
 

@@ -216,7 +216,11 @@ def spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
 
 @functools.lru_cache(maxsize=64)
 def _spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
-    tree = syntax.parse(language, text)
+    return spans_of(language, syntax.parse(language, text))
+
+
+def spans_of(language: str, tree: tree_sitter.Tree | None) -> Mapping[str, tuple[int, int]]:
+    """`spans` of the text `tree` was parsed from (no tree: none)."""
     out: dict[str, tuple[int, int]] = {}
     if tree is not None:
         for node, qual in _walk(tree.root_node, family(language), ""):

@@ -59,9 +59,15 @@ def decide_shape(
     """Single or multi-line for a cursor between `before` and `after`."""
     if mode != "auto":
         return Shape(mode == "always", f"setting completion.multiline={mode}")
-    line_prefix, line_suffix = split_lines_at(before, after)
-    if doc is not None and _inside_literal(doc, len(before)):
+    shape = _shape_from_lines(before, after, language)
+    # The tree is asked only for a block: most keystrokes need no parse of the edited text.
+    if shape.multiline and doc is not None and _inside_literal(doc, len(before)):
         return Shape(False, "inside a comment or string")
+    return shape
+
+
+def _shape_from_lines(before: str, after: str, language: str) -> Shape:
+    line_prefix, line_suffix = split_lines_at(before, after)
     if _TRAILING_CLOSERS.fullmatch(line_suffix) is None:
         if line_prefix.strip():
             return Shape(False, "middle of a line")
@@ -74,7 +80,7 @@ def decide_shape(
 
 
 def _inside_literal(doc: syntax.SyntaxDocument, offset: int) -> bool:
-    node = doc.node_at(offset)
+    node = doc.node_at(offset, literals=True)
     byte = doc.byte_at(offset)
     while node is not None:
         # The cursor right after a closing quote or at a comment's end is outside it.

@@ -34,11 +34,20 @@ class CompletionStats:
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    changed_at: dict[str, float] = field(default_factory=dict)  # uri → its last, unasked change
 
-    def record_latency(self, total_ms: float, model_ms: float) -> None:
-        """One answered request (from the model or not): its wall time, all of which the user
-        waited, and the part spent outside the model."""
-        self.latencies_ms.append(total_ms)
+    def changed(self, uri: str, at: float) -> None:
+        self.changed_at[uri] = at
+
+    def waiting_since(self, uri: str, asked_at: float) -> float:
+        """When the user began to wait for a request asked at `asked_at`: at the keystroke
+        before it (the client's debounce and the trip included), when no request came since."""
+        return self.changed_at.pop(uri, asked_at)
+
+    def record_latency(self, total_ms: float, model_ms: float, waited_ms: float = 0.0) -> None:
+        """One answered request (from the model or not): its wall time, the part of it spent
+        waiting for the model, and how long the user waited (from the keystroke, when longer)."""
+        self.latencies_ms.append(max(total_ms, waited_ms))
         self.overhead_ms.append(max(0.0, total_ms - model_ms))
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:

@@ -10,7 +10,7 @@ import importlib
 import posixpath
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import overload
+from typing import Any, overload
 
 import tree_sitter as ts
 
@@ -159,17 +159,26 @@ class SyntaxDocument:
     incrementally when next asked for, so several changes before a request cost one parse. A
     parse that hits the time budget leaves no tree, and edits do not parse again from scratch
     (that would block every keystroke for the budget): `retry` does, on a deliberate occasion.
+    A `lazy` document parses a new text when its tree is first asked for, unless a tree made
+    elsewhere (`snapshot` → `tree_of` in a thread → `adopt`) came first.
     """
 
-    def __init__(self, language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> None:
+    def __init__(
+        self, language: str, text: str, budget_s: float = PARSE_BUDGET_S, lazy: bool = False
+    ) -> None:
         self.language = language
         self.budget_s = budget_s
+        self.lazy = lazy
         self.full_parses = 0
         self.incremental_parses = 0
         self.gave_up = False
         self._parser = parser_for(language)
         self._tree: ts.Tree | None = None
         self._stale = False  # the tree was edited and needs an incremental parse
+        self._unparsed = False  # a lazy document's text not parsed yet
+        self._snapshot_text: str | None = None  # the unparsed text a snapshot was taken of
+        self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
+        self._same_literals = True  # no edit since the last parse could open or close a literal
         self.set_text(text)
 
     @property
@@ -195,17 +204,47 @@ class SyntaxDocument:
 
     @property
     def tree(self) -> ts.Tree | None:
+        if self._unparsed:
+            self._unparsed, self._snapshot_text, self._since_snapshot = False, None, None
+            self._tree = self._parse(None)
         if self._stale and self._tree is not None:
             self._stale = False
             self._tree = self._parse(self._tree)
         return self._tree
 
+    def snapshot(self) -> tuple[str, ts.Tree | None, bool]:
+        """(text, a copy of its tree, whether to parse: from that tree's edits, or from scratch
+        without one) for another thread, where `tree_of` finishes it (trees are not
+        thread-safe; a copy is cheap and shares the nodes)."""
+        tree = self._tree.copy() if self._tree is not None else None
+        if self._unparsed:  # edits from now on are kept, to bring the snapshot's tree up to date
+            self._snapshot_text, self._since_snapshot = self._text, []
+            self._same_literals = True
+        return self._text, tree, self._stale or self._unparsed
+
+    def adopt(self, text: str, tree: ts.Tree | None) -> None:
+        """Take the tree `tree_of` made of a snapshot when this document has none: edited as
+        the document was since (parsed incrementally when next asked for); or, for the text it
+        still has, a tree that replaces its edited one."""
+        if self._unparsed and text is self._snapshot_text:
+            edits = self._since_snapshot or []
+            for edit in edits if tree is not None else []:
+                tree.edit(**edit)  # type: ignore[union-attr]
+            self._tree, self._unparsed, self.gave_up = tree, False, tree is None
+            self._stale = bool(edits)  # `_same_literals` has followed these edits
+        elif text is self._text and self._stale and tree is not None:
+            self._tree, self._stale, self._same_literals = tree, False, True
+        self._snapshot_text, self._since_snapshot = None, None
+
     def set_text(self, text: str) -> None:
-        """A whole new text (didOpen, a full-document change): parse from scratch."""
+        """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
+        document: when the tree is first asked for)."""
         self._text = text
         self._lines = LineIndex(text)
         self._tree, self._stale, self.gave_up = None, False, False
-        if self._parser is not None:
+        self._unparsed = self.lazy and self._parser is not None
+        self._snapshot_text, self._since_snapshot = None, None
+        if self._parser is not None and not self.lazy:
             self._tree = self._parse(None)
 
     def retry(self) -> None:
@@ -222,8 +261,10 @@ class SyntaxDocument:
             first_row, first_col, last_row, last_col = last_row, last_col, first_row, first_col
         start = self._lines.start(first_row) + first_col
         end = self._lines.start(last_row) + last_col
-        if self._tree is not None:
+        if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
+            changed = new + self._text[start:end]  # typed and deleted
+            self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._text = self._text[:start] + new + self._text[end:]
         self._lines.edit(first_row, last_row, start, end - start, new)
 
@@ -243,9 +284,13 @@ class SyntaxDocument:
         tree = self.tree
         return str(tree.root_node) if tree is not None else ""
 
-    def node_at(self, offset: int) -> ts.Node | None:
-        """The smallest named node covering code point `offset`."""
-        tree = self.tree
+    def node_at(self, offset: int, literals: bool = False) -> ts.Node | None:
+        """The smallest named node covering code point `offset`. `literals`: only to tell
+        strings and comments from code, which edits without quotes, comment or escape marks
+        since the last parse do not change (taken so: a line break typed inside a comment
+        stays in it): the last tree, its positions edited, serves; none before a first parse."""
+        unchanged = literals and (self._unparsed or self._same_literals)
+        tree = self._tree if unchanged else self.tree  # `_tree`: no parse on the keystroke path
         if tree is None:
             return None
         byte = self.byte_at(offset)
@@ -260,7 +305,6 @@ class SyntaxDocument:
     def _edit_tree(
         self, start: int, end: int, new: str, first: tuple[int, int], last: tuple[int, int]
     ) -> None:
-        assert self._tree is not None
         start_byte, end_byte = self.byte_at(start), self.byte_at(end)
         start_point = (first[0], self._column_bytes(first[0], first[1]))
         end_point = (last[0], self._column_bytes(last[0], last[1]))
@@ -270,15 +314,20 @@ class SyntaxDocument:
             new_end_point = (first[0] + newlines, len(encoded) - encoded.rfind(b"\n") - 1)
         else:
             new_end_point = (first[0], start_point[1] + len(encoded))
-        self._tree.edit(
-            start_byte=start_byte,
-            old_end_byte=end_byte,
-            new_end_byte=start_byte + len(encoded),
-            start_point=start_point,
-            old_end_point=end_point,
-            new_end_point=new_end_point,
-        )
-        self._stale = True
+        edit: dict[str, Any] = {
+            "start_byte": start_byte,
+            "old_end_byte": end_byte,
+            "new_end_byte": start_byte + len(encoded),
+            "start_point": start_point,
+            "old_end_point": end_point,
+            "new_end_point": new_end_point,
+        }
+        if self._tree is None:
+            assert self._since_snapshot is not None
+            self._since_snapshot.append(edit)  # for the tree made of the snapshot, if adopted
+        else:
+            self._tree.edit(**edit)
+            self._stale = True
 
     def _column_bytes(self, row: int, col: int) -> int:
         line = self.line(row)
@@ -293,7 +342,24 @@ class SyntaxDocument:
         # Encoded for the parse only: the text is kept once, as a str.
         tree = parse_bytes(self._parser, self._text.encode(), old_tree, self.budget_s)
         self.gave_up = tree is None
+        self._same_literals = True
         return tree
+
+
+def tree_of(
+    language: str, text: str, tree: ts.Tree | None, parse: bool, budget_s: float = PARSE_BUDGET_S
+) -> ts.Tree | None:
+    """The tree of a `SyntaxDocument.snapshot`: parsed where it asks for a parse (incrementally
+    from the edited `tree`, or from scratch without one)."""
+    parser = parser_for(language) if parse else None
+    if parser is None:
+        return tree
+    return parse_bytes(parser, text.encode(), tree, budget_s)
+
+
+# Part of whatever opens or closes a string or comment in some grammar (quotes, escapes, `#`,
+# `//` and `/*`, Lua's `--` and `[[`, `${}` in templates): edits without any keep them in place.
+_LITERAL_MARKS = frozenset("\"'`#/-[]{}\\")
 
 
 class _Lines(Sequence[str]):

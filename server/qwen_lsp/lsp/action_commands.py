@@ -8,7 +8,7 @@ from typing import Any
 from lsprotocol import types
 
 from ..engine import actions as engine
-from .action_run import request_from, run, tell
+from .action_run import request_from, run, tell, tell_refused, unchanged
 from .explanations import write_explanation
 from .progress import with_progress
 from .server import QwenLanguageServer
@@ -25,12 +25,16 @@ async def refactor(ls: QwenLanguageServer, *args: Any) -> dict:
         return {"applied": False, "message": "no instruction"}
     doc, req = request_from(ls, data)
     version = data.setdefault("version", doc.version)
-    if doc.version != version:
+    stale = {"applied": False, "message": "the document changed"}
+    if not unchanged(ls, doc, version):
         tell(ls, None, stale=True)
-        return {"applied": False, "message": "the document changed"}
+        return stale
     outcome = await with_progress(ls, "Qwen: refactoring", lambda report: run(ls, req, report))
-    if outcome is None or not outcome.ok or doc.version != version:
-        tell(ls, outcome, stale=doc.version != version)
+    if not unchanged(ls, doc, version):
+        tell(ls, None, stale=True)
+        return stale
+    if outcome is None or not outcome.ok:
+        tell(ls, outcome, stale=False)
         return {"applied": False, "message": outcome.message if outcome else "cancelled"}
     edit = workspace_edit(doc, version, outcome.edits)
     params = types.ApplyWorkspaceEditParams(edit=edit, label="Qwen: refactor")
@@ -38,6 +42,8 @@ async def refactor(ls: QwenLanguageServer, *args: Any) -> dict:
     # In the log: an edit that rewrites lines as they were changes nothing the user can see.
     done = "applied" if result.applied else f"refused ({result.failure_reason or 'no reason'})"
     ls.log_to_client(f"qwen-lsp refactor: {doc.uri}: edit {done}")
+    if not result.applied:
+        tell_refused(ls, "refactoring", result.failure_reason)
     return {"applied": result.applied, "message": result.failure_reason or ""}
 
 

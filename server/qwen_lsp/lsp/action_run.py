@@ -11,7 +11,7 @@ from pygls.workspace import TextDocument
 
 from .. import messages as m
 from ..engine import actions as engine
-from ..errors import QwenError
+from ..errors import QwenError, WorkerCrashed
 from .neighbours import neighbours
 from .positions import document_path, open_document
 from .progress import Report
@@ -67,10 +67,23 @@ async def run(
             done = await ls.backend.request(chat)
         except QwenError as exc:
             ls.stats.errors += 1
-            return engine.Outcome([], f"Qwen made no edit: {exc}.", False)
+            told = isinstance(exc, WorkerCrashed) and exc.told  # no second message
+            return engine.Outcome([], "" if told else f"Qwen made no edit: {exc}.", False)
         calls = [(c.name, c.arguments) for c in done.tool_calls]
         session.feed(done.text, calls, done.tool_call_errors)
     return session.outcome
+
+
+def unchanged(ls: QwenLanguageServer, doc: TextDocument, version: object) -> bool:
+    """The document is still open as this very copy at `version` (closed and reopened, it may
+    carry the same version number over other text)."""
+    return ls.workspace.text_documents.get(doc.uri) is doc and doc.version == version
+
+
+def tell_refused(ls: QwenLanguageServer, what: str, reason: str | None) -> None:
+    """The editor refused an edit we sent (it holds another version: the user typed)."""
+    text = f"qwen-lsp: the editor did not apply the {what} ({reason or 'no reason given'})"
+    ls.notify_user(types.MessageType.Warning, f"{text}; nothing was changed.")
 
 
 def tell(ls: QwenLanguageServer, outcome: engine.Outcome | None, stale: bool) -> None:
@@ -79,6 +92,8 @@ def tell(ls: QwenLanguageServer, outcome: engine.Outcome | None, stale: bool) ->
         text = "qwen-lsp: the document changed while Qwen worked; no edit was made."
     elif outcome is None:
         text = "qwen-lsp: cancelled; no edit was made."
+    elif not outcome.message:
+        return  # the user was told already (the worker crashed)
     else:
         text = f"qwen-lsp: {outcome.message}"
     ls.notify_user(types.MessageType.Warning, text)

@@ -30,6 +30,7 @@ async def inline_completion(
     ls: QwenLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList:
     started = time.perf_counter()
+    waiting_since = ls.stats.waiting_since(params.text_document.uri, started)
     ls.stats.requests += 1
     settings = ls.settings
     document = open_document(ls, params.text_document.uri)
@@ -44,14 +45,16 @@ async def inline_completion(
         ls.acceptance.typed(hit.key, hit.typed)  # typing a shown suggestion takes it
         if hit.rest.strip():
             ls.stats.cache_hits += 1  # typed through an earlier suggestion, or asked again
-            ls.stats.record_latency((time.perf_counter() - started) * 1000, 0.0)
+            _record(ls, started, waiting_since, 0.0)
             prefetch.served(ls, document, request, hit)
             return _items(hit.rest, params.position, ls.acceptance.item_id(hit.key, hit.typed))
     plan = plan_for(ls, document, request, params.position.line)
     try:
         ls.stats.model_calls += 1
         generate = generate_for(ls, request, plan)
+        asked = time.perf_counter()
         done = await ls.supersede(request.uri, ls.backend.request(generate))
+        model_ms = (time.perf_counter() - asked) * 1000  # the worker's queue and pipe included
     except QwenError as exc:
         ls.stats.errors += 1
         log.info("no completion: %s", exc)
@@ -62,13 +65,18 @@ async def inline_completion(
         ls.stats.stale += 1  # computed for a text the user has already changed
         return EMPTY
     text = format_completion(done.text, plan, settings.completion)
-    ls.stats.record_latency((time.perf_counter() - started) * 1000, done.usage.total_ms)
+    _record(ls, started, waiting_since, model_ms)
     if not text:
         return EMPTY
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember(request.uri, before, after, text, key)
     prefetch.served(ls, document, request, Hit(text, key, 0))
     return _items(text, params.position, ls.acceptance.item_id(key))
+
+
+def _record(ls: QwenLanguageServer, started: float, waiting_since: float, model_ms: float) -> None:
+    now = time.perf_counter()
+    ls.stats.record_latency((now - started) * 1000, model_ms, (now - waiting_since) * 1000)
 
 
 def _items(text: str, position: types.Position, item_id: str) -> types.InlineCompletionList:

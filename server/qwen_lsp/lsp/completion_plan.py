@@ -15,6 +15,7 @@ from ..engine.completion import (
     repo_budget_chars,
 )
 from ..engine.fim import RepoFile
+from .indexing import index_soon
 from .positions import document_path, syntax_of
 from .server import QwenLanguageServer
 
@@ -75,6 +76,7 @@ def _repo_files(
         return ()
     documents = OpenTexts(ls)
     ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    index_soon(ls)  # documents the lookup skipped (changed since their index) get one
     return ls.repo_context.files_for(request.path, line, documents, budget)
 
 

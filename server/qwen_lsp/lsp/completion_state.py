@@ -6,8 +6,11 @@ change, and the tree with it, before these listeners run.
 
 from __future__ import annotations
 
+import time
+
 from lsprotocol import types
 
+from .indexing import index_soon
 from .positions import document_path, open_document, syntax_of
 from .server import QwenLanguageServer
 
@@ -21,11 +24,12 @@ def register(server: QwenLanguageServer) -> None:
 
 
 def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-    item = params.text_document
-    ls.repo_context.opened(document_path(ls, item.uri), item.text)
+    ls.repo_context.opened(document_path(ls, params.text_document.uri))
+    index_soon(ls)  # in a thread: definitions are ready before they are looked up
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.stats.changed(params.text_document.uri, time.perf_counter())  # the user waits from here
     document = open_document(ls, params.text_document.uri)
     if document is None or not params.content_changes:
         return

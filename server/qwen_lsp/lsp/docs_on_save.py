@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lsprotocol import types
+from pygls.workspace import TextDocument
 
 from ..engine import actions as engine
 from ..engine.line_edits import LineEdit, merge_edits
 from ..engine.save_tracker import SaveTracker
-from .action_run import run
+from .action_run import run, tell, tell_refused, unchanged
 from .positions import document_path
 from .progress import Report, with_progress
 from .server import QwenLanguageServer
@@ -26,6 +27,8 @@ from .workspace_edits import workspace_edit
 
 log = logging.getLogger("qwen_lsp")
 GENERATE = "qwen.generateDocs"
+DROPPED = "dropped: the text changed"
+REFUSED = "refused by the editor "
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -72,7 +75,13 @@ class DocsOnSave:
         uri = arg.get("uri") if isinstance(arg, dict) else arg
         if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
             return {"documented": 0, "applied": False, "message": "give an open document's uri"}
-        return await self.queued(ls, uri, whole_file=True)
+        result = await self.queued(ls, uri, whole_file=True)
+        if result["message"] == DROPPED:  # asked for: say why nothing changed
+            tell(ls, None, stale=True)
+        elif result["message"].startswith(REFUSED):
+            reason = result["message"].removeprefix(REFUSED).strip("()")
+            tell_refused(ls, "documentation", reason)
+        return result
 
     async def queued(self, ls: QwenLanguageServer, uri: str, whole_file: bool) -> dict:
         async with self.locks.setdefault(uri, asyncio.Lock()):
@@ -100,7 +109,7 @@ class DocsOnSave:
 
         async def work(report: Report) -> None:
             for i, d in enumerate(plan):
-                if doc.version != version:
+                if not unchanged(ls, doc, version):
                     return  # the user typed: this run's edits could not land anyway
                 report(f"{d.qualname} ({i + 1}/{len(plan)})")
                 offer, path = engine.docstring_offer(d), document_path(ls, uri)
@@ -113,7 +122,7 @@ class DocsOnSave:
 
         if not await self._capped(ls, work):
             return {"documented": 0, "applied": False, "message": "cancelled"}
-        return await self.apply(ls, uri, version, written)
+        return await self.apply(ls, doc, version, written)
 
     async def _capped(self, ls: QwenLanguageServer, work: Callable[[Report], Awaitable]) -> bool:
         """`work` under cancellable progress and the per-save time cap. False: the user
@@ -132,21 +141,22 @@ class DocsOnSave:
     async def apply(
         self,
         ls: QwenLanguageServer,
-        uri: str,
+        doc: TextDocument,
         version: int | None,
         written: list[tuple[str, list[LineEdit]]],
     ) -> dict:
         """Send the edits against the saved version, or drop them if the user typed since."""
-        doc = ls.workspace.get_text_document(uri)
         edits, names = merge_edits(written)
         if not edits:
             return {"documented": 0, "applied": False, "message": "the model wrote nothing"}
-        if doc.version != version:
+        if not unchanged(ls, doc, version):
             ls.stats.stale += 1
-            return {"documented": 0, "applied": False, "message": "dropped: the text changed"}
+            return {"documented": 0, "applied": False, "message": DROPPED}
         edit = workspace_edit(doc, version, edits)
         params = types.ApplyWorkspaceEditParams(edit=edit, label="Qwen: documentation")
         result = await ls.workspace_apply_edit_async(params)
-        if result.applied:
-            self.tracker.done(uri, names)
-        return {"documented": len(names), "applied": result.applied, "message": ""}
+        if not result.applied:  # still owed: retried on the next save
+            reason = f"{REFUSED}({result.failure_reason or 'no reason given'})"
+            return {"documented": 0, "applied": False, "message": reason}
+        self.tracker.done(doc.uri, names)
+        return {"documented": len(names), "applied": True, "message": ""}

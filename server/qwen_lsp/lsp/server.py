@@ -15,6 +15,7 @@ from .. import __version__
 from .. import messages as m
 from ..backend import BackendState
 from ..backend.factory import Backend, BackendSpec, backend_spec, make_backend, reconfigure
+from ..backend.framed import FramedBackend
 from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
 from ..engine.prefetch import Upcoming, WarmPrompts
@@ -144,6 +145,10 @@ class _BackendEvents:
             progress.end(detail)
         if state in (BackendState.READY, BackendState.STOPPED):
             self.told_failure = False
+        backend = self.server.backend
+        if state is BackendState.STOPPED and isinstance(backend, FramedBackend) and backend.crash:
+            text = f"qwen-lsp: {detail}; loading the model again."
+            self.server.notify_user(types.MessageType.Warning, text)
         if state is BackendState.FAILED and not self.told_failure:
             self.told_failure = True
             if self.server.backend.retry_at is None:

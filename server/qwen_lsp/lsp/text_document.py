@@ -14,28 +14,27 @@ from ..engine.syntax import SyntaxDocument, language_for
 
 
 class QwenDocument(TextDocument):
-    syntax: SyntaxDocument | None = None
+    def __init__(self, uri: str, source: str | None = None, **kwargs) -> None:
+        # pygls keeps no copy: `source` and `apply_change` below read and edit ours.
+        super().__init__(uri, None, **kwargs)
+        self.syntax: SyntaxDocument | None = None
+        if source is not None:  # None: a document not open, which pygls reads from disk
+            language = language_for(self.path or uri, self.language_id or "")
+            self.syntax = SyntaxDocument(language, source, lazy=True)  # parsed in a thread
 
     @property
-    def _source(self) -> str | None:
-        return self.syntax.text if self.syntax is not None else None
+    def source(self) -> str:
+        return self.syntax.text if self.syntax is not None else super().source
 
-    @_source.setter
-    def _source(self, text: str | None) -> None:
-        if text is None:  # a document that is not open: pygls reads it from disk when asked
-            self.syntax = None
-        elif self.syntax is None:
-            language = language_for(self.path or self.uri, self.language_id or "")
-            self.syntax = SyntaxDocument(language, text)
-        else:
-            self.syntax.set_text(text)
-
-    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+    def apply_change(self, change: types.TextDocumentContentChangeEvent) -> None:
         syntax = self.syntax
         if syntax is None:
-            return super()._apply_incremental_change(change)
-        start, end = change.range.start, change.range.end
-        syntax.edit(*self._point(start), *self._point(end), change.text)
+            return super().apply_change(change)
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            start, end = change.range.start, change.range.end
+            syntax.edit(*self._point(start), *self._point(end), change.text)
+        else:
+            syntax.set_text(change.text)
 
     def _point(self, position: types.Position) -> tuple[int, int]:
         """(row, code-point column) of a client position."""
@@ -58,7 +57,12 @@ class QwenDocument(TextDocument):
 
 
 def adopt(workspace: Workspace) -> None:
-    """Make the workspace create `QwenDocument`s (pygls builds every document in this method)."""
+    """Make the workspace create `QwenDocument`s.
+
+    pygls (2.1) has no public way to choose the document class: every document is built by the
+    private `Workspace._create_text_document`, replaced here and nowhere else.
+    tests/unit/test_text_document.py fails if pygls stops building its documents through it.
+    """
 
     def create(
         uri: str,

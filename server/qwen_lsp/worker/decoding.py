@@ -64,14 +64,14 @@ def plain_tokens(
 def speculative_tokens(
     model: Any,
     cache: list[Any],
-    prompt: list[int],
+    index: NgramIndex,
     rest: list[int],
     max_tokens: int,
     draft_tokens: int,
     stats: SpeculationStats,
-    max_ngram: int = 3,
 ) -> Iterator[int]:
-    """Greedy decoding (no logits processors), verifying up to `draft_tokens` drafted per pass.
+    """Greedy decoding (no logits processors), verifying up to `draft_tokens` drafted per pass
+    from `index` (which holds the prompt).
 
     Each pass feeds [last token + draft], keeps the draft's longest prefix the model's argmax
     agrees with plus the model's own next token, and trims the rejected rest from the cache:
@@ -81,7 +81,6 @@ def speculative_tokens(
         if len(rest) > 1:  # all but the last token (a long rest goes through `prefill` first)
             model(mx.array(rest[:-1])[None], cache=cache)
             mx.eval([c.state for c in cache])
-        index = NgramIndex(prompt, max_n=max_ngram)
         last, produced = rest[-1], 0
         while produced < max_tokens:
             draft = index.draft(min(draft_tokens, max_tokens - produced - 1))

@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,9 @@ from .decoding import (
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
+from .memory import too_large
 from .model_files import ModelLoadError, resolve_model_dir
-from .speculation import SpeculationStats
+from .speculation import NgramIndex, SpeculationStats, fim_lookup, tool_call_sketches
 
 
 @dataclass
@@ -40,8 +42,8 @@ class HostOptions:
     model: str
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
-    speculation: bool = False
-    draft_tokens: int = 8
+    speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
+    draft_tokens: int = 4
     allow_download: bool = False
 
 
@@ -57,12 +59,15 @@ class ModelHost:
         )
         self.kv_bytes_per_token = 0.0
         self.last_speculation = SpeculationStats()
+        self._sketches: dict[str, list[list[int]]] = {}  # the last tools' call syntax, tokens
         self.context_length = 0
         self.generation_config: dict = {}
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
         model_dir = resolve_model_dir(self.options.model, progress, self.options.allow_download)
+        if refusal := too_large(Path(model_dir)):  # before reading anything into memory
+            raise ModelLoadError(refusal)
         progress("Reading model files", 5)
         try:  # a model's own Python code is never run: trust_remote_code stays off
             model, tokenizer = load(
@@ -259,11 +264,12 @@ class ModelHost:
     ) -> Iterator[int]:
         """Speculate only for greedy decoding with no logits processors: there it is exact."""
         greedy = sampling.temperature == 0 and sampling.repetition_penalty == 1.0
-        if self.options.speculation and self.options.draft_tokens > 0 and greedy:
+        kinds = {"all": True, "actions": isinstance(request, Chat)}
+        if kinds.get(self.options.speculation) and self.options.draft_tokens > 0 and greedy:
             return speculative_tokens(
                 self.model,
                 cache,
-                tokens,
+                self._lookup(request, tokens),
                 tokens[cached:],
                 request.max_tokens,
                 self.options.draft_tokens,
@@ -277,6 +283,20 @@ class ModelHost:
             _sampling_kwargs(sampling),
             stats,
         )
+
+    def _lookup(self, request: Generate | Chat, tokens: list[int]) -> NgramIndex:
+        """Drafts copy the prompt; a FIM answer continues its prefix and may copy its suffix,
+        a chat answer may copy the syntax of a call to one of its tools."""
+        if isinstance(request, Chat):
+            key = json.dumps(request.tools, sort_keys=True)
+            if request.tools and key not in self._sketches:
+                encode = partial(self.tokenizer.encode, add_special_tokens=False)
+                render = self.tokenizer.apply_chat_template
+                self._sketches = {key: tool_call_sketches(render, encode, request.tools)}
+            return NgramIndex(tokens, sources=self._sketches.get(key, []))
+        ids = self.tokenizer.convert_tokens_to_ids([FIM_SUFFIX, FIM_MIDDLE])
+        live, suffix = fim_lookup(tokens, *ids) if None not in ids else (tokens, [])
+        return NgramIndex(live, min_n=3, sources=[suffix])  # 2-token matches lost on FIM
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
         """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""

@@ -20,6 +20,8 @@ from .. import messages as m
 from .model_files import ModelLoadError
 from .scheduler import Pending, Scheduler
 
+SPECULATION = ["off", "actions", "all"]  # which requests speculate: settings.WorkerSettings
+
 if TYPE_CHECKING:  # the module imports mlx: loaded in main(), after a shared worker's lock
     from .host import ModelHost
 
@@ -87,8 +89,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-context-tokens", type=int, default=32768)
     parser.add_argument("--socket", help="serve several servers on this unix socket (detached)")
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
-    parser.add_argument("--speculation", choices=["on", "off"], default="off")
-    parser.add_argument("--draft-tokens", type=int, default=8)
+    parser.add_argument("--speculation", choices=SPECULATION, default="actions")
+    parser.add_argument("--draft-tokens", type=int, default=4)
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
@@ -100,7 +102,7 @@ def host_options(args: argparse.Namespace):
         model=args.model,
         cache_bytes=args.cache_mb << 20,
         max_context_tokens=args.max_context_tokens,
-        speculation=args.speculation == "on",
+        speculation=args.speculation,
         draft_tokens=args.draft_tokens,
         allow_download=args.allow_download,
     )

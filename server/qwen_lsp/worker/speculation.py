@@ -2,50 +2,125 @@
 
 Pure Python (no mlx): the model verifies these guesses in one forward pass (`decoding.py`).
 Completions and edits copy a lot of their context (code below the cursor, the lines being
-refactored), so the tokens that followed the last occurrence of the current tail are a cheap,
-often right, draft.
+refactored, the tool-call syntax), so the tokens that followed the last occurrence of the
+current tail are a cheap, often right, draft. A wrong draft is not free (each drafted token
+widens the pass), so a draft needs a match of two tokens or more: single-token matches were
+mostly wrong on the trained test model (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+_SEPARATOR = -1  # between sources: no token id, so no n-gram spans two sources
 
 
 class NgramIndex:
-    """Where each n-gram (n in [min_n, max_n]) of a growing token list was last followed.
+    """Where each n-gram (n in [min_n, max_n]) of the sources and of a growing live text was
+    last followed, and drafts from the longest n-gram ending the live text.
 
-    `draft(k)` looks up the longest n-gram ending the list and returns the k tokens that
-    followed its most recent earlier occurrence (a match near the end repeats, as the text
-    would if it went on copying itself). An n-gram is indexed only once a token follows it, so
-    the tail never matches itself.
+    `sources` are extra texts to copy from (the suffix of a FIM prompt, the tool-call syntax
+    of an action); `tokens` start the live text (the prompt, or the part of it that the
+    answer continues). A match in the live text wins over one in a source (it is indexed
+    later), and a match close to its end runs on as a repeat. An n-gram is indexed only once
+    a token follows it, so the tail never matches itself.
     """
 
-    def __init__(self, tokens: Iterable[int] = (), max_n: int = 3, min_n: int = 1) -> None:
+    def __init__(
+        self,
+        tokens: Iterable[int] = (),
+        max_n: int = 4,
+        min_n: int = 2,
+        sources: Iterable[Sequence[int]] = (),
+    ) -> None:
         if not 1 <= min_n <= max_n:
             raise ValueError(f"need 1 <= min_n <= max_n, got {min_n}, {max_n}")
         self.max_n, self.min_n = max_n, min_n
-        self.tokens: list[int] = []
+        self._text: list[int] = []  # sources, each followed by a separator, then the live text
         self._next: dict[tuple[int, ...], int] = {}
+        self._live = 0
+        self._piece: int | None = None  # where the source piece after the last one drafted starts
+        for source in sources:
+            self._text.extend([*source, _SEPARATOR])
+        self._live = len(self._text)
         self.extend(tokens)
+        # A source's n-grams win over the prompt's (they are what an answer copies), the
+        # output's over both: index them after the prompt.
+        for end in range(1, self._live):
+            if self._text[end] != _SEPARATOR:
+                for n in range(self.min_n, min(self.max_n, end) + 1):
+                    if _SEPARATOR not in (gram := tuple(self._text[end - n : end])):
+                        self._next[gram] = end
+
+    @property
+    def tokens(self) -> list[int]:
+        """The live text: the tokens given last and everything extended since."""
+        return self._text[self._live :]
 
     def extend(self, tokens: Iterable[int]) -> None:
-        seq, index = self.tokens, self._next
+        seq, index = self._text, self._next
         for token in tokens:
             end = len(seq)  # the n-grams ending at end-1 are now followed by `token` at `end`
-            for n in range(self.min_n, min(self.max_n, end) + 1):
+            for n in range(self.min_n, min(self.max_n, end - self._live) + 1):
                 index[tuple(seq[end - n : end])] = end
             seq.append(token)
 
     def draft(self, k: int) -> list[int]:
-        seq = self.tokens
-        for n in range(min(self.max_n, len(seq)), self.min_n - 1, -1):
+        seq, live = self._text, self._live
+        for n in range(min(self.max_n, len(seq) - live), self.min_n - 1, -1):
             start = self._next.get(tuple(seq[len(seq) - n :]))
-            if start is not None:
-                # A match close to the end runs on into its own copy: a repeating pattern.
+            if start is None:
+                continue
+            if start >= live:  # a match close to the end runs on into its own copy: a repeat
                 period = len(seq) - start
                 return [seq[start + i % period] for i in range(k)]
+            return self._from_source(start, k)
+        # After a value the next piece of the source goes on, once its first token is written.
+        if self._piece is not None and seq[-1] == seq[self._piece] and len(seq) > live:
+            return self._from_source(self._piece + 1, k)
         return []
+
+    def _from_source(self, start: int, k: int) -> list[int]:
+        out = self._text[start : start + k]
+        if _SEPARATOR not in out:
+            return out
+        end = start + out.index(_SEPARATOR)
+        self._piece = end + 1 if end + 1 < self._live else None
+        return out[: end - start]
+
+
+def fim_lookup(prompt: list[int], suffix_id: int, middle_id: int) -> tuple[list[int], list[int]]:
+    """(live text, suffix) of a FIM prompt ending in `middle_id`: the answer continues the
+    prefix, so drafts match the prefix's tail, and may copy the suffix. Other prompts: as is."""
+    if prompt and prompt[-1] == middle_id and suffix_id in prompt:
+        at = len(prompt) - 1 - prompt[::-1].index(suffix_id)
+        return prompt[:at], prompt[at + 1 : -1]
+    return prompt, []
+
+
+_VALUE = "\ue000"  # a private-use character: no template or argument contains it
+
+
+def tool_call_sketches(
+    render: Callable[..., str], encode: Callable[[str], list[int]], tools: list[dict[str, Any]]
+) -> list[list[int]]:
+    """The syntax of a call to each tool as the chat template writes it, cut at the values:
+    drafts copy the syntax and stop where an argument's value begins."""
+    chat = [{"role": "user", "content": "-"}]
+    head = render(chat, tools=tools, add_generation_prompt=True, tokenize=False)
+    pieces = []
+    for tool in tools:
+        function = tool.get("function", {})
+        names = function.get("parameters", {}).get("properties", {})
+        call = {"name": function.get("name", ""), "arguments": dict.fromkeys(names, _VALUE)}
+        answer = {"role": "assistant", "content": "", "tool_calls": [{"function": call}]}
+        full = render([*chat, answer], tools=tools, tokenize=False)
+        if full.startswith(head):  # from the generation prompt's last line on: a first draft
+            start = head.rfind("\n", 0, len(head) - 1) + 1
+            pieces += [encode(piece) for piece in full[start:].split(_VALUE)]
+    return [piece for piece in pieces if piece]
 
 
 def accepted_length(draft: Sequence[int], verified: Sequence[int]) -> int:

@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+import { descendants } from "./processes.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
 export const BUILD = path.join(ROOT, "build", "vscode-e2e");
@@ -46,10 +48,12 @@ async function waitForHttp(url, proc, timeoutMs) {
 }
 
 /**
- * One VS Code session: `settings` go to the user settings.json, `files` ({name: text}) into a
- * fresh workspace folder. Returns helpers; always `await session.close()`.
+ * One VS Code session: `settings` go to the user settings.json, `files` ({path: text} or
+ * {path: {text, mode}}, or a function of the folder's path giving them) into a fresh workspace
+ * folder. `untrusted`: workspace trust on, and
+ * the folder opens in Restricted Mode. Returns helpers; always `await session.close()`.
  */
-export async function openVSCode({ name, settings = {}, files = {}, env = {} }) {
+export async function openVSCode({ name, settings = {}, files = {}, env = {}, untrusted = false }) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "qwen-vscode-"));
   const userData = path.join(dir, "user-data");
   const extensions = path.join(dir, "extensions");
@@ -65,7 +69,9 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
     "extensions.autoUpdate": false,
     "telemetry.telemetryLevel": "off",
     "update.mode": "none",
-    "security.workspace.trust.enabled": false,
+    "security.workspace.trust.enabled": untrusted,
+    // No modal question at start: a folder nobody trusted opens in Restricted Mode.
+    "security.workspace.trust.startupPrompt": "never",
     "chat.disableAIFeatures": true,
     "editor.inlineSuggest.enabled": true,
     "editor.quickSuggestions": { other: false, comments: false, strings: false },
@@ -84,8 +90,11 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
     await fs.writeFile(path.join(userData, scope, "settings.json"), JSON.stringify(userSettings, null, 2));
   }
   await fs.mkdir(workspace, { recursive: true });
-  for (const [file, text] of Object.entries(files)) {
-    await fs.writeFile(path.join(workspace, file), text);
+  // A function of the workspace folder, for files that name paths inside it.
+  for (const [file, content] of Object.entries(typeof files === "function" ? files(workspace) : files)) {
+    const { text, mode } = typeof content === "string" ? { text: content } : content;
+    await fs.mkdir(path.dirname(path.join(workspace, file)), { recursive: true });
+    await fs.writeFile(path.join(workspace, file), text, mode === undefined ? {} : { mode });
   }
 
   const baseEnv = {
@@ -111,7 +120,7 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
       "--bind-addr", `127.0.0.1:${port}`,
       "--disable-telemetry",
       "--disable-update-check",
-      "--disable-workspace-trust",
+      ...(untrusted ? [] : ["--disable-workspace-trust"]),
       "--disable-getting-started-override",
       "--reconnection-grace-time", "3",
       "--config", path.join(dir, "config.yaml"),
@@ -123,6 +132,7 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {} }) 
   let browser;
   const session = {
     name,
+    proc,
     dir,
     workspace,
     page: undefined,
@@ -292,6 +302,22 @@ function helpers(session) {
     async userSettings() {
       return JSON.parse(await fs.readFile(path.join(session.dir, "user-data", "User", "settings.json"), "utf8"));
     },
+    /** Change the user's settings on disk (User/ and Machine/, see openVSCode); null removes one. */
+    async updateUserSettings(changes) {
+      for (const scope of ["User", "Machine"]) {
+        const file = path.join(session.dir, "user-data", scope, "settings.json");
+        const current = JSON.parse(await fs.readFile(file, "utf8"));
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null) delete current[key];
+          else current[key] = value;
+        }
+        await fs.writeFile(file, JSON.stringify(current, null, 2));
+      }
+    },
+    /** The processes code-server started, at any depth: [{pid, ppid, argv}]. */
+    processes() {
+      return descendants(session.proc.pid);
+    },
     /** Change settings as a person would, in the workspace's .vscode/settings.json. */
     async updateSettings(changes) {
       const file = path.join(session.workspace, ".vscode", "settings.json");
@@ -330,7 +356,7 @@ function helpers(session) {
         try {
           await dirty.first().waitFor({ state: "detached", timeout: 2_000 });
           return;
-        } catch (err) {
+        } catch {
           if (Date.now() > deadline) throw new Error(`${file} stayed unsaved`);
         }
       }
