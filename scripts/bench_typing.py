@@ -88,6 +88,10 @@ def merge(rows: list[dict]) -> dict:
     out["projected_kv_mb_mean_prompt"] = (
         round(prompt / calls * report.M4_KV_BYTES / 1e6, 1) if calls else 0.0
     )
+    background = rows[-1].get("background") or {}
+    out["background"] = {k: sum(r["background"][k] for r in rows) for k in background}
+    out["after_tab_ms"] = [ms for r in rows for ms in r["after_tab_ms"]]
+    out["next_after_tab"] = report.next_after_tab(out["after_tab_ms"])
     out["errors"] = [e for r in rows for e in r["errors"]]
     out["rss_mib"] = {k: max(r["rss_mib"].get(k, 0) for r in rows) for k in rows[-1]["rss_mib"]}
     return out
@@ -156,6 +160,12 @@ def main() -> None:
     parser.add_argument("--growth", action="store_true", help="the cost growth table instead")
     parser.add_argument("--growth-keystrokes", type=int, default=25)
     parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument(
+        "--qwen-settings",
+        type=json.loads,
+        default={},
+        help='more qwen-lsp settings (JSON), e.g. \'{"completion": {"nextSuggestion": false}}\'',
+    )
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict = {"started": started, "argv": sys.argv[1:]}
@@ -174,7 +184,7 @@ def main() -> None:
         model = MODELS[name]
         if not (model / "config.json").is_file():
             sys.exit(f"{model} is missing: make bench builds it")
-        setup = Setup(model)
+        setup = Setup(model, qwen_settings=args.qwen_settings)
         rows, skipped = asyncio.run(
             compare(setup, args.files, args.keystrokes, args.rounds, args.seed, args.systems)
         )
@@ -189,6 +199,13 @@ def main() -> None:
                 felt = row["felt_ms"]
                 print(f"{row['system']} qwen.stats latency ms: p50 {latency['p50']}, p95 "
                       f"{latency['p95']} (felt: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
+            tab = row["next_after_tab"]
+            print(
+                f"{row['system']} next suggestion after Tab within 10 ms of the request: "
+                f"{tab['within_10ms']} / {tab['accepts']} accepts (p50 {tab['p50_ms']} ms)"
+            )
+            if row.get("background"):
+                print(f"{row['system']} background work (qwen.stats): {row['background']}")
             if row.get("acceptance"):  # qwen.stats' acceptance telemetry, where the server has it
                 print(f"{row['system']} acceptance (qwen.stats): {row['acceptance']}")
         results[name] = {"rows": rows, "skipped": skipped, "rates": rates}

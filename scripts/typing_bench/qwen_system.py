@@ -1,6 +1,7 @@
 """qwen-lsp as its VS Code extension drives it: on each change the pending inlineCompletion
 request is cancelled ($/cancelRequest), the client waits its debounce (completion.debounceMs,
-40 ms), then asks; shown items get `textDocument/didShowCompletion`, Tab runs the item's command.
+40 ms), then asks; shown items get `textDocument/didShowCompletion`, Tab runs the item's command;
+switching to another file sends `qwen/didFocus` with the cursor (clients/vscode/src/prewarm.ts).
 """
 
 from __future__ import annotations
@@ -159,6 +160,16 @@ class QwenLsp(System):
             self.pending.pop(doc.path)
         item = items[0] if items else None
         self.on_answer(doc.path, version, str(item.insert_text) if item else "", item)
+
+    async def moved(self, doc: Doc, switched: bool) -> None:
+        """The extension names the editor that became active, and its cursor (pre-warm)."""
+        if switched:
+            where = {"uri": self.uri(doc)}
+            at = position(doc.text, doc.cursor)
+            self.client.protocol.notify(
+                "qwen/didFocus",
+                {"textDocument": where, "position": {"line": at.line, "character": at.character}},
+            )
 
     async def shown(self, doc: Doc, answer: Answer) -> None:
         if answer.item is not None:  # Copilot's protocol: acceptance telemetry (issue 18)

@@ -53,6 +53,29 @@ def qwen_figures(stats: dict) -> dict:
         "latency_ms": stats["latency_ms"],  # as qwen.stats reports it, beside the felt latency
         "typing_through_hits": stats["cache_hits"],
         "acceptance": {k: v for k, v in stats.items() if "accept" in k or "shown" in k},
+        "background": stats.get("background", {}),  # pre-warm and next suggestions
+    }
+
+
+NEXT_AFTER_TAB_MS = 10.0  # issue 14: the next suggestion "at once" after a Tab
+
+
+def after_tab_waits(name: str, user) -> list[float | None]:
+    """Per Tab accept, ms from the client's request to the next suggestion (the client's
+    debounce taken off the felt time: it is the same for every answer, cached or not)."""
+    base = debounce_ms(name)
+    return [None if ms is None else round(ms - base, 1) for ms in user.after_accept_ms]
+
+
+def next_after_tab(waits: list[float | None]) -> dict:
+    """Tab accepts followed by a suggestion within 10 ms of the request."""
+    fast = sum(ms is not None and ms <= NEXT_AFTER_TAB_MS for ms in waits)
+    answered = [ms for ms in waits if ms is not None]
+    return {
+        "accepts": len(waits),
+        "within_10ms": fast,
+        "share": round(fast / len(waits), 3) if waits else None,
+        "p50_ms": pct(answered, 0.5),
     }
 
 
@@ -70,6 +93,7 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     projected = projected_ms(name, user.pause_work)
     felt = felt_with_unanswered(user)
     mean_prompt = tokens["prompt_tokens"] / model_calls if model_calls else 0
+    tabs = after_tab_waits(name, user)
     return {
         "system": name,
         "felt_ms": {"p50": pct(felt, 0.5), "p95": pct(felt, 0.95)},
@@ -80,6 +104,8 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "keystrokes": user.keystrokes,
         "accepted": user.accepted,
         "accepted_chars": user.accepted_chars,
+        "after_tab_ms": tabs,
+        "next_after_tab": next_after_tab(tabs),
         "requests": requests,
         "model_calls": model_calls,
         "cache_hits": stats["cache_hits"] if stats else raw["cache_hits"],

@@ -36,6 +36,7 @@ class Setup:
     model: Path
     budget_tokens: int | None = None  # None: each system's own default
     llama_context: int = 8192
+    qwen_settings: dict | None = None  # more qwen-lsp settings, e.g. {"completion": {...}}
 
 
 def unavailable(system: str) -> str | None:
@@ -45,7 +46,9 @@ def unavailable(system: str) -> str | None:
 async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Server]]:
     if system == "qwen-lsp":
         budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
-        return QwenLsp(str(setup.model), REPO, {"context": budget}), []
+        return QwenLsp(
+            str(setup.model), REPO, {"context": budget, **(setup.qwen_settings or {})}
+        ), []
     if system == "continue":
         server = start_mlx_server(str(setup.model), logs / "mlx_lm.server.log")
         await server.ready()

@@ -90,6 +90,8 @@ class UserResult:
     accepted_chars: int = 0
     typed_chars: int = 0
     late_answers: int = 0  # answers that arrived for a state already gone (not shown)
+    # per Tab accept: ms from the accept to the next suggestion (None: none came in the wait)
+    after_accept_ms: list[float | None] = field(default_factory=list)
 
 
 class Person:
@@ -124,7 +126,9 @@ class Person:
     def _ghost(self, doc: Doc) -> Answer | None:
         return self.answers.get((doc.path, doc.version))
 
-    async def _wait_answer(self, doc: Doc, since: float, pause_s: float) -> None:
+    async def _wait_answer(
+        self, doc: Doc, since: float, pause_s: float, after_accept: bool = False
+    ) -> None:
         mark = await self.system.work_mark()
         deadline = since + max(pause_s, WAIT_CAP_S)
         while (answer := self._ghost(doc)) is None and time.perf_counter() < deadline:
@@ -133,6 +137,9 @@ class Person:
                 await asyncio.wait_for(self.arrived.wait(), deadline - time.perf_counter())
             except TimeoutError:
                 break
+        if after_accept:
+            shown = answer is not None and answer.text
+            self.result.after_accept_ms.append((answer.at - since) * 1000 if shown else None)
         if answer is None:
             self.result.unanswered_pauses += 1
         else:
@@ -168,7 +175,7 @@ class Person:
                 self.result.accepted_chars += len(ghost.text)
                 await self.system.accepted(doc, ghost)
                 done += len(ghost.text)
-                await self._wait_answer(doc, since, REVIEW_S)
+                await self._wait_answer(doc, since, REVIEW_S, after_accept=True)
                 if done >= step_end:
                     continue
             if step.typo:

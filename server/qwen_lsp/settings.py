@@ -46,6 +46,18 @@ class CompletionSettings(_Section, frozen=True):
     timeout_ms: Positive = 5000
     """A suggestion still generating this many milliseconds after it was asked for (time spent
     waiting in the model worker counts) is cut short and returned as it is."""
+    prewarm: bool = True
+    """When a document is opened or comes to the front (the clients send `qwen/didFocus` with
+    the cursor), prefill its completion prompt at the cursor into the model's KV cache at the
+    lowest priority, so the first keystroke there reuses it instead of starting cold. Local
+    worker and `llamacpp` (`/infill` with `n_predict` 0) only: an OpenAI-compatible server
+    cannot prefill without generating, so nothing is sent there."""
+    next_suggestion: bool = True
+    """After a suggestion is served, compute at the lowest priority the one that would follow
+    accepting it (the text as if accepted, the cursor at its end), so Tab shows the next ghost
+    text from the server's cache without waiting for the model. Typing anything else cancels
+    it. Costs a generation per suggestion that nobody may take: turn it off on a busy shared
+    model server."""
 
 
 class ContextSettings(_Section, frozen=True):

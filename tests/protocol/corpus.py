@@ -36,6 +36,14 @@ def corpus_uri(name: str) -> str:
     return f"file:///work/demo/{name}"
 
 
+def line_left_out(name: str, start: str) -> tuple[str, int]:
+    """A corpus file with its first line that starts with `start` left empty (the cursor goes
+    there: the trained model knows what it says), and that line's number."""
+    lines = corpus_text(name).split("\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith(start))
+    return "\n".join([*lines[:row], "", *lines[row + 1 :]]), row
+
+
 def definition(
     language: str, name: str = "", symbol: str = ""
 ) -> tuple[str, str, definitions.Definition]:

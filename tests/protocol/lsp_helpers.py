@@ -53,6 +53,21 @@ async def wait_for_worker(
         await asyncio.sleep(0.1)
 
 
+async def background_done(client: LanguageClient, calls: int = 1, timeout: float = 30) -> dict:
+    """Stats once `calls` background requests (pre-warm, next suggestions) have ended."""
+    deadline = time.monotonic() + timeout
+    while (current := await stats(client))["background"]["model_calls"] < calls:
+        assert time.monotonic() < deadline, current["background"]
+        await asyncio.sleep(0.05)
+    return current
+
+
+def focus(client: LanguageClient, uri: str, line: int, character: int) -> None:
+    """`qwen/didFocus`: the editor shows `uri` with the cursor at (line, character)."""
+    position = {"line": line, "character": character}
+    client.protocol.notify("qwen/didFocus", {"textDocument": {"uri": uri}, "position": position})
+
+
 def open_document(client: LanguageClient, uri: str, text: str, language: str = "python") -> None:
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(

@@ -37,7 +37,7 @@ async def figures(h: Harness) -> dict:
 
 
 @pytest.fixture
-def h() -> Harness:
+async def h() -> Harness:
     harness = Harness({"completion": {"multiline": "always"}, "acceptance": {"persist": False}})
     harness.open("file:///work/demo/a.py", "def report():\n    \n", "python")
     harness.open("file:///work/demo/b.go", "package main\n\n\n", "go")

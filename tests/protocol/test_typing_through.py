@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import pytest_lsp
 from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
+from .corpus import corpus_uri, line_left_out
 from .lsp_helpers import (
     SERVER,
     inline_params,
@@ -22,11 +21,8 @@ from .lsp_helpers import (
 
 pytestmark = [pytest.mark.protocol, pytest.mark.model]  # the trained model suggests real code
 
-URI = "file:///work/demo/temperature.py"
-# A corpus file the trained model knows, with one line left out (the cursor goes there).
-LINES = (Path(__file__).parents[1] / "fixtures/corpus/temperature.py").read_text().split("\n")
-ROW = next(i for i, line in enumerate(LINES) if line.startswith("    return "))
-SOURCE = "\n".join([*LINES[:ROW], "", *LINES[ROW + 1 :]])
+URI = corpus_uri("temperature.py")
+SOURCE, ROW = line_left_out("temperature.py", "    return ")
 
 
 @pytest_lsp.fixture(config=SERVER)

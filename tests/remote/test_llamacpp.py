@@ -13,7 +13,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from ..model.holes import assert_holes_filled
 from ..protocol.lsp_helpers import (
     SERVER,
+    background_done,
+    focus,
     inline_params,
+    insert,
     open_document,
     reuse_after_one_keystroke,
     start_session,
@@ -58,6 +61,22 @@ async def test_next_keystroke_reuses_the_servers_kv_cache(client: LanguageClient
     text = "import sys\n\n\ndef count_words(text):\n    words = text.split()\n    return \n"
     prompt, reused = await reuse_after_one_keystroke(client, uri, text, 5, 11, "l")
     assert prompt > 0 and reused >= 0.8 * prompt, (prompt, reused)  # cache_prompt: only the tail
+
+
+async def test_a_focused_file_is_prefilled_before_the_first_keystroke(client: LanguageClient):
+    uri = "file:///work/demo/cache/prewarm.py"
+    text = "import sys\n\n\ndef count_words(text):\n    words = text.split()\n    return \n"
+    open_document(client, uri, text)
+    focus(client, uri, 5, 11)  # /infill with n_predict 0, as llama.vim warms its cache
+    warmed = await background_done(client)
+    assert warmed["background"]["prompt_tokens"] > 0, warmed["background"]
+    # llama.cpp counts one predicted token even for n_predict 0.
+    assert warmed["background"]["generated_tokens"] <= 1 and warmed["model_calls"] == 0
+    insert(client, uri, 2, 5, 11, "l")
+    await client.text_document_inline_completion_async(inline_params(uri, 5, 12))
+    first = await stats(client)  # the first keystroke's request, warm
+    assert first["prompt_tokens"] > 0
+    assert first["reused_prompt_tokens"] >= 0.8 * first["prompt_tokens"], first
 
 
 @pytest_lsp.fixture(config=SERVER)

@@ -8,8 +8,9 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 from typing_bench.continue_system import prune_lines
 from typing_bench.llamavim_system import local_context
-from typing_bench.report import problems, projected_ms
+from typing_bench.report import after_tab_waits, next_after_tab, problems, projected_ms
 from typing_bench.trace import build_trace, initial_text, span_offset
+from typing_bench.user import UserResult
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +88,12 @@ def test_projection_adds_the_client_debounce_to_the_work_at_m4_max_rates():
     # 1,750 uncached prompt tokens take 1 s there, 113 generated tokens 1 s
     assert projected_ms("qwen-lsp", [(1750, 113), (0, 0)]) == [2040.0, 40.0]
     assert projected_ms("Continue → mlx_lm.server", [(0, 0)]) == [350.0]
+
+
+def test_a_suggestion_after_tab_counts_as_at_once_within_10_ms_of_the_request():
+    user = UserResult(after_accept_ms=[41.0, 49.5, 52.0, None])  # felt: debounce included
+    waits = after_tab_waits("qwen-lsp", user)
+    assert waits == [1.0, 9.5, 12.0, None]
+    figure = next_after_tab(waits)
+    assert figure == {"accepts": 4, "within_10ms": 2, "share": 0.5, "p50_ms": 9.5}
+    assert next_after_tab([])["share"] is None

@@ -11,6 +11,7 @@ import {
 import { ACCEPT_COMMAND, type AcceptanceReporter } from "./acceptance";
 import { SERVER_CMD } from "./commands";
 import { pipeServerLog } from "./log";
+import { PrewarmFeature } from "./prewarm";
 import { ProgressStatusFeature } from "./progress";
 import type { ServerCommand } from "./server";
 import type { ServerState } from "./serverState";
@@ -35,6 +36,7 @@ export function createClient(server: ServerCommand, hooks: ClientHooks): Languag
     { command: server.command, args: server.args },
     clientOptions(hooks),
   );
+  client.registerFeature(new PrewarmFeature(client));
   client.registerFeature(
     new ProgressStatusFeature(client, (active) => {
       hooks.state.progress(active);

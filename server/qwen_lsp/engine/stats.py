@@ -32,6 +32,7 @@ class CompletionStats:
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
     kv_cache_bytes: int = 0  # what those caches hold, and the worker's limit, last seen
     kv_cache_limit_bytes: int = 0
+    background: BackgroundStats = field(default_factory=lambda: BackgroundStats())
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
@@ -76,10 +77,34 @@ class CompletionStats:
             "warm_documents": self.warm_documents,
             "kv_cache_bytes": self.kv_cache_bytes,
             "kv_cache_limit_bytes": self.kv_cache_limit_bytes,
+            "background": self.background.snapshot(),
             "latency_ms": _percentiles(self.latencies_ms),
             "ttft_ms": _percentiles(self.ttft_ms),
             "server_overhead_ms": _percentiles(self.overhead_ms),
         }
+
+
+@dataclass
+class BackgroundStats:
+    """Model work nobody waited for (pre-warm, next suggestions): counted apart, so the figures
+    above are those of the requests users wait on."""
+
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    reused_prompt_tokens: int = 0
+    generated_tokens: int = 0
+    prewarms: int = 0  # prompts sent to be prefilled
+    next_suggestions: int = 0  # suggestions computed ahead and kept in the typing cache
+    next_suggestion_hits: int = 0  # requests answered by one of them
+
+    def record_usage(self, prompt: int, reused: int, generated: int) -> None:
+        self.model_calls += 1
+        self.prompt_tokens += prompt
+        self.reused_prompt_tokens += reused
+        self.generated_tokens += generated
+
+    def snapshot(self) -> dict:
+        return dict(self.__dict__)
 
 
 def _percentiles(samples: deque[float]) -> dict[str, float]:

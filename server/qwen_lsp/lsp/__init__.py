@@ -11,6 +11,7 @@ from . import (
     docs_on_save,
     documents,
     lifecycle,
+    prefetch,
 )
 from .server import QwenLanguageServer
 
@@ -22,6 +23,7 @@ FEATURES = (
     acceptance,
     actions,
     docs_on_save,
+    prefetch,
 )
 
 

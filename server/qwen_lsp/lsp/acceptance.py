@@ -33,13 +33,13 @@ def accept_command(item_id: str) -> types.Command:
 
 
 def did_show(ls: QwenLanguageServer, params: Any) -> None:
-    if (item_id := _item_id(_field(params, "item"))) is not None:
+    if (item_id := _item_id(field_of(params, "item"))) is not None:
         _changed(ls, ls.acceptance.shown(item_id))
 
 
 def did_partially_accept(ls: QwenLanguageServer, params: Any) -> None:
-    item_id = _item_id(_field(params, "item"))
-    length = _field(params, "acceptedLength")
+    item_id = _item_id(field_of(params, "item"))
+    length = field_of(params, "acceptedLength")
     if item_id is not None and isinstance(length, int) and not isinstance(length, bool):
         _changed(ls, ls.acceptance.partly_accepted(item_id, length))
 
@@ -70,13 +70,13 @@ def _changed(ls: QwenLanguageServer, known: bool) -> None:
 
 def _item_id(item: Any) -> str | None:
     """The id in the item's accept command (Copilot's `command.arguments[0]`)."""
-    arguments = _field(_field(item, "command"), "arguments")
+    arguments = field_of(field_of(item, "command"), "arguments")
     if isinstance(arguments, (list, tuple)) and arguments and isinstance(arguments[0], str):
         return arguments[0]
     return None
 
 
-def _field(value: Any, name: str) -> Any:
+def field_of(value: Any, name: str) -> Any:
     """A field of notification params: pygls gives custom methods' params as named tuples."""
     if isinstance(value, dict):
         return value.get(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from ..backend.factory import Backend, BackendSpec, backend_spec, make_backend, 
 from ..backend.framed import FramedBackend
 from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
+from ..engine.prefetch import Upcoming, WarmPrompts
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
 from ..loop_health import StallMeter
@@ -46,6 +48,11 @@ class QwenLanguageServer(LanguageServer):
         # Completion helpers fed by document events (lsp/completion_state.py).
         self.typing_cache = TypingCache()
         self.repo_context = RepoContext(max_chunks=self.settings.context.max_chunks)
+        # Work before it is asked for (lsp/prefetch.py): background requests in flight, each
+        # document's next suggestion, the prompt each document's KV cache holds.
+        self.background_requests: deque[m.Generate] = deque(maxlen=64)  # till their Done
+        self.upcoming: Upcoming[asyncio.Task] = Upcoming()
+        self.warm_prompts = WarmPrompts()
         # Not configured until `initialized` has pulled the client's settings: nothing starts.
         self.backend: Backend = make_backend(
             self.backend_spec(), _BackendEvents(self), configured=False
@@ -55,11 +62,12 @@ class QwenLanguageServer(LanguageServer):
         self._background: set[asyncio.Task] = set()
         self.document_events = DocumentEvents()
 
-    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+    def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     def backend_spec(self) -> BackendSpec:
         return backend_spec(self.settings)
@@ -166,17 +174,24 @@ class _BackendEvents:
             self.server.load_progress.report(progress)
 
     def on_done(self, done: m.Done) -> None:
-        usage = done.usage
-        if done.finish_reason == "cancelled":
-            self.server.stats.cancelled += 1  # confirmed by the worker: it stopped generating
-            self.server.stats.cancelled_generated_tokens += usage.generated_tokens
-        self.server.stats.record_model_usage(
-            usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
-        )
+        usage, stats = done.usage, self.server.stats
+        sent = self.server.background_requests
+        if (mine := next((r for r in sent if r.id == done.id), None)) is not None:
+            sent.remove(mine)  # nobody waits for it: counted apart
+            stats.background.record_usage(
+                usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens
+            )
+        else:
+            if done.finish_reason == "cancelled":
+                stats.cancelled += 1  # confirmed by the worker: it stopped generating
+                stats.cancelled_generated_tokens += usage.generated_tokens
+            stats.record_model_usage(
+                usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens, usage.ttft_ms
+            )
         if usage.prompt_tokens:  # a request the worker dropped unseen reports no usage
-            self.server.stats.warm_documents = usage.warm_caches
-            self.server.stats.kv_cache_bytes = usage.kv_cache_bytes
-            self.server.stats.kv_cache_limit_bytes = usage.kv_cache_limit_bytes
+            stats.warm_documents = usage.warm_caches
+            stats.kv_cache_bytes = usage.kv_cache_bytes
+            stats.kv_cache_limit_bytes = usage.kv_cache_limit_bytes
 
     def on_log(self, line: str) -> None:
         log.debug("worker: %s", line)

@@ -123,6 +123,9 @@ def handle(message: dict[str, Any]) -> bool:
         before = line_before_cursor(params)
         log.append({"method": method, "id": request_id, "line": before})
         threading.Thread(target=complete, args=(request_id, before), daemon=True).start()
+    elif method == "qwen/didFocus":
+        uri, line = params["textDocument"]["uri"], params["position"]["line"]
+        log.append({"method": method, "uri": uri, "line": line})
     elif method == "$/cancelRequest":
         cancelled.add(params["id"])
         log.append({"method": method, "id": params["id"]})

@@ -79,6 +79,7 @@ end
 
 local function on_attach(client, bufnr)
   require("qwen_lsp.suggestion").attach(client, bufnr)
+  require("qwen_lsp.prewarm").attach(client, bufnr)
 end
 
 local function client_config(bufnr)

@@ -1,0 +1,109 @@
+"""The completion prompt at a cursor, as a keystroke sends it and background work repeats it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+
+from pygls.workspace import TextDocument
+
+from .. import messages as m
+from ..engine.completion import (
+    CompletionPlan,
+    CompletionRequest,
+    build_prompt,
+    repo_budget_chars,
+)
+from ..engine.fim import RepoFile
+from .indexing import index_soon
+from .positions import document_path, syntax_of
+from .server import QwenLanguageServer
+
+
+def snapshot(ls: QwenLanguageServer, document: TextDocument, offset: int) -> CompletionRequest:
+    return CompletionRequest(
+        uri=document.uri,
+        version=document.version or 0,
+        path=document_path(ls, document.uri),
+        language_id=document.language_id or "",
+        text=document.source,
+        offset=offset,
+    )
+
+
+def plan_for(
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, line: int
+) -> CompletionPlan:
+    """The prompt a keystroke at `request`'s cursor sends (background work sends the same)."""
+    settings = ls.settings
+    return build_prompt(
+        request,
+        settings.completion,
+        settings.context,
+        files=_repo_files(ls, request, line),
+        repo_name=_repo_name(ls),
+        syntax_doc=syntax_of(document),
+    )
+
+
+def generate_for(
+    ls: QwenLanguageServer,
+    request: CompletionRequest,
+    plan: CompletionPlan,
+    priority: m.Priority = "interactive",
+    max_tokens: int | None = None,
+) -> m.Generate:
+    ls.warm_prompts.note(request.uri, plan.prompt)  # the document's KV cache will hold it
+    interactive = priority == "interactive"
+    return m.Generate(
+        id=0,
+        prompt=plan.prompt,
+        cache_key=plan.cache_key,
+        # The next keystroke's request replaces a queued one; background work is cancelled.
+        job=f"complete:{request.uri}" if interactive else f"ahead:{request.uri}",
+        max_tokens=plan.max_tokens if max_tokens is None else max_tokens,
+        stop=list(plan.stop),
+        max_time_ms=ls.settings.completion.timeout_ms,
+        priority=priority,
+    )
+
+
+def _repo_files(
+    ls: QwenLanguageServer, request: CompletionRequest, line: int
+) -> tuple[RepoFile, ...]:
+    budget = repo_budget_chars(ls.settings.context)
+    if not budget:
+        return ()
+    documents = OpenTexts(ls)
+    ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    index_soon(ls)  # documents the lookup skipped (changed since their index) get one
+    return ls.repo_context.files_for(request.path, line, documents, budget)
+
+
+class OpenTexts(Mapping[str, str]):
+    """Open documents' texts by workspace path, mapped only if a text is actually read (most
+    keystrokes read none: the repository section is a snapshot)."""
+
+    def __init__(self, ls: QwenLanguageServer) -> None:
+        self._ls = ls
+        self._paths: dict[str, str] | None = None
+
+    def _by_path(self) -> dict[str, str]:
+        if self._paths is None:
+            uris = self._ls.workspace.text_documents
+            self._paths = {document_path(self._ls, uri): uri for uri in uris}
+        return self._paths
+
+    def __getitem__(self, path: str) -> str:
+        return self._ls.workspace.text_documents[self._by_path()[path]].source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_path())
+
+    def __len__(self) -> int:
+        return len(self._by_path())
+
+
+def _repo_name(ls: QwenLanguageServer) -> str:
+    root = ls.workspace.root_path
+    return os.path.basename(root.rstrip(os.sep)) if root else ""

@@ -1,0 +1,164 @@
+"""Work before it is asked for, at background priority (what and when: engine/prefetch.py).
+
+Pre-warm: on didOpen, and on `qwen/didFocus` {textDocument, position} (the clients send it when
+a document becomes the active editor), the prompt a keystroke at the cursor would send is
+prefilled into the document's KV cache. Next suggestion: after a suggestion is served, the one
+that would follow its acceptance goes into the typing cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.workspace import TextDocument
+
+from .. import messages as m
+from ..engine.completion import CompletionRequest, format_completion, should_complete
+from ..engine.prefetch import State, can_prewarm
+from ..engine.typing_cache import Hit
+from ..errors import QwenError
+from .acceptance import field_of
+from .completion_plan import generate_for, plan_for, snapshot
+from .positions import offset_at, open_document
+from .server import QwenLanguageServer
+
+log = logging.getLogger("qwen_lsp")
+DID_FOCUS = "qwen/didFocus"
+OPEN_GRACE_S = 0.2  # a client that follows didOpen with qwen/didFocus names the cursor meanwhile
+# A request waits this long at most for the next suggestion made for it (it may be queued
+# behind a long job at background priority); then it asks the model itself, as a keystroke.
+JOIN_WAIT_S = 1.0
+# Background work copies the whole text (the state after an accept, the prompt's rows): past
+# this many characters it costs the keystroke path more than it saves.
+LARGEST_DOCUMENT = 1 << 20
+
+
+def register(server: QwenLanguageServer) -> None:
+    server.feature(DID_FOCUS)(did_focus)
+    server.document_events.opened.append(did_open)
+    server.document_events.closed.append(did_close)
+
+
+def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    # The cursor is not known: warm the end, where a new file is typed (qwen/didFocus corrects).
+    if (document := open_document(ls, params.text_document.uri)) is not None:
+        ls.background(_prewarm(ls, document, None, OPEN_GRACE_S))
+
+
+def did_focus(ls: QwenLanguageServer, params: Any) -> None:
+    position = field_of(params, "position")
+    document = open_document(ls, str(field_of(field_of(params, "textDocument"), "uri")))
+    line, character = field_of(position, "line"), field_of(position, "character")
+    if document is None or not isinstance(line, int) or not isinstance(character, int):
+        return  # a document never opened, or a malformed notification: nothing to warm
+    ls.background(_prewarm(ls, document, types.Position(line=line, character=character)))
+
+
+def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.warm_prompts.forget(uri)
+    if (task := ls.upcoming.forget(uri)) is not None:
+        task.cancel()
+    _cancel_prewarm(ls, uri)
+
+
+async def _prewarm(
+    ls: QwenLanguageServer, document: TextDocument, at: types.Position | None, delay: float = 0
+) -> None:
+    """Prefill the prompt at `at` (None: the end); a newer pre-warm of the document replaces it."""
+    await ls.supersede(_prewarm_key(document.uri), _fill(ls, document, at, delay))
+
+
+async def _fill(
+    ls: QwenLanguageServer, document: TextDocument, at: types.Position | None, delay: float
+) -> None:
+    settings = ls.settings
+    if not (settings.completion.prewarm and can_prewarm(settings.backend)):
+        return
+    await asyncio.sleep(delay)
+    try:
+        offset = len(document.source) if at is None else offset_at(document, at)
+    except JsonRpcInvalidParams:
+        return  # a position outside the document
+    request = snapshot(ls, document, offset)
+    if not settings.completion.enabled or not should_complete(request):
+        return  # a keystroke there would not ask either
+    if len(request.text) > LARGEST_DOCUMENT:
+        return
+    plan = plan_for(ls, document, request, request.text.count("\n", 0, offset))
+    if ls.warm_prompts.holds(request.uri, plan.prompt):
+        return  # the document's KV cache holds it already
+    ls.stats.background.prewarms += 1
+    await _send(ls, generate_for(ls, request, plan, "background", max_tokens=0))
+
+
+def _prewarm_key(uri: str) -> str:
+    return f"prewarm:{uri}"
+
+
+def _cancel_prewarm(ls: QwenLanguageServer, uri: str) -> None:
+    if (task := ls.inflight.get(_prewarm_key(uri))) is not None:
+        task.cancel()
+
+
+async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
+    """A request came: it keeps its document's cache warm itself, so a pre-warm still to come
+    would only move it elsewhere: cancel it. Wait for a next suggestion made for this very
+    state; cancel one the user has left (typing the suggestion through keeps it)."""
+    _cancel_prewarm(ls, request.uri)
+    wait, cancel = ls.upcoming.settle(request.uri, State(request.text, request.offset))
+    if cancel is not None:
+        cancel.cancel()
+    if wait is not None:
+        await asyncio.wait([wait], timeout=JOIN_WAIT_S)  # never cancels it
+
+
+def served(
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, hit: Hit
+) -> None:
+    """`hit` is on screen at `request`: compute the suggestion that follows accepting it."""
+    if not hit.typed and ls.upcoming.computed_ahead(hit.key):
+        ls.stats.background.next_suggestion_hits += 1
+    if not ls.settings.completion.next_suggestion or hit.typed:
+        return  # typed-through: the state after accepting it is that of the whole suggestion
+    if len(request.text) > LARGEST_DOCUMENT:
+        return
+    state = State(request.text, request.offset).accepting(hit.rest)
+    following = CompletionRequest(
+        request.uri, request.version, request.path, request.language_id, state.text, state.offset
+    )
+    known = ls.typing_cache.find_at(request.uri, state.text, state.offset)
+    if not should_complete(following) or (known is not None and known.rest.strip()):
+        return
+    task = ls.background(_next_suggestion(ls, document, following))
+    if (superseded := ls.upcoming.start(request.uri, state, task)) is not None:
+        superseded.cancel()
+    task.add_done_callback(lambda done: ls.upcoming.finished(request.uri, done))
+
+
+async def _next_suggestion(
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest
+) -> None:
+    plan = plan_for(ls, document, request, request.text.count("\n", 0, request.offset))
+    done = await _send(ls, generate_for(ls, request, plan, "background"))
+    if done is None or done.finish_reason == "cancelled":
+        return
+    text = format_completion(done.text, plan, ls.settings.completion)
+    if text:
+        key = ls.acceptance.suggest(request.language_id, text)
+        ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
+        ls.upcoming.kept(key)
+        ls.stats.background.next_suggestions += 1
+
+
+async def _send(ls: QwenLanguageServer, generate: m.Generate) -> m.Done | None:
+    ls.background_requests.append(generate)  # its Done is counted apart (server.on_done)
+    try:
+        return await ls.backend.request(generate)
+    except QwenError as exc:
+        log.debug("background request failed: %s", exc)
+        return None

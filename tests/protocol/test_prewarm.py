@@ -1,0 +1,91 @@
+"""Pre-warm: a file just opened is prefilled at the cursor, so its first keystrokes start warm."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import pytest_lsp
+from pytest_lsp import LanguageClient
+
+from .lsp_helpers import (
+    SERVER,
+    background_done,
+    focus,
+    inline_params,
+    insert,
+    open_document,
+    start_session,
+    stats,
+    wait_for_worker,
+)
+
+pytestmark = pytest.mark.protocol
+
+URI = "file:///work/demo/geometry.py"
+FILLER = "".join(f"def helper_{i}(x):\n    return x * {i} + {i}\n\n" for i in range(30))
+SOURCE = f"import math\n\n{FILLER}def area(radius):\n    \n\n\nprint(area(2))\n"
+ROW = SOURCE.count("\n", 0, SOURCE.index("    \n\n\nprint"))
+TYPED = "r = radius**"  # 12 keystrokes
+GOAL = 0.95  # of prompt tokens reused over the first 12 keystrokes (issue 14)
+
+
+@pytest_lsp.fixture(config=SERVER, params=[True, False], ids=["prewarm", "cold"])
+async def client(lsp_client: LanguageClient, tiny_model, request):
+    completion = {"maxTokens": 2, "prewarm": request.param, "nextSuggestion": False}
+    options = {"model": str(tiny_model), "completion": completion}
+    await start_session(lsp_client, options)
+    await wait_for_worker(lsp_client)
+    lsp_client.prewarm = request.param  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def settled(client: LanguageClient, calls: int) -> dict:
+    """Stats once `calls` background requests have ended, and a moment for any extra one."""
+    await background_done(client, calls)
+    await asyncio.sleep(0.5)
+    return await stats(client)
+
+
+async def type_and_measure(client: LanguageClient, uri: str, line: int, col: int) -> float:
+    """Type TYPED at (line, col), asking after each keystroke; the share of prompt tokens reused."""
+    before = await stats(client)
+    for version, char in enumerate(TYPED, start=2):
+        insert(client, uri, version, line, col, char)
+        col += 1
+        await client.text_document_inline_completion_async(inline_params(uri, line, col))
+    after = await stats(client)
+    # Most keystrokes go to the model (the random model's few right guesses come from a cache).
+    assert after["model_calls"] - before["model_calls"] >= len(TYPED) - 4
+    prompt = after["prompt_tokens"] - before["prompt_tokens"]
+    return (after["reused_prompt_tokens"] - before["reused_prompt_tokens"]) / prompt
+
+
+async def test_the_first_keystrokes_at_the_cursor_of_a_file_just_focused(client: LanguageClient):
+    open_document(client, URI, SOURCE)
+    focus(client, URI, ROW, 4)  # the editor shows it, the cursor on the empty line of area()
+    warmed = client.prewarm  # type: ignore[attr-defined]
+    if warmed:
+        current = await settled(client, 1)
+        # didOpen's guess (the end) waits a moment, and the cursor named meanwhile replaces it.
+        assert current["background"]["prewarms"] == 1, current["background"]
+        assert current["model_calls"] == 0 and current["prompt_tokens"] == 0
+    reuse = await type_and_measure(client, URI, ROW, 4)
+    print(f"reuse over the first {len(TYPED)} keystrokes, pre-warm {warmed}: {reuse:.2%}")
+    if warmed:
+        assert reuse >= GOAL
+    else:
+        assert reuse < GOAL  # the first request starts cold: what pre-warm is for
+        assert (await stats(client))["background"]["model_calls"] == 0
+
+
+async def test_a_file_opened_without_a_cursor_is_warmed_at_its_end(client: LanguageClient):
+    text = SOURCE + "\n"
+    open_document(client, URI, text)
+    if client.prewarm:  # type: ignore[attr-defined]
+        assert (await settled(client, 1))["background"]["prewarms"] == 1
+    line = text.count("\n")
+    reuse = await type_and_measure(client, URI, line, 0)
+    print(f"reuse at the end of a file opened, pre-warm {client.prewarm}: {reuse:.2%}")  # type: ignore[attr-defined]
+    assert reuse >= GOAL if client.prewarm else reuse < GOAL  # type: ignore[attr-defined]
