@@ -196,9 +196,11 @@ def main() -> None:
                 p50, p99 = overhead["p50"], overhead["p99"]
                 print(f"{row['system']} server overhead ms: p50 {p50}, p99 {p99}")
             if latency := row.get("latency_ms"):  # what the server says the user waited
-                felt = row["felt_ms"]
+                felt, client = row["felt_ms"], row.get("answered_ms") or {}
                 print(f"{row['system']} qwen.stats latency ms: p50 {latency['p50']}, p95 "
-                      f"{latency['p95']} (felt: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
+                      f"{latency['p95']}; the client's, every answered request from its "
+                      f"keystroke: p50 {client.get('p50')}, p95 {client.get('p95')} "
+                      f"(felt at pauses: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
             tab = row["next_after_tab"]
             print(
                 f"{row['system']} next suggestion after Tab within 10 ms of the request: "

@@ -46,6 +46,8 @@ class QwenLsp(System):
         self.late_answers = 0  # answered before the server read the cancel: VS Code drops them
         self.errors: list[str] = []
         self.cancelled_ids: dict[int, float] = {}  # id → when the client cancelled it
+        self.typed_at: dict[str, float] = {}  # per document: its last keystroke
+        self.answered_ms: list[float] = []  # each answered request, from its keystroke
 
     worker_pid: int | None = None
 
@@ -123,6 +125,7 @@ class QwenLsp(System):
                 content_changes=[change],
             )
         )
+        self.typed_at[doc.path] = time.perf_counter()
         self.pending[doc.path] = (asyncio.create_task(self._debounce(doc)), None)
 
     async def _debounce(self, doc: Doc) -> None:
@@ -132,7 +135,7 @@ class QwenLsp(System):
         self.requests.append(asyncio.create_task(self._request(doc, msg_id)))
 
     async def _request(self, doc: Doc, msg_id: int) -> None:
-        version = doc.version
+        version, typed_at = doc.version, self.typed_at.get(doc.path, time.perf_counter())
         params = types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=self.uri(doc)),
             position=position(doc.text, doc.cursor),
@@ -158,6 +161,7 @@ class QwenLsp(System):
             return
         if self.pending.get(doc.path, (None, None))[1] == msg_id:
             self.pending.pop(doc.path)
+        self.answered_ms.append((time.perf_counter() - typed_at) * 1000)
         item = items[0] if items else None
         self.on_answer(doc.path, version, str(item.insert_text) if item else "", item)
 
@@ -209,6 +213,7 @@ class QwenLsp(System):
             "pids": {"server": self.server_pid, "worker": worker.get("pid")},
             "superseded_answered": self.superseded_answered,
             "late_answers": self.late_answers,
+            "answered_ms": self.answered_ms,
             "errors": self.errors
             + ([f"{stats['errors']} failed model calls"] if stats.get("errors") else []),
         }

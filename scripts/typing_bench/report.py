@@ -20,6 +20,10 @@ def pct(values: list[float], fraction: float) -> float | None:
     return round(percentile(values, fraction), 1) if values else None
 
 
+def _p50_p95(values: list[float] | None) -> dict | None:
+    return {"p50": pct(values, 0.5), "p95": pct(values, 0.95)} if values else None
+
+
 def projected_ms(name: str, work: list[tuple[int, int]]) -> list[float]:
     """Per answered pause: client debounce + the model work since the last keystroke, at M4 Max
     rates (uncached prompt tokens / 1,750 + generated tokens / 113)."""
@@ -111,6 +115,8 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "cache_hits": stats["cache_hits"] if stats else raw["cache_hits"],
         **tokens,
         "superseded_answered": raw["superseded_answered"],
+        # every answered request from its keystroke (all of them, as qwen.stats counts latency)
+        "answered_ms": _p50_p95(raw.get("answered_ms")),
         "errors": raw["errors"],
         "rss_mib": rss,
         "projected_m4_ms": {"p50": pct(projected, 0.5), "p95": pct(projected, 0.95)},
