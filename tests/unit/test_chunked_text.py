@@ -42,3 +42,18 @@ def test_deleting_everything_leaves_an_empty_text() -> None:
     assert doc.text == "" and len(doc) == 0
     doc.replace(0, 0, "again")
     assert doc.text == "again"
+
+
+def test_byte_offsets_follow_edits_of_non_ascii_text():
+    rng = random.Random(7)
+    text = "".join(rng.choice("aé€😀\n ") for _ in range(5 * chunked_text.CHUNK))
+    chunked = ChunkedText(text)
+    for _ in range(200):
+        start = rng.randrange(len(text) + 1)
+        end = min(len(text), start + rng.randrange(50))
+        new = "".join(rng.choice("xß😀\n") for _ in range(rng.randrange(5)))
+        chunked.replace(start, end, new)
+        text = text[:start] + new + text[end:]
+        offset = rng.randrange(len(text) + 1)
+        assert chunked.byte_offset(offset) == len(text[:offset].encode())
+    assert ChunkedText("plain").byte_offset(3) == 3

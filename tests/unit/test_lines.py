@@ -38,3 +38,10 @@ def test_random_edits_keep_every_line_start() -> None:
         # The row of an offset, found without counting lines, even with a shift pending.
         for offset in {0, start, len(text), *(rng.randint(0, len(text)) for _ in range(5))}:
             assert index.row_of(offset) == text.count("\n", 0, offset), offset
+
+
+def test_line_starts_are_where_each_line_begins():
+    for text in ["", "\n", "a", "a\n", "a\nb", "\n\nxy\r\nz\n", "é\n😀\n"]:
+        expected = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        index = LineIndex(text)
+        assert [index.start(row) for row in range(len(index))] == expected, text

@@ -20,6 +20,7 @@ def _split(text: str) -> list[str]:
 class ChunkedText:
     def __init__(self, text: str) -> None:
         self._chunks = _split(text)
+        self._chunk_bytes: list[int | None] = [None] * len(self._chunks)  # UTF-8, when counted
         self._starts = [0]
         self._restart(0)
         self._length = len(text)
@@ -56,6 +57,18 @@ class ChunkedText:
             start, index = at + len(chunk), index + 1
         return "".join(pieces)
 
+    def byte_offset(self, offset: int) -> int:
+        """UTF-8 bytes of text[:offset]: the chunks before it counted once per edit of each."""
+        if self.isascii():
+            return offset
+        index = self._chunk_at(offset)
+        before = 0
+        for i in range(index):
+            if (size := self._chunk_bytes[i]) is None:
+                size = self._chunk_bytes[i] = len(self._chunks[i].encode())
+            before += size
+        return before + len(self._chunks[index][: offset - self._starts[index]].encode())
+
     def replace(self, start: int, end: int, new: str) -> None:
         """text[start:end] becomes `new` (0 <= start <= end <= len)."""
         first, last = self._chunk_at(start), self._chunk_at(end)
@@ -66,6 +79,7 @@ class ChunkedText:
         if not merged and len(self._chunks) > last - first + 1:
             pieces = []  # no empty chunk among others
         self._chunks[first : last + 1] = pieces
+        self._chunk_bytes[first : last + 1] = [None] * len(pieces)
         self._restart(first)
         self._length += len(new) - (end - start)
         self._joined = None

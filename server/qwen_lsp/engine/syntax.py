@@ -290,7 +290,7 @@ class SyntaxDocument:
 
     def byte_at(self, offset: int) -> int:
         """The UTF-8 byte offset of code point `offset` (tree-sitter counts bytes)."""
-        return offset if self._text.isascii() else len(self._text.slice(0, offset).encode())
+        return self._text.byte_offset(offset)
 
     def sexp(self) -> str:
         tree = self.tree
