@@ -1,5 +1,5 @@
 """What the code action tests share: the demo file (with a prompt injection in it), sessions on
-it, and listing the actions at a line the way an editor does."""
+it, and listing the actions at a line (or in a corpus function) the way an editor does."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import ast
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from qwen_lsp.engine import definitions
+
+from . import corpus
 from .editor import Editor
 from .lsp_helpers import start_session, wait_for_worker
 from .scripted import Harness
@@ -80,3 +83,30 @@ async def scripted_actions(h: Harness) -> dict[str, types.CodeAction]:
     )
     listed = h.features[types.TEXT_DOCUMENT_CODE_ACTION](params)
     return {a.data["kind"]: a for a in listed}
+
+
+# Greedy, so that each action's answer is the one the model learned, every run.
+GREEDY = {"actions": {"temperature": 0}}
+
+
+async def corpus_actions(
+    client: LanguageClient, language: str, name: str, symbol: str, problem: str = ""
+) -> tuple[str, str, definitions.Definition, dict[str, types.CodeAction]]:
+    """Open corpus file `name` and list the actions inside its function `symbol` (with a
+    diagnostic there when `problem` is given)."""
+    uri, text, d = corpus.definition(language, name, symbol)
+    client.editor.open(uri, text, language)  # type: ignore[attr-defined]
+    here = types.Position(line=d.start_line + 1, character=2)
+    diags = []
+    if problem:
+        rng = types.Range(here, types.Position(d.start_line + 1, 8))
+        diags = [types.Diagnostic(range=rng, message=problem, source="linter")]
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=here, end=here),
+        context=types.CodeActionContext(diagnostics=diags),
+    )
+    result = await client.text_document_code_action_async(params)
+    assert result is not None
+    listed = {a.data["kind"]: a for a in map(as_code_action, result)}  # type: ignore[index]
+    return uri, text, d, listed

@@ -12,14 +12,11 @@ from pytest_lsp import LanguageClient
 from qwen_lsp.engine import definitions, syntax
 
 from . import corpus
-from .action_helpers import as_code_action
+from .action_helpers import GREEDY, corpus_actions
 from .editor import Editor, apply_text_edits
 from .lsp_helpers import SERVER, start_session, wait_for_worker
 
 pytestmark = pytest.mark.protocol
-
-# Greedy, so that each action's answer is the one the model learned, every run.
-GREEDY = {"actions": {"temperature": 0}}
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -30,29 +27,6 @@ async def corpus_client(lsp_client: LanguageClient):
     lsp_client.editor = Editor(lsp_client)  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
-
-
-async def corpus_actions(
-    client: LanguageClient, language: str, name: str, symbol: str, problem: str = ""
-) -> tuple[str, str, definitions.Definition, dict[str, types.CodeAction]]:
-    """Open corpus file `name` and list the actions inside its function `symbol` (with a
-    diagnostic there when `problem` is given)."""
-    uri, text, d = corpus.definition(language, name, symbol)
-    client.editor.open(uri, text, language)  # type: ignore[attr-defined]
-    here = types.Position(line=d.start_line + 1, character=2)
-    diags = []
-    if problem:
-        rng = types.Range(here, types.Position(d.start_line + 1, 8))
-        diags = [types.Diagnostic(range=rng, message=problem, source="linter")]
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=here, end=here),
-        context=types.CodeActionContext(diagnostics=diags),
-    )
-    result = await client.text_document_code_action_async(params)
-    assert result is not None
-    listed = {a.data["kind"]: a for a in map(as_code_action, result)}  # type: ignore[index]
-    return uri, text, d, listed
 
 
 # Each action on a function of each corpus language, as the trained model (greedy) answers it

@@ -26,9 +26,9 @@ from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
 from . import corpus
+from .action_helpers import as_code_action, corpus_actions
 from .editor import Editor
 from .lsp_helpers import SERVER, start_session, stats, wait_for_worker
-from .test_actions import _as_code_action, corpus_actions
 from .test_docs_on_save import _runs, _without
 
 pytestmark = [pytest.mark.protocol, pytest.mark.model]
@@ -112,7 +112,7 @@ async def actions_at(client: LanguageClient, uri: str, line: int) -> dict[str, t
         context=types.CodeActionContext(diagnostics=[]),
     )
     result = await client.text_document_code_action_async(params)
-    return {a.data["kind"]: a for a in map(_as_code_action, result or [])}  # type: ignore[index]
+    return {a.data["kind"]: a for a in map(as_code_action, result or [])}  # type: ignore[index]
 
 
 def refused_version(editor: Editor) -> int | None:

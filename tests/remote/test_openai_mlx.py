@@ -12,9 +12,9 @@ from qwen_lsp.engine import definitions, syntax
 
 from ..model.holes import assert_holes_filled
 from ..protocol import corpus
+from ..protocol.action_helpers import GREEDY, corpus_actions
 from ..protocol.editor import Editor, apply_text_edits
 from ..protocol.lsp_helpers import SERVER, start_session, stats, wait_for_worker
-from ..protocol.test_actions import GREEDY, corpus_actions
 
 pytestmark = [pytest.mark.remote, pytest.mark.model]
 
