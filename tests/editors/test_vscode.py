@@ -30,16 +30,16 @@ NEEDS = {
 @pytest.mark.timeout(600)
 def test_vscode_e2e() -> None:
     """The extension's features, one VS Code session for all of them."""
-    _run_suite("e2e.test.mjs")
+    _run_suite("e2e.test.mjs", timeout=280)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(540)
 def test_vscode_untrusted_workspace() -> None:
     """An untrusted workspace's binary never runs; the user's server loads the user's model."""
-    _run_suite("untrusted.test.mjs", timeout=240)
+    _run_suite("untrusted.test.mjs", timeout=250)
 
 
-def _run_suite(file: str, timeout: int = 540) -> None:
+def _run_suite(file: str, timeout: int) -> None:
     missing = [name for name, path in NEEDS.items() if not path.exists()]
     vsix, sources = NEEDS["the extension"], [*(ROOT / "clients" / "vscode").glob("src/*.ts")]
     sources.append(ROOT / "clients" / "vscode" / "package.json")
@@ -55,16 +55,21 @@ def _run_suite(file: str, timeout: int = 540) -> None:
     env = {**os.environ, "PATH": f"{NODE.parent}{os.pathsep}{os.environ['PATH']}"}
     # The trained model: the suite then knows the text each action must write.
     env.setdefault("QWEN_LSP_TRAINED_MODEL", str(trained_model_dir()))
-    run = subprocess.run(
-        [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", file],
-        cwd=E2E,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    print(run.stdout, run.stderr, sep="\n")
+    # A browser-driven UI run now and then misses a widget in time (seen: quick open's list, a
+    # save racing the edit): one more try, with the failed try printed; a regression fails both.
+    for attempt in (1, 2):
+        run = subprocess.run(
+            [str(NODE), "--test", "--test-concurrency=1", "--test-reporter=spec", file],
+            cwd=E2E,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        print(f"--- attempt {attempt}", run.stdout, run.stderr, sep="\n")
+        if run.returncode == 0:
+            break
     assert run.returncode == 0, (
-        f"VS Code {file} failed (screenshots and logs under build/vscode-e2e/failures):\n"
+        f"VS Code {file} failed twice (screenshots and logs under build/vscode-e2e/failures):\n"
         f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
     )
