@@ -40,9 +40,12 @@ class CompletionSettings(_Section, frozen=True):
     max_lines: Positive = 16
     """Most lines one multi-line suggestion may have."""
     debounce_ms: NonNegative = 40
-    """How long the VS Code and Neovim clients wait after a keystroke before asking for a
-    suggestion. The server adds no wait of its own: it answers each request at once, and the
-    next keystroke's request cancels one still generating."""
+    """How long the server waits after a keystroke before it asks the model for a suggestion,
+    so that a fast typist's keystrokes do not each start a generation. The clients ask on every
+    change, and a suggestion the server already has (typed through, or computed ahead) is
+    answered at once, without this wait. The next keystroke, or the client cancelling the
+    request, ends the wait and nothing is asked; a suggestion asked for on purpose (the
+    trigger key) does not wait. The wait counts in the latency `qwen.stats` reports."""
     timeout_ms: Positive = 5000
     """A suggestion still generating this many milliseconds after it was asked for (time spent
     waiting in the model worker counts) is cut short and returned as it is."""
