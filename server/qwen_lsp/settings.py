@@ -46,7 +46,7 @@ class CompletionSettings(_Section, frozen=True):
     or the client cancelling the request, ends it and the model is not asked; a suggestion
     asked for on purpose (the trigger key) does not wait. 0 (default) asks at once, and the
     next keystroke cancels the generation: in the typing replay a wait of 20 or 40 ms added
-    itself to the answers that needed the model and spared only 3-7% of the model calls (see
+    itself to the answers that needed the model and spared at most 7% of the model calls (see
     BENCHMARKS.md). A wait can spare a busy shared model server requests. It counts in the
     latency `qwen.stats` reports."""
     timeout_ms: Positive = 5000
