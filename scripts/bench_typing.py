@@ -67,6 +67,16 @@ async def compare(setup: Setup, files: list[Path], keystrokes: int, rounds: int,
     return [merge(rows[name]) for name in running], skipped
 
 
+def variant_name(settings: dict) -> str:
+    """`qwen-lsp completion.debounceMs=20` for {"completion": {"debounceMs": 20}}."""
+    pairs = [f"{part}.{k}={v}" for part, values in settings.items() for k, v in values.items()]
+    return " ".join(["qwen-lsp", *pairs])
+
+
+def expand(system: str, variants: list[str]) -> list[str]:
+    return variants if system == "qwen-lsp" and variants else [system]
+
+
 def merge(rows: list[dict]) -> dict:
     """Rounds of one system: percentiles over every round's pauses, counts added up."""
     if len(rows) == 1:
@@ -161,6 +171,13 @@ def main() -> None:
     parser.add_argument("--growth-keystrokes", type=int, default=25)
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument(
+        "--qwen-variants",
+        type=json.loads,
+        nargs="+",
+        default=[],
+        help="run qwen-lsp once per settings (JSON) given, side by side, in place of one qwen-lsp",
+    )
+    parser.add_argument(
         "--qwen-settings",
         type=json.loads,
         default={},
@@ -184,9 +201,11 @@ def main() -> None:
         model = MODELS[name]
         if not (model / "config.json").is_file():
             sys.exit(f"{model} is missing: make bench builds it")
-        setup = Setup(model, qwen_settings=args.qwen_settings)
+        variants = {variant_name(v): v for v in args.qwen_variants}
+        setup = Setup(model, qwen_settings=args.qwen_settings, qwen_variants=variants)
+        systems = [n for s in args.systems for n in expand(s, list(variants))]
         rows, skipped = asyncio.run(
-            compare(setup, args.files, args.keystrokes, args.rounds, args.seed, args.systems)
+            compare(setup, args.files, args.keystrokes, args.rounds, args.seed, systems)
         )
         rates = read_rates(model)
         print(f"\n### {name} model ({model.relative_to(REPO)}); rates: {rates or 'not measured'}")

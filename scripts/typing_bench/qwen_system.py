@@ -1,7 +1,8 @@
 """qwen-lsp as its VS Code extension drives it: on each change the pending inlineCompletion
-request is cancelled ($/cancelRequest), the client waits its debounce (completion.debounceMs,
-40 ms), then asks; shown items get `textDocument/didShowCompletion`, Tab runs the item's command;
-switching to another file sends `qwen/didFocus` with the cursor (clients/vscode/src/prewarm.ts).
+request is cancelled ($/cancelRequest) and a new one asked at once (the server waits
+`completion.debounceMs` itself, and only before asking the model); shown items get
+`textDocument/didShowCompletion`, Tab runs the item's command; switching to another file sends
+`qwen/didFocus` with the cursor (clients/vscode/src/prewarm.ts).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from qwen_lsp.settings import CompletionSettings
+
 from .servers import kill, model_env
 from .user import Answer, Doc, System
 
-CLIENT_DEBOUNCE_S = 0.040  # clients/vscode/src/settings.ts debounceMs()
 STOP_TIMEOUT_S = 30
 LOAD_TIMEOUT_S = 300
 
@@ -35,12 +37,13 @@ CANCEL_TRANSIT_S = 0.25  # longer than a cancel takes to reach the server on loo
 class QwenLsp(System):
     name = "qwen-lsp"
 
-    def __init__(self, model: str, root: Path, settings: dict | None = None) -> None:
-        self.model, self.root, self.settings = model, root, settings or {}
+    def __init__(
+        self, model: str, root: Path, settings: dict | None = None, name: str = "qwen-lsp"
+    ) -> None:
+        self.model, self.root, self.settings, self.name = model, root, settings or {}, name
         self.client = LanguageClient("qwen-lsp-bench", "1")
         self.ids = itertools.count(1)
-        # per document: the request waiting out its debounce, or the id of the one sent
-        self.pending: dict[str, tuple[asyncio.Task | None, int | None]] = {}
+        self.pending: dict[str, int] = {}  # per document: the id of the request sent
         self.requests: list[asyncio.Task] = []
         self.superseded_answered = 0
         self.late_answers = 0  # answered before the server read the cancel: VS Code drops them
@@ -104,11 +107,8 @@ class QwenLsp(System):
             )
 
     def _cancel(self, doc: Doc) -> None:
-        """VS Code cancels the pending request on the next change: in its debounce, or sent."""
-        waiting, msg_id = self.pending.pop(doc.path, (None, None))
-        if waiting is not None:
-            waiting.cancel()
-        if msg_id is not None:
+        """VS Code cancels the pending request on the next change."""
+        if (msg_id := self.pending.pop(doc.path, None)) is not None:
             self.cancelled_ids[msg_id] = time.perf_counter()
             self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
 
@@ -126,12 +126,7 @@ class QwenLsp(System):
             )
         )
         self.typed_at[doc.path] = time.perf_counter()
-        self.pending[doc.path] = (asyncio.create_task(self._debounce(doc)), None)
-
-    async def _debounce(self, doc: Doc) -> None:
-        await asyncio.sleep(CLIENT_DEBOUNCE_S)
-        msg_id = next(self.ids)
-        self.pending[doc.path] = (None, msg_id)
+        self.pending[doc.path] = msg_id = next(self.ids)
         self.requests.append(asyncio.create_task(self._request(doc, msg_id)))
 
     async def _request(self, doc: Doc, msg_id: int) -> None:
@@ -159,7 +154,7 @@ class QwenLsp(System):
             self.superseded_answered += bool(items) and ignored
             self.late_answers += bool(items) and not ignored
             return
-        if self.pending.get(doc.path, (None, None))[1] == msg_id:
+        if self.pending.get(doc.path) == msg_id:
             self.pending.pop(doc.path)
         self.answered_ms.append((time.perf_counter() - typed_at) * 1000)
         item = items[0] if items else None
@@ -214,9 +209,16 @@ class QwenLsp(System):
             "superseded_answered": self.superseded_answered,
             "late_answers": self.late_answers,
             "answered_ms": self.answered_ms,
+            "server_wait_ms": self.server_wait_ms,
             "errors": self.errors
             + ([f"{stats['errors']} failed model calls"] if stats.get("errors") else []),
         }
+
+    @property
+    def server_wait_ms(self) -> float:
+        """The server's wait before asking the model (`completion.debounceMs`) in this run."""
+        completion = self.settings.get("completion", {})
+        return float(completion.get("debounceMs", CompletionSettings().debounce_ms))
 
     @property
     def server_pid(self) -> int | None:

@@ -9,7 +9,8 @@ from .user import WAIT_CAP_S
 # Qwen3-Coder-30B-A3B 4-bit on an M4 Max (mlx-lm's published figures) and its bf16 KV size:
 # 48 layers x 4 KV heads x 128 x 2 (K, V) x 2 bytes.
 M4_PROMPT_TPS, M4_GEN_TPS, M4_KV_BYTES = 1750.0, 113.0, 48 * 4 * 128 * 2 * 2
-CLIENT_DEBOUNCE_MS = {"qwen-lsp": 40.0, "Continue": 350.0, "llama.vim": 0.0}
+# qwen-lsp's clients ask at once; its server waits `completion.debounceMs` before the model.
+CLIENT_DEBOUNCE_MS = {"qwen-lsp": 0.0, "Continue": 350.0, "llama.vim": 0.0}
 
 
 def debounce_ms(name: str) -> float:
@@ -24,11 +25,17 @@ def _p50_p95(values: list[float] | None) -> dict | None:
     return {"p50": pct(values, 0.5), "p95": pct(values, 0.95)} if values else None
 
 
-def projected_ms(name: str, work: list[tuple[int, int]]) -> list[float]:
+def projected_ms(
+    name: str, work: list[tuple[int, int]], server_wait_ms: float = 0.0
+) -> list[float]:
     """Per answered pause: client debounce + the model work since the last keystroke, at M4 Max
-    rates (uncached prompt tokens / 1,750 + generated tokens / 113)."""
+    rates (uncached prompt tokens / 1,750 + generated tokens / 113), + the server's wait before
+    the model where the model worked (a pause answered from a cache waits none)."""
     base = debounce_ms(name)
-    return [base + 1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS) for u, g in work]
+    return [
+        base + (server_wait_ms if u or g else 0.0) + 1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS)
+        for u, g in work
+    ]
 
 
 def peer_figures(raw: dict) -> dict:
@@ -94,7 +101,7 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
     tokens = qwen_figures(stats) if stats else peer_figures(raw)
     requests = stats["requests"] if stats else raw["requests"]
     model_calls = stats["model_calls"] if stats else raw["model_calls"]
-    projected = projected_ms(name, user.pause_work)
+    projected = projected_ms(name, user.pause_work, raw.get("server_wait_ms", 0.0))
     felt = felt_with_unanswered(user)
     mean_prompt = tokens["prompt_tokens"] / model_calls if model_calls else 0
     tabs = after_tab_waits(name, user)

@@ -4,7 +4,7 @@ person typing one trace into it, the figures and every process's peak memory."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenizers import Tokenizer
@@ -37,6 +37,8 @@ class Setup:
     budget_tokens: int | None = None  # None: each system's own default
     llama_context: int = 8192
     qwen_settings: dict | None = None  # more qwen-lsp settings, e.g. {"completion": {...}}
+    # qwen-lsp run side by side with other settings: system name → settings over qwen_settings
+    qwen_variants: dict[str, dict] = field(default_factory=dict)
 
 
 def unavailable(system: str) -> str | None:
@@ -44,11 +46,11 @@ def unavailable(system: str) -> str | None:
 
 
 async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Server]]:
-    if system == "qwen-lsp":
+    if system.startswith("qwen-lsp"):
         budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
-        return QwenLsp(
-            str(setup.model), REPO, {"context": budget, **(setup.qwen_settings or {})}
-        ), []
+        settings = _merged({"context": budget}, setup.qwen_settings or {})
+        settings = _merged(settings, setup.qwen_variants.get(system, {}))
+        return QwenLsp(str(setup.model), REPO, settings, system), []
     if system == "continue":
         server = start_mlx_server(str(setup.model), logs / "mlx_lm.server.log")
         await server.ready()
@@ -58,6 +60,15 @@ async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Se
     server = start_llama_server(setup.model, setup.llama_context, logs / "llama-server.log")
     await server.ready()
     return LlamaVim(server.port), [server]
+
+
+def _merged(base: dict, more: dict) -> dict:
+    """`more` over `base`, section by section."""
+    out = dict(base)
+    for key, value in more.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = {**out[key], **value} if both else value
+    return out
 
 
 async def session(system_name: str, setup: Setup, trace: Trace) -> dict:

@@ -39,10 +39,16 @@ class CompletionSettings(_Section, frozen=True):
     """Most tokens the model generates for one suggestion."""
     max_lines: Positive = 16
     """Most lines one multi-line suggestion may have."""
-    debounce_ms: NonNegative = 40
-    """How long the VS Code and Neovim clients wait after a keystroke before asking for a
-    suggestion. The server adds no wait of its own: it answers each request at once, and the
-    next keystroke's request cancels one still generating."""
+    debounce_ms: NonNegative = 0
+    """How long the server waits after a keystroke before it asks the model for a suggestion.
+    The clients ask on every change, and a suggestion the server already has (typed through,
+    or computed ahead) is answered at once, never waiting. During the wait the next keystroke,
+    or the client cancelling the request, ends it and the model is not asked; a suggestion
+    asked for on purpose (the trigger key) does not wait. 0 (default) asks at once, and the
+    next keystroke cancels the generation: in the typing replay a wait of 20 or 40 ms added
+    itself to the answers that needed the model and spared at most 7% of the model calls (see
+    BENCHMARKS.md). A wait can spare a busy shared model server requests. It counts in the
+    latency `qwen.stats` reports."""
     timeout_ms: Positive = 5000
     """A suggestion still generating this many milliseconds after it was asked for (time spent
     waiting in the model worker counts) is cut short and returned as it is."""

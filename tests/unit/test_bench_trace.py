@@ -86,14 +86,21 @@ def test_a_run_fails_on_errors_answered_superseded_requests_and_missing_figures(
 
 def test_projection_adds_the_client_debounce_to_the_work_at_m4_max_rates():
     # 1,750 uncached prompt tokens take 1 s there, 113 generated tokens 1 s
-    assert projected_ms("qwen-lsp", [(1750, 113), (0, 0)]) == [2040.0, 40.0]
+    assert projected_ms("qwen-lsp", [(1750, 113), (0, 0)]) == [2000.0, 0.0]
     assert projected_ms("Continue → mlx_lm.server", [(0, 0)]) == [350.0]
 
 
+def test_projection_adds_the_server_wait_only_where_the_model_was_asked():
+    # A pause answered from the typing cache did no model work and waited nothing.
+    work = [(1750, 113), (0, 0), (0, 5)]
+    assert projected_ms("qwen-lsp", work, server_wait_ms=20.0) == [2020.0, 0.0, 20.0 + 5000 / 113]
+
+
 def test_a_suggestion_after_tab_counts_as_at_once_within_10_ms_of_the_request():
-    user = UserResult(after_accept_ms=[41.0, 49.5, 52.0, None])  # felt: debounce included
-    waits = after_tab_waits("qwen-lsp", user)
-    assert waits == [1.0, 9.5, 12.0, None]
+    user = UserResult(after_accept_ms=[390.0, 359.5, 362.0, None])  # felt: debounce included
+    waits = after_tab_waits("Continue → mlx_lm.server", user)
+    assert waits == [40.0, 9.5, 12.0, None]
+    assert after_tab_waits("qwen-lsp", UserResult(after_accept_ms=[3.5])) == [3.5]
     figure = next_after_tab(waits)
-    assert figure == {"accepts": 4, "within_10ms": 2, "share": 0.5, "p50_ms": 9.5}
+    assert figure == {"accepts": 4, "within_10ms": 1, "share": 0.25, "p50_ms": 12.0}
     assert next_after_tab([])["share"] is None

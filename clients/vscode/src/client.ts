@@ -15,7 +15,7 @@ import { PrewarmFeature } from "./prewarm";
 import { ProgressStatusFeature } from "./progress";
 import type { ServerCommand } from "./server";
 import type { ServerState } from "./serverState";
-import { completionsEnabled, debounceMs, SECTION, serverSection, serverSettings } from "./settings";
+import { completionsEnabled, SECTION, serverSection, serverSettings } from "./settings";
 import type { StatusBar } from "./status";
 
 /** What the language client reports to the rest of the extension. */
@@ -75,13 +75,8 @@ function middleware({ status, state, acceptance }: ClientHooks): Middleware {
       if (!completionsEnabled()) {
         return null;
       }
-      // Debounce: VS Code cancels this request when the next keystroke comes.
-      if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
-        await sleep(debounceMs());
-        if (token.isCancellationRequested) {
-          return null;
-        }
-      }
+      // Asked at once: the server answers from its typing cache without waiting and waits
+      // `completion.debounceMs` itself before the model; VS Code cancels this on the next keystroke.
       const started = performance.now();
       const result = await next(document, position, context, token);
       if (!token.isCancellationRequested) {
@@ -130,8 +125,4 @@ async function refactor(args: unknown[], send: (args: unknown[]) => unknown): Pr
   const [data, ...rest] = args;
   const withInstruction = typeof data === "object" && data !== null ? { ...data, instruction } : { instruction };
   return await send([withInstruction, ...rest]);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

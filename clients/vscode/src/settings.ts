@@ -38,7 +38,3 @@ export function serverSection(section: string): Json {
 export function completionsEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>("completion.enabled", true);
 }
-
-export function debounceMs(): number {
-  return Math.max(0, vscode.workspace.getConfiguration(SECTION).get<number>("completion.debounceMs", 40));
-}

@@ -26,6 +26,7 @@ class CompletionStats:
     reused_prompt_tokens: int = 0
     generated_tokens: int = 0
     cancelled: int = 0
+    debounced: int = 0  # requests whose wait before the model a change or a cancel ended
     cancelled_generated_tokens: int = 0  # spent on requests superseded before they finished
     stale: int = 0
     errors: int = 0
@@ -43,14 +44,18 @@ class CompletionStats:
 
     def waiting_since(self, uri: str, asked_at: float) -> float:
         """When the user began to wait for a request asked at `asked_at`: at the keystroke
-        before it (the client's debounce and the trip included), when no request came since."""
+        before it (the trip, and a client's own wait, included), when no request came since."""
         return self.changed_at.pop(uri, asked_at)
 
-    def record_latency(self, total_ms: float, model_ms: float, waited_ms: float = 0.0) -> None:
+    def record_latency(
+        self, total_ms: float, model_ms: float, waited_ms: float = 0.0, idle_ms: float = 0.0
+    ) -> None:
         """One answered request (from the model or not): its wall time, the part of it spent
-        waiting for the model, and how long the user waited (from the keystroke, when longer)."""
+        waiting for the model, how long the user waited (from the keystroke, when longer), and
+        the server's wait before asking the model (`completion.debounceMs`): felt, but not
+        the server's own work."""
         self.latencies_ms.append(max(total_ms, waited_ms))
-        self.overhead_ms.append(max(0.0, total_ms - model_ms))
+        self.overhead_ms.append(max(0.0, total_ms - model_ms - idle_ms))
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:
         self.prompt_tokens += prompt
@@ -71,6 +76,7 @@ class CompletionStats:
             else 0.0,
             "generated_tokens": self.generated_tokens,
             "cancelled": self.cancelled,
+            "debounced": self.debounced,
             "cancelled_generated_tokens": self.cancelled_generated_tokens,
             "stale": self.stale,
             "errors": self.errors,

@@ -10,7 +10,7 @@ from lsprotocol import types
 from ..engine.completion import format_completion, should_complete
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
-from . import prefetch
+from . import debounce, prefetch
 from .acceptance import accept_command
 from .completion_plan import generate_for, plan_for, snapshot
 from .positions import offset_at, open_document
@@ -47,6 +47,9 @@ async def inline_completion(
             _record(ls, started, waiting_since, 0.0)
             prefetch.served(ls, document, request, hit)
             return _items(hit.rest, params.position, ls.acceptance.item_id(hit.key, hit.typed))
+    trigger = params.context.trigger_kind
+    if (idle_ms := await debounce.wait_to_ask(ls, request.uri, waiting_since, trigger)) is None:
+        return EMPTY  # typed on meanwhile: nothing asked
     plan = plan_for(ls, document, request, params.position.line)
     try:
         ls.stats.model_calls += 1
@@ -64,7 +67,7 @@ async def inline_completion(
         ls.stats.stale += 1  # computed for a text the user has already changed
         return EMPTY
     text = format_completion(done.text, plan, settings.completion)
-    _record(ls, started, waiting_since, model_ms)
+    _record(ls, started, waiting_since, model_ms, idle_ms)
     if not text:
         return EMPTY
     key = ls.acceptance.suggest(request.language_id, text)
@@ -73,9 +76,11 @@ async def inline_completion(
     return _items(text, params.position, ls.acceptance.item_id(key))
 
 
-def _record(ls: QwenLanguageServer, started: float, waiting_since: float, model_ms: float) -> None:
+def _record(
+    ls: QwenLanguageServer, started: float, since: float, model_ms: float, idle_ms: float = 0.0
+) -> None:
     now = time.perf_counter()
-    ls.stats.record_latency((now - started) * 1000, model_ms, (now - waiting_since) * 1000)
+    ls.stats.record_latency((now - started) * 1000, model_ms, (now - since) * 1000, idle_ms)
 
 
 def _items(text: str, position: types.Position, item_id: str) -> types.InlineCompletionList:

@@ -13,8 +13,6 @@ M.defaults = {
   root_markers = { ".git" },
   suggestion = {
     enabled = true,
-    -- Delay after a keystroke before asking; nil uses settings.completion.debounceMs or 40.
-    debounce_ms = nil,
     hl_group = "QwenGhostText",
   },
   -- Insert-mode keys; false disables one. Each falls back to the key's previous mapping (or
@@ -37,11 +35,6 @@ end
 
 function M.cmd()
   return M.options.cmd or { "qwen-lsp", "--stdio" }
-end
-
-function M.debounce_ms()
-  local completion = M.options.settings.completion or {}
-  return M.options.suggestion.debounce_ms or completion.debounceMs or 40
 end
 
 return M

@@ -1,8 +1,9 @@
 -- Inline suggestions (ghost text) from textDocument/inlineCompletion.
 --
 -- Neovim >= 0.12 renders them itself (vim.lsp.inline_completion); below that this module asks
--- after a debounce, cancels superseded requests, draws the ghost text with extmarks and inserts
--- it on accept. A suggestion follows the user while they type what it proposes.
+-- on each change (the server waits completion.debounceMs itself, only before the model),
+-- cancels superseded requests, draws the ghost text with extmarks and inserts it on accept. A
+-- suggestion follows the user while they type what it proposes.
 local acceptance = require("qwen_lsp.acceptance")
 local config = require("qwen_lsp.config")
 local lsp = require("qwen_lsp.lsp")
@@ -182,7 +183,7 @@ local function request(state, trigger_kind)
 end
 
 -- On entering Insert mode, and after the cursor moved or the text changed: keep the suggestion
--- if the user typed (or accepted) the start of it, else ask again after the debounce.
+-- if the user typed (or accepted) the start of it, else ask again.
 local function on_change(state)
   local s = state.shown
   if s then
@@ -207,8 +208,9 @@ local function on_change(state)
     return
   end
   cancel(state)
+  -- On the next turn of the loop: a keystroke's TextChangedI and CursorMovedI ask once.
   state.timer:start(
-    config.debounce_ms(),
+    0,
     0,
     vim.schedule_wrap(function()
       -- Not over the completion menu: both would offer text at the cursor.
@@ -353,7 +355,7 @@ function M.dismiss()
   return true
 end
 
---- Asks for a suggestion now, without waiting for the debounce.
+--- Asks for a suggestion now (the server skips its wait before the model for it).
 function M.trigger()
   if native then
     vim.lsp.inline_completion.get()
