@@ -166,7 +166,17 @@ def main() -> None:
         default={},
         help='more qwen-lsp settings (JSON), e.g. \'{"completion": {"nextSuggestion": false}}\'',
     )
+    parser.add_argument(
+        "--qwen-variant",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="one more qwen-lsp system, 'qwen-lsp NAME', with these settings, in the same "
+        'rotation: e.g. answer150=\'{"completion": {"answerWithinMs": 150}}\'',
+    )
     args = parser.parse_args()
+    variants = {n: json.loads(v) for n, _, v in (a.partition("=") for a in args.qwen_variant)}
+    systems = args.systems + [f"qwen-lsp {n}" for n in variants]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict = {"started": started, "argv": sys.argv[1:]}
     problems: list[str] = []
@@ -184,9 +194,9 @@ def main() -> None:
         model = MODELS[name]
         if not (model / "config.json").is_file():
             sys.exit(f"{model} is missing: make bench builds it")
-        setup = Setup(model, qwen_settings=args.qwen_settings)
+        setup = Setup(model, qwen_settings=args.qwen_settings, qwen_variants=variants)
         rows, skipped = asyncio.run(
-            compare(setup, args.files, args.keystrokes, args.rounds, args.seed, args.systems)
+            compare(setup, args.files, args.keystrokes, args.rounds, args.seed, systems)
         )
         rates = read_rates(model)
         print(f"\n### {name} model ({model.relative_to(REPO)}); rates: {rates or 'not measured'}")

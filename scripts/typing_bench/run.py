@@ -37,6 +37,12 @@ class Setup:
     budget_tokens: int | None = None  # None: each system's own default
     llama_context: int = 8192
     qwen_settings: dict | None = None  # more qwen-lsp settings, e.g. {"completion": {...}}
+    # more qwen-lsp systems, "qwen-lsp NAME", each with these settings over qwen_settings
+    qwen_variants: dict[str, dict] | None = None
+
+    def qwen_settings_of(self, system: str) -> dict:
+        variant = (self.qwen_variants or {}).get(system.removeprefix("qwen-lsp").strip(), {})
+        return {**(self.qwen_settings or {}), **variant}
 
 
 def unavailable(system: str) -> str | None:
@@ -44,11 +50,13 @@ def unavailable(system: str) -> str | None:
 
 
 async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Server]]:
-    if system == "qwen-lsp":
+    if system.startswith("qwen-lsp"):
         budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
-        return QwenLsp(
-            str(setup.model), REPO, {"context": budget, **(setup.qwen_settings or {})}
-        ), []
+        qwen = QwenLsp(
+            str(setup.model), REPO, {"context": budget, **setup.qwen_settings_of(system)}
+        )
+        qwen.name = system
+        return qwen, []
     if system == "continue":
         server = start_mlx_server(str(setup.model), logs / "mlx_lm.server.log")
         await server.ready()
