@@ -24,11 +24,14 @@ def _p50_p95(values: list[float] | None) -> dict | None:
     return {"p50": pct(values, 0.5), "p95": pct(values, 0.95)} if values else None
 
 
-def projected_ms(name: str, work: list[tuple[int, int]]) -> list[float]:
+def projected_ms(name: str, work: list[tuple]) -> list[float]:
     """Per answered pause: client debounce + the model work since the last keystroke, at M4 Max
-    rates (uncached prompt tokens / 1,750 + generated tokens / 113)."""
+    rates (uncached prompt tokens / 1,750 + generated tokens / 113), or an early answer's time
+    box when longer: (uncached, generated[, floor ms])."""
     base = debounce_ms(name)
-    return [base + 1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS) for u, g in work]
+    return [
+        base + max([1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS), *floor]) for u, g, *floor in work
+    ]
 
 
 def peer_figures(raw: dict) -> dict:
