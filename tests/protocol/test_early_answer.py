@@ -8,7 +8,6 @@ import time
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
@@ -18,6 +17,7 @@ from .lsp_helpers import (
     open_document,
     start_session,
     stats,
+    suggest,
     wait_for_worker,
 )
 
@@ -39,12 +39,6 @@ async def client(lsp_client: LanguageClient, tiny_model):
     await lsp_client.shutdown_session()
 
 
-async def suggest(client: LanguageClient, line: int, col: int) -> str:
-    answer = await client.text_document_inline_completion_async(inline_params(URI, line, col))
-    assert isinstance(answer, types.InlineCompletionList) and answer.items, answer
-    return str(answer.items[0].insert_text)
-
-
 async def continued(client: LanguageClient, count: int = 1, timeout: float = 60) -> dict:
     """Stats once `count` generations answered early have ended."""
     deadline = time.monotonic() + timeout
@@ -56,27 +50,27 @@ async def continued(client: LanguageClient, count: int = 1, timeout: float = 60)
 
 async def test_asking_again_shows_the_whole_suggestion_without_a_model_call(client):
     open_document(client, URI, SOURCE)
-    early = await suggest(client, ROW, COL)
+    early = await suggest(client, URI, ROW, COL)
     answered = await stats(client)
     assert answered["early_answers"] == 1 and answered["model_calls"] == 1, (early, answered)
     # Counted for the wait: the tokens before the answer, not the ones written after it.
     assert 0 < answered["generated_tokens"] < MAX_TOKENS
     after = await continued(client)
-    whole = await suggest(client, ROW, COL)
+    whole = await suggest(client, URI, ROW, COL)
     again = await stats(client)
     assert whole.startswith(early) and len(whole) > len(early), (early, whole)
     assert (again["model_calls"], again["cache_hits"]) == (1, after["cache_hits"] + 1)
     assert after["background"]["continued_tokens"] > 0
     # Typing the early text through: the rest of the whole suggestion, from the cache.
     insert(client, URI, 2, ROW, COL, early)
-    rest = await suggest(client, ROW, COL + len(early))
+    rest = await suggest(client, URI, ROW, COL + len(early))
     assert rest == whole[len(early) :]
     assert (await stats(client))["model_calls"] == 1
 
 
 async def test_a_keystroke_the_cache_cannot_answer_stops_the_generation(client):
     open_document(client, URI, SOURCE)
-    early = await suggest(client, ROW, COL)
+    early = await suggest(client, URI, ROW, COL)
     insert(client, URI, 2, ROW, COL, "z" if early[0] != "z" else "y")  # not the suggestion
     await client.text_document_inline_completion_async(inline_params(URI, ROW, COL + 1))
     after = await continued(client)

@@ -70,7 +70,7 @@ async def inline_completion(
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
     if going is not None:  # answered early: the whole suggestion replaces it when it comes
-        early_answer.remember_whole(ls, document, request, plan, going)
+        ls.background(early_answer.remember_whole(ls, document, request, plan, going))
     else:
         prefetch.served(ls, document, request, Hit(text, key, 0))
     return _items(text, params.position, ls.acceptance.item_id(key))

@@ -77,25 +77,15 @@ def _stay_in_flight(ls: QwenLanguageServer, uri: str, generation: Going) -> None
     generation.add_done_callback(ended)
 
 
-def remember_whole(
+async def remember_whole(
     ls: QwenLanguageServer,
     document: TextDocument,
     request: CompletionRequest,
     plan: CompletionPlan,
     generation: Going,
 ) -> None:
-    """When the generation ends, its whole suggestion replaces the early one (call this after
+    """When the generation ends, its whole suggestion replaces the early one (run this after
     the early one is in the typing cache)."""
-    ls.background(_remember_whole(ls, document, request, plan, generation))
-
-
-async def _remember_whole(
-    ls: QwenLanguageServer,
-    document: TextDocument,
-    request: CompletionRequest,
-    plan: CompletionPlan,
-    generation: Going,
-) -> None:
     try:
         done = await asyncio.shield(generation)  # cancelling this task leaves it to `inflight`
     except (QwenError, asyncio.CancelledError) as exc:
