@@ -39,3 +39,14 @@ def test_a_stopped_continuation_counts_as_superseded_work() -> None:
     stats.record_early_answer(1, prompt=10, reused=0, generated=2, ttft_ms=5.0)
     assert stats.record_continuation(1, generated=6, cancelled=True)
     assert stats.cancelled_generated_tokens == 4 and stats.cancelled == 0
+
+
+def test_a_remote_early_answer_counts_its_prompt_when_the_server_tells_it() -> None:
+    stats = CompletionStats()
+    stats.record_early_answer(3, prompt=0, reused=0, generated=2, ttft_ms=0.0)  # SSE: no usage
+    assert stats.record_continuation(3, generated=9, cancelled=False, prompt=500, reused=450)
+    assert (stats.prompt_tokens, stats.reused_prompt_tokens, stats.generated_tokens) == (
+        500,
+        450,
+        2,
+    )

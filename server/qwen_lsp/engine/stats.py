@@ -38,8 +38,8 @@ class CompletionStats:
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     changed_at: dict[str, float] = field(default_factory=dict)  # uri → its last, unasked change
-    # request id → tokens generated before its early answer, until its Done
-    _answered_early: dict[int, int] = field(default_factory=dict)
+    # request id → (prompt tokens known, tokens generated) at its early answer, until its Done
+    _answered_early: dict[int, tuple[bool, int]] = field(default_factory=dict)
 
     def changed(self, uri: str, at: float) -> None:
         self.changed_at[uri] = at
@@ -68,14 +68,20 @@ class CompletionStats:
         """A request answered early: the work until then is what the user waited for."""
         self.early_answers += 1
         self.record_model_usage(prompt, reused, generated, ttft_ms)
-        self._answered_early[request_id] = generated
+        self._answered_early[request_id] = (prompt > 0, generated)
 
-    def record_continuation(self, request_id: int, generated: int, cancelled: bool) -> bool:
+    def record_continuation(
+        self, request_id: int, generated: int, cancelled: bool, prompt: int = 0, reused: int = 0
+    ) -> bool:
         """The Done of a request answered early (False: not one): its tokens after the answer
-        count as background work, superseded ones as cancelled too."""
-        before = self._answered_early.pop(request_id, None)
-        if before is None:
+        count as background work, superseded ones as cancelled too. A remote server tells the
+        prompt's tokens only at the end: they are counted then."""
+        early = self._answered_early.pop(request_id, None)
+        if early is None:
             return False
+        prompt_known, before = early
+        if not prompt_known:
+            self.record_model_usage(prompt, reused, 0, 0.0)
         after = max(0, generated - before)
         self.background.continuations += 1
         self.background.continued_tokens += after

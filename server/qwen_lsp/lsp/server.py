@@ -183,7 +183,9 @@ class _BackendEvents:
             stats.background.record_usage(
                 usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens
             )
-        elif not stats.record_continuation(done.id, usage.generated_tokens, cancelled):
+        elif not stats.record_continuation(
+            done.id, usage.generated_tokens, cancelled, usage.prompt_tokens, usage.reused_tokens
+        ):
             if cancelled:
                 stats.cancelled += 1  # confirmed by the worker: it stopped generating
                 stats.cancelled_generated_tokens += usage.generated_tokens
