@@ -183,7 +183,22 @@ def main() -> None:
         default={},
         help='more qwen-lsp settings (JSON), e.g. \'{"completion": {"nextSuggestion": false}}\'',
     )
+    parser.add_argument(
+        "--qwen-variant",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="one more qwen-lsp system, 'qwen-lsp NAME', with these settings, in the same "
+        'rotation: e.g. answer150=\'{"completion": {"answerWithinMs": 150}}\'',
+    )
     args = parser.parse_args()
+    # Both forms name systems "qwen-lsp …"; --qwen-variants replaces the plain qwen-lsp.
+    auto = {variant_name(v): v for v in args.qwen_variants}
+    named = {
+        f"qwen-lsp {n}": json.loads(v) for n, _, v in (a.partition("=") for a in args.qwen_variant)
+    }
+    variants = auto | named
+    systems = [n for s in args.systems for n in expand(s, list(auto))] + list(named)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict = {"started": started, "argv": sys.argv[1:]}
     problems: list[str] = []
@@ -201,9 +216,7 @@ def main() -> None:
         model = MODELS[name]
         if not (model / "config.json").is_file():
             sys.exit(f"{model} is missing: make bench builds it")
-        variants = {variant_name(v): v for v in args.qwen_variants}
         setup = Setup(model, qwen_settings=args.qwen_settings, qwen_variants=variants)
-        systems = [n for s in args.systems for n in expand(s, list(variants))]
         rows, skipped = asyncio.run(
             compare(setup, args.files, args.keystrokes, args.rounds, args.seed, systems)
         )

@@ -185,12 +185,16 @@ class QwenLsp(System):
     async def work_mark(self) -> dict:
         return await self.stats()
 
-    async def work_since(self, mark: dict) -> tuple[int, int]:
+    async def work_since(self, mark: dict) -> tuple[int, int, float]:
+        """An answer given early (`completion.answerWithinMs`) counts the tokens generated
+        before it; on a faster machine it would still come no sooner than the box says."""
         now = await self.stats()
         uncached = (now["prompt_tokens"] - now["reused_prompt_tokens"]) - (
             mark["prompt_tokens"] - mark["reused_prompt_tokens"]
         )
-        return uncached, now["generated_tokens"] - mark["generated_tokens"]
+        early = now.get("early_answers", 0) > mark.get("early_answers", 0)
+        box_ms = (self.settings.get("completion") or {}).get("answerWithinMs", 0)
+        return uncached, now["generated_tokens"] - mark["generated_tokens"], box_ms * early
 
     async def stats(self) -> dict:
         return await self.client.workspace_execute_command_async(

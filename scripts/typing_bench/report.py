@@ -25,16 +25,17 @@ def _p50_p95(values: list[float] | None) -> dict | None:
     return {"p50": pct(values, 0.5), "p95": pct(values, 0.95)} if values else None
 
 
-def projected_ms(
-    name: str, work: list[tuple[int, int]], server_wait_ms: float = 0.0
-) -> list[float]:
+def projected_ms(name: str, work: list[tuple], server_wait_ms: float = 0.0) -> list[float]:
     """Per answered pause: client debounce + the model work since the last keystroke, at M4 Max
-    rates (uncached prompt tokens / 1,750 + generated tokens / 113), + the server's wait before
-    the model where the model worked (a pause answered from a cache waits none)."""
+    rates (uncached prompt tokens / 1,750 + generated tokens / 113), or an early answer's time
+    box when longer: (uncached, generated[, floor ms]); + the server's wait before the model
+    where the model worked (a pause answered from a cache waits none)."""
     base = debounce_ms(name)
     return [
-        base + (server_wait_ms if u or g else 0.0) + 1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS)
-        for u, g in work
+        base
+        + (server_wait_ms if u or g else 0.0)
+        + max([1000 * (u / M4_PROMPT_TPS + g / M4_GEN_TPS), *floor])
+        for u, g, *floor in work
     ]
 
 

@@ -65,9 +65,10 @@ class System(ABC):
         """A mark for `work_since`: taken after the last keystroke before a pause."""
         return time.perf_counter()
 
-    async def work_since(self, mark: Any) -> tuple[int, int]:
+    async def work_since(self, mark: Any) -> tuple:
         """(uncached prompt tokens, generated tokens) of the model calls running since `mark`:
-        the work a serial model does between the last keystroke and the answer."""
+        the work a serial model does between the last keystroke and the answer (a system may
+        add a floor in ms: see report.projected_ms)."""
         calls = [c for c in getattr(self, "calls", []) if not c["ended"] or c["ended"] >= mark]
         return sum(c["uncached"] for c in calls), sum(c["generated"] for c in calls)
 
@@ -82,7 +83,7 @@ class System(ABC):
 class UserResult:
     felt_ms: list[float] = field(default_factory=list)
     # per answered pause: (answered from a cache, uncached prompt tokens, generated tokens)
-    pause_work: list[tuple[int, int]] = field(default_factory=list)
+    pause_work: list[tuple] = field(default_factory=list)
     unanswered_pauses: int = 0
     empty_answers: int = 0
     keystrokes: int = 0

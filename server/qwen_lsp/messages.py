@@ -14,7 +14,7 @@ import msgspec
 
 FRAME_HEADER = struct.Struct(">I")
 # Bumped whenever a message changes shape; a shared worker refuses clients of another version.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
@@ -44,6 +44,8 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     request with the same job supersedes it, waiting or running (empty: never superseded).
     `max_tokens=0` only prefills the prompt into the `cache_key`'s KV cache and answers Done with
     empty text (pre-warm). `max_time_ms` counts from the request's arrival at the worker.
+    `answer_within_ms` > 0: once that long has passed since the arrival and some non-blank text
+    is generated, an EarlyAnswer carries the text so far; generation goes on to its Done.
     """
 
     id: int
@@ -56,6 +58,7 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     stream: bool = False
     max_time_ms: int = 0
     priority: Priority = "interactive"
+    answer_within_ms: int = 0
 
 
 class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
@@ -130,6 +133,15 @@ class Chunk(msgspec.Struct, tag="chunk"):
     text: str
 
 
+class EarlyAnswer(msgspec.Struct, tag="early_answer"):
+    """A Generate's text so far, at its `answer_within_ms` (decoded whole, stop strings cut),
+    and the work done for it until then; the generation goes on to its Done."""
+
+    id: int
+    text: str
+    usage: Usage
+
+
 class ToolCall(msgspec.Struct, omit_defaults=True):
     name: str
     arguments: dict = {}
@@ -161,7 +173,7 @@ class Failed(msgspec.Struct, tag="failed"):
 
 
 ToWorker = Generate | Chat | Cancel | Shutdown | Hello
-FromWorker = Welcome | Refused | Progress | Ready | LoadFailed | Chunk | Done | Failed
+FromWorker = Welcome | Refused | Progress | Ready | LoadFailed | Chunk | EarlyAnswer | Done | Failed
 
 _encoder = msgspec.msgpack.Encoder()
 _to_worker = msgspec.msgpack.Decoder(ToWorker)

@@ -121,3 +121,10 @@ async def reuse_after_one_keystroke(
     second = await stats(client)
     prompt = second["prompt_tokens"] - first["prompt_tokens"]
     return prompt, second["reused_prompt_tokens"] - first["reused_prompt_tokens"]
+
+
+async def suggest(client: LanguageClient, uri: str, line: int, col: int) -> str:
+    """The ghost text at (line, col), which must be there."""
+    answer = await client.text_document_inline_completion_async(inline_params(uri, line, col))
+    assert isinstance(answer, types.InlineCompletionList) and answer.items, answer
+    return str(answer.items[0].insert_text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
@@ -12,11 +11,11 @@ from .corpus import corpus_uri, line_left_out
 from .lsp_helpers import (
     SERVER,
     background_done,
-    inline_params,
     insert,
     open_document,
     start_session,
     stats,
+    suggest,
     wait_for_worker,
 )
 
@@ -38,21 +37,15 @@ async def client(lsp_client: LanguageClient, request):
     await lsp_client.shutdown_session()
 
 
-async def suggest(client: LanguageClient, line: int, col: int) -> str:
-    answer = await client.text_document_inline_completion_async(inline_params(URI, line, col))
-    assert isinstance(answer, types.InlineCompletionList) and answer.items, answer
-    return str(answer.items[0].insert_text)
-
-
 async def test_tab_shows_the_next_suggestion_without_a_model_call(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    first = await suggest(client, ROW, 0)
+    first = await suggest(client, URI, ROW, 0)
     if client.ahead:  # type: ignore[attr-defined]
         computed = await background_done(client)
         assert computed["background"]["next_suggestions"] == 1, computed["background"]
     before = await stats(client)
     insert(client, URI, 2, ROW, 0, first)  # Tab: the ghost text goes in, the cursor after it
-    second = await suggest(client, ROW, len(first))
+    second = await suggest(client, URI, ROW, len(first))
     after = await stats(client)
     assert second.strip() and not first.endswith(second)
     if client.ahead:  # type: ignore[attr-defined]

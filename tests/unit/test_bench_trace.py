@@ -87,6 +87,8 @@ def test_a_run_fails_on_errors_answered_superseded_requests_and_missing_figures(
 def test_projection_adds_the_client_debounce_to_the_work_at_m4_max_rates():
     # 1,750 uncached prompt tokens take 1 s there, 113 generated tokens 1 s
     assert projected_ms("qwen-lsp", [(1750, 113), (0, 0)]) == [2000.0, 0.0]
+    # An early answer comes no sooner than its time box, however fast the model.
+    assert projected_ms("qwen-lsp", [(0, 1, 100.0), (1750, 0, 100.0)]) == [100.0, 1000.0]
     assert projected_ms("Continue → mlx_lm.server", [(0, 0)]) == [350.0]
 
 

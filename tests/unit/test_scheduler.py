@@ -19,9 +19,11 @@ class ScriptedHost:
         self.trace: list[tuple[int, int]] = []
         self.at: dict[tuple[int, int], Callable[[], None]] = {}
 
-    def steps(self, request, cancelled, on_text=None, arrived=None):
+    def steps(self, request, cancelled, on_text=None, arrived=None, on_early=None):
         for step in range(request.max_tokens):
             self.at.get((request.id, step), lambda: None)()
+            if on_early and step == request.answer_within_ms > 0:  # scripted: the step it is due
+                on_early(str(step), m.Usage(generated_tokens=step))
             self.trace.append((request.id, step))
             yield
             if cancelled():
@@ -85,6 +87,18 @@ def test_background_work_pauses_for_a_job_and_a_job_for_a_keystroke(scheduler, h
     drain(scheduler)
     assert [a.id for a in answers] == [3, 2, 1]
     assert host.trace == [(1, 0), (2, 0), (3, 0), (2, 1), (1, 1)]
+
+
+def test_a_keystroke_answered_early_goes_on_behind_a_job(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "interactive", steps=4, answer_within_ms=2))
+    submit(scheduler, answers, request(2, "job", steps=1))
+    drain(scheduler)
+    early = answers[0]
+    assert isinstance(early, m.EarlyAnswer) and (early.id, early.text) == (1, "2")
+    # Once answered, the rest of the keystroke's generation waits for the job.
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (2, 0), (1, 3)]
+    assert outcomes(answers[1:]) == [(2, "length"), (1, "length")]
 
 
 def test_a_paused_job_cancelled_meanwhile_stops_when_it_resumes(scheduler, host):

@@ -28,3 +28,32 @@ def test_the_wait_before_the_model_is_felt_but_not_server_overhead() -> None:
     stats.record_latency(total_ms=70.0, model_ms=29.0, waited_ms=71.0, idle_ms=40.0)
     assert list(stats.latencies_ms) == pytest.approx([71.0])
     assert list(stats.overhead_ms) == pytest.approx([1.0])
+
+
+def test_an_early_answer_counts_the_work_before_it_and_the_rest_apart() -> None:
+    stats = CompletionStats()
+    stats.record_early_answer(7, prompt=100, reused=90, generated=3, ttft_ms=20.0)
+    assert (stats.early_answers, stats.generated_tokens, stats.prompt_tokens) == (1, 3, 100)
+    assert stats.record_continuation(7, generated=10, cancelled=False)
+    assert stats.generated_tokens == 3  # what the user waited for
+    assert (stats.background.continuations, stats.background.continued_tokens) == (1, 7)
+    assert not stats.record_continuation(7, generated=10, cancelled=False)  # once
+    assert not stats.record_continuation(8, generated=5, cancelled=False)  # not answered early
+
+
+def test_a_stopped_continuation_counts_as_superseded_work() -> None:
+    stats = CompletionStats()
+    stats.record_early_answer(1, prompt=10, reused=0, generated=2, ttft_ms=5.0)
+    assert stats.record_continuation(1, generated=6, cancelled=True)
+    assert stats.cancelled_generated_tokens == 4 and stats.cancelled == 0
+
+
+def test_a_remote_early_answer_counts_its_prompt_when_the_server_tells_it() -> None:
+    stats = CompletionStats()
+    stats.record_early_answer(3, prompt=0, reused=0, generated=2, ttft_ms=0.0)  # SSE: no usage
+    assert stats.record_continuation(3, generated=9, cancelled=False, prompt=500, reused=450)
+    assert (stats.prompt_tokens, stats.reused_prompt_tokens, stats.generated_tokens) == (
+        500,
+        450,
+        2,
+    )

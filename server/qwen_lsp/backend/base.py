@@ -31,11 +31,15 @@ class ModelBackend(Protocol):
     configured: bool  # False until the editor's settings are final: nothing starts before
 
     async def request(
-        self, message: m.Generate | m.Chat, on_chunk: Callable[[str], None] | None = None
+        self,
+        message: m.Generate | m.Chat,
+        on_chunk: Callable[[str], None] | None = None,
+        on_early: Callable[[m.EarlyAnswer], None] | None = None,
     ) -> m.Done:
         """Send one request (its id is assigned here) and await its answer.
 
-        Cancelling the awaiting task cancels the generation in the model process.
+        Cancelling the awaiting task cancels the generation in the model process. A Generate
+        with `answer_within_ms` calls `on_early` once with the text so far, then goes on.
         """
         ...
 

@@ -58,6 +58,7 @@ class WorkerSpec:
 class _Pending:
     future: asyncio.Future[m.Done]
     on_chunk: Callable[[str], None] | None
+    on_early: Callable[[m.EarlyAnswer], None] | None = None
 
 
 class FramedBackend:
@@ -119,12 +120,15 @@ class FramedBackend:
     # --- requests -----------------------------------------------------------------------------
 
     async def request(
-        self, message: m.Generate | m.Chat, on_chunk: Callable[[str], None] | None = None
+        self,
+        message: m.Generate | m.Chat,
+        on_chunk: Callable[[str], None] | None = None,
+        on_early: Callable[[m.EarlyAnswer], None] | None = None,
     ) -> m.Done:
         await self.start()
         message.id = next(self._ids)
         future: asyncio.Future[m.Done] = asyncio.get_running_loop().create_future()
-        self._pending[message.id] = _Pending(future, on_chunk)
+        self._pending[message.id] = _Pending(future, on_chunk, on_early)
         try:
             await self.write(message)
             return await future
@@ -182,6 +186,9 @@ class FramedBackend:
         elif isinstance(message, m.Chunk):
             if pending and pending.on_chunk:
                 pending.on_chunk(message.text)
+        elif isinstance(message, m.EarlyAnswer):
+            if pending and pending.on_early:
+                pending.on_early(message)
         elif isinstance(message, m.Done):
             self.events.on_done(message)
             if pending:

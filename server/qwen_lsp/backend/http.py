@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import httpx2 as httpx
 
 from .. import messages as m
+from ..engine.answer_box import AnswerBox
+from ..engine.fim import STOP_MARKERS
 from ..errors import GenerationFailed, ModelUnavailable, QwenError
 from .base import BackendEvents, BackendState
 from .settings_gate import SettingsGate
@@ -151,13 +153,17 @@ class HttpBackend:
     # --- requests -----------------------------------------------------------------------------
 
     async def request(
-        self, message: m.Generate | m.Chat, on_chunk: Callable[[str], None] | None = None
+        self,
+        message: m.Generate | m.Chat,
+        on_chunk: Callable[[str], None] | None = None,
+        on_early: Callable[[m.EarlyAnswer], None] | None = None,
     ) -> m.Done:
         await self.start()
         message.id = next(self._ids)
         path, body = self.payload(message)
         reply, started, ttft = Reply(), time.perf_counter(), 0.0
         deadline = started + message.max_time_ms / 1000 if message.max_time_ms else None
+        box = AnswerBox(getattr(message, "answer_within_ms", 0) if on_early else 0, started)
         response: httpx.Response | None = None
         try:
             response = await self._send("POST", path, body)
@@ -175,6 +181,8 @@ class HttpBackend:
                     reply.text += piece
                     if on_chunk:
                         on_chunk(piece)
+                    if on_early and (early := self._early(message, reply, box)) is not None:
+                        on_early(early)  # the stream goes on: the server keeps generating
                 if deadline is not None and time.perf_counter() > deadline:
                     reply.finish = "length"  # cut short: closing the stream stops the server
                     break
@@ -195,6 +203,17 @@ class HttpBackend:
         done.usage = _timed(reply.usage or m.Usage(generated_tokens=reply.events), ttft, started)
         self.events.on_done(done)
         return done
+
+    def _early(
+        self, message: m.Generate | m.Chat, reply: Reply, box: AnswerBox
+    ) -> m.EarlyAnswer | None:
+        """The early answer when due (token counts: one event a token, as servers stream)."""
+        stops = [*STOP_MARKERS, *getattr(message, "stop", [])]
+        text = box.due(time.perf_counter(), lambda: cut_at_stops(reply.text, stops))
+        if text is None:
+            return None
+        usage = m.Usage(generated_tokens=reply.events)
+        return m.EarlyAnswer(id=message.id, text=text, usage=usage)
 
     async def _send(self, method: str, path: str, body: dict | None = None) -> httpx.Response:
         """Send with retries while the server cannot be reached; the response is streamed."""

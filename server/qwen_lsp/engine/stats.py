@@ -29,6 +29,7 @@ class CompletionStats:
     debounced: int = 0  # requests whose wait before the model a change or a cancel ended
     cancelled_generated_tokens: int = 0  # spent on requests superseded before they finished
     stale: int = 0
+    early_answers: int = 0  # answered with the text so far while the model went on
     errors: int = 0
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
     kv_cache_bytes: int = 0  # what those caches hold, and the worker's limit, last seen
@@ -38,6 +39,8 @@ class CompletionStats:
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     changed_at: dict[str, float] = field(default_factory=dict)  # uri → its last, unasked change
+    # request id → (prompt tokens known, tokens generated) at its early answer, until its Done
+    _answered_early: dict[int, tuple[bool, int]] = field(default_factory=dict)
 
     def changed(self, uri: str, at: float) -> None:
         self.changed_at[uri] = at
@@ -64,6 +67,33 @@ class CompletionStats:
         if ttft_ms:
             self.ttft_ms.append(ttft_ms)
 
+    def record_early_answer(
+        self, request_id: int, prompt: int, reused: int, generated: int, ttft_ms: float
+    ) -> None:
+        """A request answered early: the work until then is what the user waited for."""
+        self.early_answers += 1
+        self.record_model_usage(prompt, reused, generated, ttft_ms)
+        self._answered_early[request_id] = (prompt > 0, generated)
+
+    def record_continuation(
+        self, request_id: int, generated: int, cancelled: bool, prompt: int = 0, reused: int = 0
+    ) -> bool:
+        """The Done of a request answered early (False: not one): its tokens after the answer
+        count as background work, superseded ones as cancelled too. A remote server tells the
+        prompt's tokens only at the end: they are counted then."""
+        early = self._answered_early.pop(request_id, None)
+        if early is None:
+            return False
+        prompt_known, before = early
+        if not prompt_known:
+            self.record_model_usage(prompt, reused, 0, 0.0)
+        after = max(0, generated - before)
+        self.background.continuations += 1
+        self.background.continued_tokens += after
+        if cancelled:
+            self.cancelled_generated_tokens += after
+        return True
+
     def snapshot(self) -> dict:
         return {
             "requests": self.requests,
@@ -79,6 +109,7 @@ class CompletionStats:
             "debounced": self.debounced,
             "cancelled_generated_tokens": self.cancelled_generated_tokens,
             "stale": self.stale,
+            "early_answers": self.early_answers,
             "errors": self.errors,
             "warm_documents": self.warm_documents,
             "kv_cache_bytes": self.kv_cache_bytes,
@@ -102,6 +133,8 @@ class BackgroundStats:
     prewarms: int = 0  # prompts sent to be prefilled
     next_suggestions: int = 0  # suggestions computed ahead and kept in the typing cache
     next_suggestion_hits: int = 0  # requests answered by one of them
+    continuations: int = 0  # generations that went on after an early answer
+    continued_tokens: int = 0  # tokens they generated after it
 
     def record_usage(self, prompt: int, reused: int, generated: int) -> None:
         self.model_calls += 1

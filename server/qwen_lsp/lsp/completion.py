@@ -10,7 +10,7 @@ from lsprotocol import types
 from ..engine.completion import format_completion, should_complete
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
-from . import debounce, prefetch
+from . import debounce, early_answer, prefetch
 from .acceptance import accept_command
 from .completion_plan import generate_for, plan_for, snapshot
 from .positions import offset_at, open_document
@@ -55,7 +55,7 @@ async def inline_completion(
         ls.stats.model_calls += 1
         generate = generate_for(ls, request, plan)
         asked = time.perf_counter()
-        done = await ls.supersede(request.uri, ls.backend.request(generate))
+        done, going = await early_answer.ask_model(ls, request.uri, generate, plan)
         model_ms = (time.perf_counter() - asked) * 1000  # the worker's queue and pipe included
     except QwenError as exc:
         ls.stats.errors += 1
@@ -72,7 +72,10 @@ async def inline_completion(
         return EMPTY
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
-    prefetch.served(ls, document, request, Hit(text, key, 0))
+    if going is not None:  # answered early: the whole suggestion replaces it when it comes
+        ls.background(early_answer.remember_whole(ls, document, request, plan, going))
+    else:
+        prefetch.served(ls, document, request, Hit(text, key, 0))
     return _items(text, params.position, ls.acceptance.item_id(key))
 
 

@@ -65,6 +65,7 @@ def generate_for(
         stop=list(plan.stop),
         max_time_ms=ls.settings.completion.timeout_ms,
         priority=priority,
+        answer_within_ms=ls.settings.completion.answer_within_ms if interactive else 0,
     )
 
 

@@ -176,13 +176,17 @@ class _BackendEvents:
     def on_done(self, done: m.Done) -> None:
         usage, stats = done.usage, self.server.stats
         sent = self.server.background_requests
-        if (mine := next((r for r in sent if r.id == done.id), None)) is not None:
+        cancelled = done.finish_reason == "cancelled"
+        mine = next((r for r in sent if r.id == done.id), None)
+        if mine is not None:
             sent.remove(mine)  # nobody waits for it: counted apart
             stats.background.record_usage(
                 usage.prompt_tokens, usage.reused_tokens, usage.generated_tokens
             )
-        else:
-            if done.finish_reason == "cancelled":
+        elif not stats.record_continuation(
+            done.id, usage.generated_tokens, cancelled, usage.prompt_tokens, usage.reused_tokens
+        ):
+            if cancelled:
                 stats.cancelled += 1  # confirmed by the worker: it stopped generating
                 stats.cancelled_generated_tokens += usage.generated_tokens
             stats.record_model_usage(

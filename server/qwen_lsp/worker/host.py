@@ -20,6 +20,7 @@ from mlx_lm.generate import generation_stream, wired_limit
 from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_prompt_cache
 from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
+from ..engine.answer_box import AnswerBox
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
@@ -152,11 +153,13 @@ class ModelHost:
         cancelled: Callable[[], bool],
         on_text: Callable[[str], None] | None = None,
         arrived: float | None = None,
+        on_early: Callable[[str, Usage], None] | None = None,
     ) -> Generator[None, None, Done]:
         """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
 
         Paused, it holds its own KV cache and decoder state. `max_tokens=0` only prefills the
-        prompt into its key's cache (a pre-warm). The time limit counts from `arrived`.
+        prompt into its key's cache (a pre-warm). The time limit and a Generate's
+        `answer_within_ms` (the text so far to `on_early`, once) count from `arrived`.
         """
         started = time.perf_counter()
         tokens = self._encode(request)
@@ -175,6 +178,7 @@ class ModelHost:
         stop_ids = self.tokenizer.eos_token_ids
         detokenizer = self.tokenizer.detokenizer
         stats = self.last_speculation = SpeculationStats()
+        box = AnswerBox(getattr(request, "answer_within_ms", 0) if on_early else 0, since)
 
         def stopped() -> FinishReason | None:
             if cancelled():
@@ -188,6 +192,11 @@ class ModelHost:
         step = PREFILL_STEP if request.priority == "interactive" else PREEMPTIBLE_PREFILL_STEP
         produced: list[int] = []
         ttft = 0.0
+
+        def text_so_far() -> str:
+            text = self.tokenizer.decode(produced).rstrip("\ufffd")  # a character half made
+            return text[: _first_stop(text, extra_stops)]
+
         finish: FinishReason | None = None
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
             chunks = prefill(self.model, cache, tokens[reused : len(tokens) - tail], step)
@@ -214,6 +223,8 @@ class ModelHost:
                     break
                 if len(produced) == request.max_tokens:
                     break
+                if on_early and (early := box.due(time.perf_counter(), text_so_far)) is not None:
+                    on_early(early, _usage_so_far(tokens, reused, produced, ttft, started))
                 yield
                 if finish := stopped():
                     break
@@ -351,6 +362,18 @@ def _sampling_kwargs(sampling: Sampling) -> dict[str, Any]:
             repetition_penalty=sampling.repetition_penalty
         )
     return kwargs
+
+
+def _usage_so_far(
+    tokens: list[int], reused: int, produced: list[int], ttft: float, started: float
+) -> Usage:
+    return Usage(
+        prompt_tokens=len(tokens),
+        reused_tokens=reused,
+        generated_tokens=len(produced),
+        ttft_ms=ttft * 1000,
+        total_ms=(time.perf_counter() - started) * 1000,
+    )
 
 
 def _first_stop(text: str, stops: Iterable[str]) -> int | None:

@@ -102,7 +102,7 @@ class Scheduler:
             if request.stream:
                 on_text = lambda t: pending.send(m.Chunk(id=request.id, text=t))  # noqa: E731
             steps = self.host.steps(
-                request, lambda: self._must_stop(pending), on_text, pending.arrived
+                request, lambda: self._must_stop(pending), on_text, pending.arrived, _early(pending)
             )
             pending.send(self._run(pending, steps))
         except Exception as exc:  # the error goes back to the caller; the worker lives on
@@ -142,6 +142,17 @@ class Scheduler:
                 _supersedes(later, pending) or _wants_cache_of(later, pending)
                 for _, _, later in self._queue
             )
+
+
+def _early(pending: Pending) -> Callable[[str, m.Usage], None]:
+    """Send a Generate's early answer; what goes on after it is work nobody waits for, so it
+    drops to background priority (anything waiting goes first, between its decode steps)."""
+
+    def answer(text: str, usage: m.Usage) -> None:
+        pending.send(m.EarlyAnswer(id=pending.request.id, text=text, usage=usage))
+        pending.request.priority = "background"
+
+    return answer
 
 
 def _supersedes(later: Pending, pending: Pending) -> bool:

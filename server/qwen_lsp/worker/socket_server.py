@@ -132,7 +132,7 @@ class SharedWorker:
         """Sends a request's answers to its client under the client's own id."""
 
         def reply(message: m.FromWorker) -> None:
-            message.id = client_id  # type: ignore[union-attr]  # Chunk, Done, Failed
+            message.id = client_id  # type: ignore[union-attr]  # Chunk, EarlyAnswer, Done, Failed
             if isinstance(message, m.Done | m.Failed):
                 with self.lock:
                     client.ids.pop(client_id, None)
