@@ -69,13 +69,14 @@ class Definition:
 def definitions(language: str, text: str) -> list[Definition]:
     """Every documentable definition, outermost first, in source order."""
     language = syntax.language_for("", language)
-    tree = syntax.parse(language, text)
+    source = text.encode()
+    tree = syntax.parse_encoded(language, source)
     if tree is None:
         return []
     fam = family(language)
     lines = text.split("\n")
     out: list[Definition] = []
-    for node, qual in _walk(tree.root_node, fam, ""):
+    for node, qual in _walk(tree.root_node, fam, "", source):
         d = _definition(node, qual, fam, lines)
         if d is not None:
             out.append(d)
@@ -96,29 +97,34 @@ def _is_definition(node: tree_sitter.Node, fam: str) -> bool:
     return False
 
 
-def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_sitter.Node, str]]:
+def _walk(
+    node: tree_sitter.Node, fam: str, prefix: str, source: bytes
+) -> Iterator[tuple[tree_sitter.Node, str]]:
     for child in node.named_children:
         if _is_definition(child, fam):
-            name = _name(child, fam)
+            name = _name(child, fam, source)
             qual = f"{prefix}.{name}" if prefix and name else name
             if name:
                 yield child, qual
-            yield from _walk(child, fam, qual or prefix)
+            yield from _walk(child, fam, qual or prefix, source)
         else:
-            yield from _walk(child, fam, prefix)
+            yield from _walk(child, fam, prefix, source)
 
 
-def _name(node: tree_sitter.Node, fam: str) -> str:
+def _name(node: tree_sitter.Node, fam: str, source: bytes) -> str:
+    """The definition's name, read from `source` (the UTF-8 text the tree was parsed from):
+    `Node.text` would call the tree's read callback (py-tree-sitter leaks what it returns)."""
     target = node.child_by_field_name("name")
     if node.type in ("lexical_declaration", "variable_declaration"):
         target = node.named_children[0].child_by_field_name("name")
     if target is None and fam == "go" and node.type == "type_declaration":
         spec = node.named_children[0] if node.named_children else None
         target = spec.child_by_field_name("name") if spec is not None else None
-    if target is None or target.text is None:
+    if target is None:
         return ""
     # Lua `function M.util.f()`: the last segment names it.
-    return re.split(r"[.:]", target.text.decode())[-1]
+    text = source[target.start_byte : target.end_byte].decode(errors="replace")
+    return re.split(r"[.:]", text)[-1]
 
 
 def _indent(line: str) -> str:
@@ -216,14 +222,17 @@ def spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
 
 @functools.lru_cache(maxsize=64)
 def _spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
-    return spans_of(language, syntax.parse(language, text))
+    source = text.encode()
+    return spans_of(language, syntax.parse_encoded(language, source), source)
 
 
-def spans_of(language: str, tree: tree_sitter.Tree | None) -> Mapping[str, tuple[int, int]]:
-    """`spans` of the text `tree` was parsed from (no tree: none)."""
+def spans_of(
+    language: str, tree: tree_sitter.Tree | None, source: bytes
+) -> Mapping[str, tuple[int, int]]:
+    """`spans` of `source`, the UTF-8 text `tree` was parsed from (no tree: none)."""
     out: dict[str, tuple[int, int]] = {}
     if tree is not None:
-        for node, qual in _walk(tree.root_node, family(language), ""):
+        for node, qual in _walk(tree.root_node, family(language), "", source):
             out.setdefault(qual.rsplit(".", 1)[-1], (node.start_point.row, node.end_point.row))
     return MappingProxyType(out)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import posixpath
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, overload
@@ -93,8 +94,11 @@ PARSE_BUDGET_S = 0.25  # some grammars take pathologically long on garbage input
 # trees, and with them code actions and the trained model's examples). ~30,000 steps are about
 # one second of parsing on this project's 2-core machines (_pydecimal.py: 995 steps, 33 ms).
 STEPS_PER_SECOND = 30_000
-# py-tree-sitter 0.26.1 keeps a reference to every chunk the read callback returns: small ones.
 READ_CHUNK = 4096
+# py-tree-sitter (0.26.1 and its main branch) never releases the object the read callback
+# returns (one reference leaked per call: ~12 KB per incremental parse). The callback hands back
+# one buffer per thread, refilled in place, so what leaks is a count on that one object.
+_READ_BUFFERS = threading.local()
 
 
 def parse_bytes(
@@ -106,9 +110,13 @@ def parse_bytes(
     """Parse within a budget of about `budget_s` seconds of parsing work (only the callback
     form of `parse` can be cancelled)."""
     steps_left = int(budget_s * STEPS_PER_SECOND)
+    view = memoryview(data)
+    buffer = _read_buffer()
 
-    def read(byte: int, _point: tuple[int, int]) -> bytes:
-        return data[byte : byte + READ_CHUNK]
+    def read(byte: int, _point: tuple[int, int]) -> bytearray:
+        # tree-sitter has let go of the previous chunk (it reads one at a time): refill it.
+        buffer[:] = view[byte : byte + READ_CHUNK]
+        return buffer
 
     def give_up(*_: object) -> bool:
         nonlocal steps_left
@@ -124,9 +132,29 @@ def parse_bytes(
         return None
 
 
+def _read_buffer() -> bytearray:
+    buffer = getattr(_READ_BUFFERS, "buffer", None)
+    if buffer is None:
+        buffer = _READ_BUFFERS.buffer = bytearray(READ_CHUNK)
+    return buffer
+
+
 def parse(language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> ts.Tree | None:
+    return parse_encoded(language, text.encode(), budget_s)
+
+
+def parse_encoded(language: str, data: bytes, budget_s: float = PARSE_BUDGET_S) -> ts.Tree | None:
+    """The tree of UTF-8 `data` (None without a grammar, or when parsing gave up)."""
     parser = parser_for(language)
-    return parse_bytes(parser, text.encode(), budget_s=budget_s) if parser is not None else None
+    return parse_bytes(parser, data, budget_s=budget_s) if parser is not None else None
+
+
+def encode(text: str, piece: int = 1 << 20) -> bytes:
+    """UTF-8 of `text`, encoded a piece at a time: in a thread, each piece is one short hold of
+    the GIL instead of one long one (10 MB: ~15 ms) that the event loop would wait out."""
+    if len(text) <= piece:
+        return text.encode()
+    return b"".join([text[i : i + piece].encode() for i in range(0, len(text), piece)])
 
 
 def count_errors(tree: ts.Tree | None) -> int:
@@ -359,14 +387,19 @@ class SyntaxDocument:
 
 
 def tree_of(
-    language: str, text: str, tree: ts.Tree | None, parse: bool, budget_s: float = PARSE_BUDGET_S
+    language: str,
+    text: str | bytes,
+    tree: ts.Tree | None,
+    parse: bool,
+    budget_s: float = PARSE_BUDGET_S,
 ) -> ts.Tree | None:
-    """The tree of a `SyntaxDocument.snapshot`: parsed where it asks for a parse (incrementally
-    from the edited `tree`, or from scratch without one)."""
+    """The tree of a `SyntaxDocument.snapshot` (its text, or that text's UTF-8): parsed where it
+    asks for a parse (incrementally from the edited `tree`, or from scratch without one)."""
     parser = parser_for(language) if parse else None
     if parser is None:
         return tree
-    return parse_bytes(parser, text.encode(), tree, budget_s)
+    data = encode(text) if isinstance(text, str) else text
+    return parse_bytes(parser, data, tree, budget_s)
 
 
 # Part of whatever opens or closes a string or comment in some grammar (quotes, escapes, `#`,

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import tree_sitter as ts
 
 from ..engine.definitions import spans_of
-from ..engine.syntax import SyntaxDocument, tree_of
+from ..engine.syntax import SyntaxDocument, encode, tree_of
 from .positions import document_path, syntax_of
 from .server import QwenLanguageServer
 
@@ -53,8 +53,9 @@ def _start(ls: QwenLanguageServer, path: str, syntax: SyntaxDocument) -> None:
 def _index(
     language: str, text: str, tree: ts.Tree | None, parse: bool
 ) -> tuple[ts.Tree | None, Mapping[str, tuple[int, int]]]:
-    tree = tree_of(language, text, tree, parse)
-    return tree, spans_of(language, tree)
+    data = encode(text)
+    tree = tree_of(language, data, tree, parse)
+    return tree, spans_of(language, tree, data)
 
 
 def _done(
