@@ -25,7 +25,8 @@ SAMPLES += [
 SAMPLES += [
     (
         "python",
-        "class Café:\r\n    def grüße(self):\r\n        return 'ü'\r\n\r\ndef naïve():\r\n    pass\r\n",
+        "class Café:\r\n    def grüße(self):\r\n        return 'ü'\r\n\r\n"
+        "def naïve():\r\n    pass\r\n",
     )
 ]
 
