@@ -209,23 +209,41 @@ class SyntaxDocument:
         self._snapshot_text: str | None = None  # the unparsed text a snapshot was taken of
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._same_literals = True  # no edit since the last parse could open or close a literal
+        self._line_index: LineIndex | None = None
         self.set_text(text)
 
     @property
     def text(self) -> str:
         return self._text.text
 
+    def _lines(self) -> LineIndex:
+        if self._line_index is None:
+            self._line_index = LineIndex(self._text.text)
+        return self._line_index
+
+    def structured(self) -> bool:
+        """Whether the line index is made (a new text's is made when first needed)."""
+        return self._line_index is not None
+
+    def adopt_structure(self, text: str, starts: list[int], chunks: list[str]) -> None:
+        """Take `line_starts(text)` and `chunked_text.split(text)`, made in another thread, if
+        the document still has that very text and has not made its own meanwhile."""
+        if self._text.is_joined(text):
+            if self._line_index is None:
+                self._line_index = LineIndex(text, starts)
+            self._text.adopt(text, chunks)
+
     @property
     def line_count(self) -> int:
-        return len(self._lines)
+        return len(self._lines())
 
     def line_start(self, row: int) -> int:
-        return self._lines.start(row)
+        return self._lines().start(row)
 
     def line(self, row: int) -> str:
         """The text of `row` without its newline."""
-        start = self._lines.start(row)
-        end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
+        start = self._lines().start(row)
+        end = self._lines().start(row + 1) - 1 if row + 1 < len(self._lines()) else len(self._text)
         return self._text.slice(start, end)
 
     def lines(self) -> Sequence[str]:
@@ -269,9 +287,10 @@ class SyntaxDocument:
 
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
-        document: when the tree is first asked for)."""
+        document: when the tree is first asked for). Its line index and chunks are made when
+        first needed, unless `adopt_structure` brought them, made in a thread, before."""
         self._text = ChunkedText(text)
-        self._lines = LineIndex(text)
+        self._line_index = None
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
         self._snapshot_text, self._since_snapshot = None, None
@@ -290,14 +309,14 @@ class SyntaxDocument:
         last_row, last_col = self._clamp(last_row, last_col)
         if (last_row, last_col) < (first_row, first_col):
             first_row, first_col, last_row, last_col = last_row, last_col, first_row, first_col
-        start = self._lines.start(first_row) + first_col
-        end = self._lines.start(last_row) + last_col
+        start = self._lines().start(first_row) + first_col
+        end = self._lines().start(last_row) + last_col
         if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
             changed = new + self._text.slice(start, end)  # typed and deleted
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._text.replace(start, end, new)
-        self._lines.edit(first_row, last_row, start, end - start, new)
+        self._lines().edit(first_row, last_row, start, end - start, new)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
@@ -305,11 +324,11 @@ class SyntaxDocument:
 
     def row_of(self, offset: int) -> int:
         """The row of code point `offset` (0-based), without counting lines."""
-        return self._lines.row_of(offset)
+        return self._lines().row_of(offset)
 
     def row_col(self, offset: int) -> tuple[int, int]:
-        row = self._lines.row_of(offset)
-        return row, offset - self._lines.start(row)
+        row = self._lines().row_of(offset)
+        return row, offset - self._lines().start(row)
 
     def point_at(self, offset: int) -> tuple[int, int]:
         """Tree-sitter's (row, byte column) of code point `offset`, read from its line only."""
@@ -337,8 +356,8 @@ class SyntaxDocument:
         return tree.root_node.named_descendant_for_point_range(point, point)
 
     def _clamp(self, row: int, col: int) -> tuple[int, int]:
-        if row >= len(self._lines):
-            row = len(self._lines) - 1
+        if row >= len(self._lines()):
+            row = len(self._lines()) - 1
             col = len(self.line(row))
         return row, max(0, min(col, len(self.line(row))))
 
