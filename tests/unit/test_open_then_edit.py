@@ -59,16 +59,23 @@ def _splits_a_surrogate(rows: list[str], at: Position) -> bool:
     )
 
 
-@pytest.mark.parametrize("when", ["never", "before the edits", "after the first edit"])
-def test_edits_right_after_an_open_match_pygls(monkeypatch, when: str) -> None:
-    monkeypatch.setattr(chunked_text, "CHUNK", 512)  # many chunks, edits across their borders
+def _opened() -> tuple[Workspace, QwenDocument]:
+    """A workspace where TEXT was just opened, as pygls's didOpen does."""
     workspace = Workspace("file:///w")
     adopt(workspace)
     workspace.put_text_document(
         TextDocumentItem(uri=URI, language_id="python", version=1, text=TEXT)
     )
     doc = workspace.get_text_document(URI)
-    assert isinstance(doc, QwenDocument) and doc.syntax is not None
+    assert isinstance(doc, QwenDocument)
+    return workspace, doc
+
+
+@pytest.mark.parametrize("when", ["never", "before the edits", "after the first edit"])
+def test_edits_right_after_an_open_match_pygls(monkeypatch, when: str) -> None:
+    monkeypatch.setattr(chunked_text, "CHUNK", 512)  # many chunks, edits across their borders
+    workspace, doc = _opened()
+    assert doc.syntax is not None
     assert not doc.syntax.structured()  # nothing made at the open
     made = (lines.line_starts(TEXT), chunked_text.split(TEXT))  # as the indexing thread does
     reference = TextDocument(URI, TEXT)
@@ -90,13 +97,8 @@ def test_edits_right_after_an_open_match_pygls(monkeypatch, when: str) -> None:
 
 
 def test_structure_made_for_a_replaced_text_is_not_taken() -> None:
-    workspace = Workspace("file:///w")
-    adopt(workspace)
-    workspace.put_text_document(
-        TextDocumentItem(uri=URI, language_id="python", version=1, text=TEXT)
-    )
-    doc = workspace.get_text_document(URI)
-    assert isinstance(doc, QwenDocument) and doc.syntax is not None
+    workspace, doc = _opened()
+    assert doc.syntax is not None
     made = (lines.line_starts(TEXT), chunked_text.split(TEXT))
     new = "x = 1\r\ny = '👋'\r\n"
     whole = TextDocumentContentChangeWholeDocument(text=new)  # e.g. reloaded from disk
