@@ -98,6 +98,8 @@ READ_CHUNK = 4096
 # py-tree-sitter (0.26.1 and its main branch) never releases the object the read callback
 # returns (one reference leaked per call: ~12 KB per incremental parse). The callback hands back
 # one buffer per thread, refilled in place, so what leaks is a count on that one object.
+# Never use `Node.text` (or query predicates) on these trees: they call the callback again and
+# expect bytes (a crash on the buffer); read text from the source by byte offsets instead.
 _READ_BUFFERS = threading.local()
 
 
