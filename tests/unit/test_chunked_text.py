@@ -57,3 +57,19 @@ def test_byte_offsets_follow_edits_of_non_ascii_text():
         offset = rng.randrange(len(text) + 1)
         assert chunked.byte_offset(offset) == len(text[:offset].encode())
     assert ChunkedText("plain").byte_offset(3) == 3
+
+
+def test_chunks_made_elsewhere_are_taken_only_for_the_same_text(monkeypatch) -> None:
+    monkeypatch.setattr(chunked_text, "CHUNK", 4)
+    text = "héllo wörld, 👋 again\n" * 3
+    made = chunked_text.split(text)
+    kept = chunked_text.ChunkedText(text)
+    kept.adopt(text, made)
+    kept.replace(5, 7, "XY")
+    assert kept.text == text[:5] + "XY" + text[7:]
+    late = chunked_text.ChunkedText(text)
+    late.replace(0, 1, "J")  # typed before the chunks came: they describe an older text
+    late.adopt(text, made)
+    late.replace(10, 11, "")
+    assert late.text == ("J" + text[1:])[:10] + ("J" + text[1:])[11:]
+    assert late.byte_offset(12) == len(late.text[:12].encode())

@@ -21,6 +21,14 @@ SAMPLES += [
     for path in sorted(CORPUS.iterdir())
     if syntax.has_grammar(syntax.language_for(path.name))
 ]
+# Names read from the lines by byte column: non-ASCII names, CRLF line ends.
+SAMPLES += [
+    (
+        "python",
+        "class Café:\r\n    def grüße(self):\r\n        return 'ü'\r\n\r\n"
+        "def naïve():\r\n    pass\r\n",
+    )
+]
 
 
 @pytest.mark.parametrize(("language", "text"), SAMPLES)

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from qwen_lsp.engine import lines
 from qwen_lsp.engine.lines import LineIndex
 
 pytestmark = pytest.mark.unit
@@ -45,3 +46,11 @@ def test_line_starts_are_where_each_line_begins():
         expected = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
         index = LineIndex(text)
         assert [index.start(row) for row in range(len(index))] == expected, text
+
+
+def test_line_starts_summed_a_piece_at_a_time(monkeypatch) -> None:
+    monkeypatch.setattr(lines, "PIECE", 7)  # newlines on, before and after piece boundaries
+    rng = random.Random(3)
+    for _ in range(500):
+        text = "".join(rng.choice("ab\n\n") for _ in range(rng.randint(0, 40)))
+        assert lines.line_starts(text) == _starts(text), text

@@ -17,14 +17,37 @@ def _split(text: str) -> list[str]:
     return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
 
 
+def split(text: str) -> list[str]:
+    """The chunks of `text` (for `ChunkedText.adopt`: made in another thread)."""
+    return _split(text)
+
+
 class ChunkedText:
+    """Split into chunks at the first edit (or by `adopt`): a text only read costs no copy."""
+
     def __init__(self, text: str) -> None:
-        self._chunks = _split(text)
-        self._chunk_bytes: list[int | None] = [None] * len(self._chunks)  # UTF-8, when counted
+        self._chunks: list[str] = []
+        self._chunk_bytes: list[int | None] = []  # UTF-8, when counted
         self._starts = [0]
-        self._restart(0)
         self._length = len(text)
         self._joined: str | None = text
+
+    def adopt(self, text: str, chunks: list[str]) -> None:
+        """Take `split(text)` made elsewhere, if this is still `text` and not split yet."""
+        if not self._chunks and self._joined is text:
+            self._set_chunks(chunks)
+
+    def _chunked(self) -> list[str]:
+        if not self._chunks:
+            assert self._joined is not None  # never edited, so never unjoined
+            self._set_chunks(_split(self._joined))
+        return self._chunks
+
+    def _set_chunks(self, chunks: list[str]) -> None:
+        self._chunks = chunks
+        self._chunk_bytes = [None] * len(chunks)
+        self._starts = [0]
+        self._restart(0)
 
     def __len__(self) -> int:
         return self._length
@@ -61,6 +84,7 @@ class ChunkedText:
         """UTF-8 bytes of text[:offset]: the chunks before it counted once per edit of each."""
         if self.isascii():
             return offset
+        self._chunked()
         index = self._chunk_at(offset)
         before = 0
         for i in range(index):
@@ -71,6 +95,7 @@ class ChunkedText:
 
     def replace(self, start: int, end: int, new: str) -> None:
         """text[start:end] becomes `new` (0 <= start <= end <= len)."""
+        self._chunked()
         first, last = self._chunk_at(start), self._chunk_at(end)
         head = self._chunks[first][: start - self._starts[first]]
         tail = self._chunks[last][end - self._starts[last] :]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -69,13 +69,14 @@ class Definition:
 def definitions(language: str, text: str) -> list[Definition]:
     """Every documentable definition, outermost first, in source order."""
     language = syntax.language_for("", language)
-    tree = syntax.parse(language, text)
+    source = text.encode()
+    tree = syntax.parse_encoded(language, source)
     if tree is None:
         return []
     fam = family(language)
     lines = text.split("\n")
     out: list[Definition] = []
-    for node, qual in _walk(tree.root_node, fam, ""):
+    for node, qual in _walk(tree.root_node, fam, "", _in_bytes(source)):
         d = _definition(node, qual, fam, lines)
         if d is not None:
             out.append(d)
@@ -96,29 +97,49 @@ def _is_definition(node: tree_sitter.Node, fam: str) -> bool:
     return False
 
 
-def _walk(node: tree_sitter.Node, fam: str, prefix: str) -> Iterator[tuple[tree_sitter.Node, str]]:
+def _walk(
+    node: tree_sitter.Node, fam: str, prefix: str, text_of: NodeText
+) -> Iterator[tuple[tree_sitter.Node, str]]:
     for child in node.named_children:
         if _is_definition(child, fam):
-            name = _name(child, fam)
+            name = _name(child, fam, text_of)
             qual = f"{prefix}.{name}" if prefix and name else name
             if name:
                 yield child, qual
-            yield from _walk(child, fam, qual or prefix)
+            yield from _walk(child, fam, qual or prefix, text_of)
         else:
-            yield from _walk(child, fam, prefix)
+            yield from _walk(child, fam, prefix, text_of)
 
 
-def _name(node: tree_sitter.Node, fam: str) -> str:
+# A node's text, read from what its tree was parsed from. Not `Node.text`: on a tree parsed
+# through a read callback it calls the callback again (py-tree-sitter leaks each answer).
+NodeText = Callable[[tree_sitter.Node], str]
+
+
+def _in_bytes(source: bytes) -> NodeText:
+    return lambda node: source[node.start_byte : node.end_byte].decode(errors="replace")
+
+
+def _in_lines(lines: Sequence[str]) -> NodeText:
+    def text(node: tree_sitter.Node) -> str:
+        (first, start), (last, end) = node.start_point, node.end_point
+        span = "\n".join(lines[first : last + 1]).encode()  # columns count UTF-8 bytes
+        return span[start : len(span) - len(lines[last].encode()) + end].decode(errors="replace")
+
+    return text
+
+
+def _name(node: tree_sitter.Node, fam: str, text_of: NodeText) -> str:
     target = node.child_by_field_name("name")
     if node.type in ("lexical_declaration", "variable_declaration"):
         target = node.named_children[0].child_by_field_name("name")
     if target is None and fam == "go" and node.type == "type_declaration":
         spec = node.named_children[0] if node.named_children else None
         target = spec.child_by_field_name("name") if spec is not None else None
-    if target is None or target.text is None:
+    if target is None:
         return ""
     # Lua `function M.util.f()`: the last segment names it.
-    return re.split(r"[.:]", target.text.decode())[-1]
+    return re.split(r"[.:]", text_of(target))[-1]
 
 
 def _indent(line: str) -> str:
@@ -216,14 +237,17 @@ def spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
 
 @functools.lru_cache(maxsize=64)
 def _spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
-    return spans_of(language, syntax.parse(language, text))
+    source = text.encode()
+    return spans_of(language, syntax.parse_encoded(language, source), source)
 
 
-def spans_of(language: str, tree: tree_sitter.Tree | None) -> Mapping[str, tuple[int, int]]:
-    """`spans` of the text `tree` was parsed from (no tree: none)."""
+def spans_of(
+    language: str, tree: tree_sitter.Tree | None, source: bytes
+) -> Mapping[str, tuple[int, int]]:
+    """`spans` of `source`, the UTF-8 text `tree` was parsed from (no tree: none)."""
     out: dict[str, tuple[int, int]] = {}
     if tree is not None:
-        for node, qual in _walk(tree.root_node, family(language), ""):
+        for node, qual in _walk(tree.root_node, family(language), "", _in_bytes(source)):
             out.setdefault(qual.rsplit(".", 1)[-1], (node.start_point.row, node.end_point.row))
     return MappingProxyType(out)
 
@@ -266,9 +290,10 @@ def enclosing_at(
     text = lines[line]
     column = len(text[: len(text) - len(text.lstrip())].encode())
     node = tree.root_node.named_descendant_for_point_range((line, column), (line, column))
-    chain = _around(node, fam)
+    text_of = _in_lines(lines)
+    chain = _around(node, fam, text_of)
     owner = _documented_below(node, fam)
-    if owner is not None and (name := _name(owner, fam)):
+    if owner is not None and (name := _name(owner, fam, text_of)):
         parent = chain[-1][1] if chain else ""
         d = _definition(owner, f"{parent}.{name}" if parent else name, fam, lines)
         if d is not None and d.doc and d.doc[0] <= line <= d.doc[1]:
@@ -283,7 +308,9 @@ def enclosing_at(
     return None
 
 
-def _around(node: tree_sitter.Node | None, fam: str) -> list[tuple[tree_sitter.Node, str]]:
+def _around(
+    node: tree_sitter.Node | None, fam: str, text_of: NodeText
+) -> list[tuple[tree_sitter.Node, str]]:
     """The named definitions containing `node`, outermost first, with their qualified names;
     a decorator or `export` line counts as inside what it wraps."""
     found: list[tree_sitter.Node] = []
@@ -292,12 +319,17 @@ def _around(node: tree_sitter.Node | None, fam: str) -> list[tuple[tree_sitter.N
         if node.type in _WRAPPERS:
             inner = [c for c in node.named_children if _is_definition(c, fam)]
             candidate = inner[-1] if inner else node
-        if _is_definition(candidate, fam) and _name(candidate, fam) and candidate not in found:
+        if (
+            _is_definition(candidate, fam)
+            and _name(candidate, fam, text_of)
+            and candidate not in found
+        ):
             found.append(candidate)
         node = node.parent
     out, prefix = [], ""
     for definition in reversed(found):
-        prefix = f"{prefix}.{_name(definition, fam)}" if prefix else _name(definition, fam)
+        name = _name(definition, fam, text_of)
+        prefix = f"{prefix}.{name}" if prefix else name
         out.append((definition, prefix))
     return out
 

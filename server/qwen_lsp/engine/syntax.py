@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import posixpath
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, overload
@@ -93,8 +94,13 @@ PARSE_BUDGET_S = 0.25  # some grammars take pathologically long on garbage input
 # trees, and with them code actions and the trained model's examples). ~30,000 steps are about
 # one second of parsing on this project's 2-core machines (_pydecimal.py: 995 steps, 33 ms).
 STEPS_PER_SECOND = 30_000
-# py-tree-sitter 0.26.1 keeps a reference to every chunk the read callback returns: small ones.
 READ_CHUNK = 4096
+# py-tree-sitter (0.26.1 and its main branch) never releases the object the read callback
+# returns (one reference leaked per call: ~12 KB per incremental parse). The callback hands back
+# one buffer per thread, refilled in place, so what leaks is a count on that one object.
+# Never use `Node.text` (or query predicates) on these trees: they call the callback again and
+# expect bytes (a crash on the buffer); read text from the source by byte offsets instead.
+_READ_BUFFERS = threading.local()
 
 
 def parse_bytes(
@@ -106,9 +112,13 @@ def parse_bytes(
     """Parse within a budget of about `budget_s` seconds of parsing work (only the callback
     form of `parse` can be cancelled)."""
     steps_left = int(budget_s * STEPS_PER_SECOND)
+    view = memoryview(data)
+    buffer = _read_buffer()
 
-    def read(byte: int, _point: tuple[int, int]) -> bytes:
-        return data[byte : byte + READ_CHUNK]
+    def read(byte: int, _point: tuple[int, int]) -> bytearray:
+        # tree-sitter has let go of the previous chunk (it reads one at a time): refill it.
+        buffer[:] = view[byte : byte + READ_CHUNK]
+        return buffer
 
     def give_up(*_: object) -> bool:
         nonlocal steps_left
@@ -124,9 +134,29 @@ def parse_bytes(
         return None
 
 
+def _read_buffer() -> bytearray:
+    buffer = getattr(_READ_BUFFERS, "buffer", None)
+    if buffer is None:
+        buffer = _READ_BUFFERS.buffer = bytearray(READ_CHUNK)
+    return buffer
+
+
 def parse(language: str, text: str, budget_s: float = PARSE_BUDGET_S) -> ts.Tree | None:
+    return parse_encoded(language, text.encode(), budget_s)
+
+
+def parse_encoded(language: str, data: bytes, budget_s: float = PARSE_BUDGET_S) -> ts.Tree | None:
+    """The tree of UTF-8 `data` (None without a grammar, or when parsing gave up)."""
     parser = parser_for(language)
-    return parse_bytes(parser, text.encode(), budget_s=budget_s) if parser is not None else None
+    return parse_bytes(parser, data, budget_s=budget_s) if parser is not None else None
+
+
+def encode(text: str, piece: int = 1 << 20) -> bytes:
+    """UTF-8 of `text`, encoded a piece at a time: in a thread, each piece is one short hold of
+    the GIL instead of one long one (10 MB: ~15 ms) that the event loop would wait out."""
+    if len(text) <= piece:
+        return text.encode()
+    return b"".join([text[i : i + piece].encode() for i in range(0, len(text), piece)])
 
 
 def count_errors(tree: ts.Tree | None) -> int:
@@ -181,23 +211,41 @@ class SyntaxDocument:
         self._snapshot_text: str | None = None  # the unparsed text a snapshot was taken of
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._same_literals = True  # no edit since the last parse could open or close a literal
+        self._line_index: LineIndex | None = None
         self.set_text(text)
 
     @property
     def text(self) -> str:
         return self._text.text
 
+    def _lines(self) -> LineIndex:
+        if self._line_index is None:
+            self._line_index = LineIndex(self._text.text)
+        return self._line_index
+
+    def structured(self) -> bool:
+        """Whether the line index is made (a new text's is made when first needed)."""
+        return self._line_index is not None
+
+    def adopt_structure(self, text: str, starts: list[int], chunks: list[str]) -> None:
+        """Take `line_starts(text)` and `chunked_text.split(text)`, made in another thread, if
+        the document still has that very text and has not made its own meanwhile."""
+        if self._text.is_joined(text):
+            if self._line_index is None:
+                self._line_index = LineIndex(text, starts)
+            self._text.adopt(text, chunks)
+
     @property
     def line_count(self) -> int:
-        return len(self._lines)
+        return len(self._lines())
 
     def line_start(self, row: int) -> int:
-        return self._lines.start(row)
+        return self._lines().start(row)
 
     def line(self, row: int) -> str:
         """The text of `row` without its newline."""
-        start = self._lines.start(row)
-        end = self._lines.start(row + 1) - 1 if row + 1 < len(self._lines) else len(self._text)
+        start = self._lines().start(row)
+        end = self._lines().start(row + 1) - 1 if row + 1 < len(self._lines()) else len(self._text)
         return self._text.slice(start, end)
 
     def lines(self) -> Sequence[str]:
@@ -241,9 +289,10 @@ class SyntaxDocument:
 
     def set_text(self, text: str) -> None:
         """A whole new text (didOpen, a full-document change): parse from scratch (a lazy
-        document: when the tree is first asked for)."""
+        document: when the tree is first asked for). Its line index and chunks are made when
+        first needed, unless `adopt_structure` brought them, made in a thread, before."""
         self._text = ChunkedText(text)
-        self._lines = LineIndex(text)
+        self._line_index = None
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
         self._snapshot_text, self._since_snapshot = None, None
@@ -262,14 +311,14 @@ class SyntaxDocument:
         last_row, last_col = self._clamp(last_row, last_col)
         if (last_row, last_col) < (first_row, first_col):
             first_row, first_col, last_row, last_col = last_row, last_col, first_row, first_col
-        start = self._lines.start(first_row) + first_col
-        end = self._lines.start(last_row) + last_col
+        start = self._lines().start(first_row) + first_col
+        end = self._lines().start(last_row) + last_col
         if self._tree is not None or self._since_snapshot is not None:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
             changed = new + self._text.slice(start, end)  # typed and deleted
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._text.replace(start, end, new)
-        self._lines.edit(first_row, last_row, start, end - start, new)
+        self._lines().edit(first_row, last_row, start, end - start, new)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
@@ -277,11 +326,11 @@ class SyntaxDocument:
 
     def row_of(self, offset: int) -> int:
         """The row of code point `offset` (0-based), without counting lines."""
-        return self._lines.row_of(offset)
+        return self._lines().row_of(offset)
 
     def row_col(self, offset: int) -> tuple[int, int]:
-        row = self._lines.row_of(offset)
-        return row, offset - self._lines.start(row)
+        row = self._lines().row_of(offset)
+        return row, offset - self._lines().start(row)
 
     def point_at(self, offset: int) -> tuple[int, int]:
         """Tree-sitter's (row, byte column) of code point `offset`, read from its line only."""
@@ -309,8 +358,8 @@ class SyntaxDocument:
         return tree.root_node.named_descendant_for_point_range(point, point)
 
     def _clamp(self, row: int, col: int) -> tuple[int, int]:
-        if row >= len(self._lines):
-            row = len(self._lines) - 1
+        if row >= len(self._lines()):
+            row = len(self._lines()) - 1
             col = len(self.line(row))
         return row, max(0, min(col, len(self.line(row))))
 
@@ -359,14 +408,19 @@ class SyntaxDocument:
 
 
 def tree_of(
-    language: str, text: str, tree: ts.Tree | None, parse: bool, budget_s: float = PARSE_BUDGET_S
+    language: str,
+    text: str | bytes,
+    tree: ts.Tree | None,
+    parse: bool,
+    budget_s: float = PARSE_BUDGET_S,
 ) -> ts.Tree | None:
-    """The tree of a `SyntaxDocument.snapshot`: parsed where it asks for a parse (incrementally
-    from the edited `tree`, or from scratch without one)."""
+    """The tree of a `SyntaxDocument.snapshot` (its text, or that text's UTF-8): parsed where it
+    asks for a parse (incrementally from the edited `tree`, or from scratch without one)."""
     parser = parser_for(language) if parse else None
     if parser is None:
         return tree
-    return parse_bytes(parser, text.encode(), tree, budget_s)
+    data = encode(text) if isinstance(text, str) else text
+    return parse_bytes(parser, data, tree, budget_s)
 
 
 # Part of whatever opens or closes a string or comment in some grammar (quotes, escapes, `#`,
