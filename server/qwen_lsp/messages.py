@@ -44,6 +44,8 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     request with the same job supersedes it, waiting or running (empty: never superseded).
     `max_tokens=0` only prefills the prompt into the `cache_key`'s KV cache and answers Done with
     empty text (pre-warm). `max_time_ms` counts from the request's arrival at the worker.
+    `stop_after_space`: a stop string within the text's leading whitespace does not count (a
+    one-line suggestion at a line's end may start on the next line: stop at the one after).
     """
 
     id: int
@@ -56,6 +58,7 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     stream: bool = False
     max_time_ms: int = 0
     priority: Priority = "interactive"
+    stop_after_space: bool = False
 
 
 class Chat(msgspec.Struct, tag="chat", omit_defaults=True):

@@ -58,6 +58,12 @@ class CompletionSettings(_Section, frozen=True):
     text from the server's cache without waiting for the model. Typing anything else cancels
     it. Costs a generation per suggestion that nobody may take: turn it off on a busy shared
     model server."""
+    next_line: bool = True
+    """At the end of a line of code, where a one-line suggestion would otherwise be empty (the
+    model ends the line), suggest the next line instead, with its indentation, as Copilot does;
+    accepting it and the next suggestion goes on line by line. The local worker only (the
+    `llamacpp` and `openai` backends stop at the first newline), and not with
+    `completion.multiline` `never`."""
 
 
 class ContextSettings(_Section, frozen=True):

@@ -65,6 +65,7 @@ def generate_for(
         stop=list(plan.stop),
         max_time_ms=ls.settings.completion.timeout_ms,
         priority=priority,
+        stop_after_space=plan.next_line,
     )
 
 
