@@ -33,7 +33,8 @@ class CompletionSettings(_Section, frozen=True):
     multiline: Literal["auto", "always", "never"] = "auto"
     """Whether suggestions may span several lines. `auto` decides from the code at the cursor:
     several lines on an empty line or after a line that opens a block (`def f():`, `{`), one
-    line at the end of a statement, in the middle of a line or inside a comment or string.
+    line at the end of a statement (where the model ends the line: the next one, see
+    `completion.nextLine`), in the middle of a line or inside a comment or string.
     `always` and `never` force it (`never`: generation stops at the first newline)."""
     max_tokens: Positive = 64
     """Most tokens the model generates for one suggestion."""
