@@ -32,6 +32,7 @@ from editor_sim import REPO
 from qwen_lsp import messages as m
 from qwen_lsp.backend import SocketBackend, WorkerSpec
 from qwen_lsp.engine.fim import STOP_MARKERS, char_budgets, render_fim_prompt, split_at_cursor
+from qwen_lsp.engine.stats import percentile
 
 FILES = sorted((REPO / "server" / "qwen_lsp" / "engine").glob("[a-z]*.py"))
 Send = Callable[[str, str], Awaitable[int]]  # (prompt, document) → generated tokens
@@ -87,8 +88,8 @@ async def run_round(sends: list[Send], args: argparse.Namespace) -> dict:
     pooled = sorted(ms for latencies in per_editor for ms in latencies)
     return {
         "p50_ms": round(statistics.median(pooled), 1),
-        "p95_ms": round(pooled[int(0.95 * (len(pooled) - 1))], 1),
-        "worst_editor_p95_ms": round(max(sorted(x)[int(0.95 * (len(x) - 1))] for x in per_editor)),
+        "p95_ms": round(percentile(pooled, 0.95), 1),
+        "worst_editor_p95_ms": round(max(percentile(x, 0.95) for x in per_editor)),
         "requests_per_s": round(len(pooled) / elapsed, 2),
         "tokens_per_request": round(statistics.mean(tokens), 1),
     }

@@ -26,6 +26,8 @@ from pathlib import Path
 from editor_sim import REPO, Editor, close_editor, open_editor
 from lsprotocol import types
 
+from qwen_lsp.engine.stats import percentile
+
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 BIG_FILE = STDLIB / "_pydecimal.py"
 SETTINGS = {"completion": {"maxTokens": 16}}
@@ -36,11 +38,6 @@ def other_files(count: int) -> list[Path]:
     found = [p for p in sorted(STDLIB.glob("*.py")) if 20_000 <= p.stat().st_size <= 120_000]
     found = [p for p in found if p.name != BIG_FILE.name]
     return found[:count]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def open_other(editor: Editor, path: Path) -> None:

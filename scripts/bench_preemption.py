@@ -34,6 +34,7 @@ from typing_bench.servers import model_env
 
 from qwen_lsp import messages as m
 from qwen_lsp.engine.fim import FimParts, render_fim_prompt
+from qwen_lsp.engine.stats import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 TYPED_FILE = REPO / "server/qwen_lsp/engine/fim.py"
@@ -166,8 +167,7 @@ def measure(workers: list[Worker], count: int, rng: random.Random, job_s: float)
 def summary(values: list[float]) -> str:
     if not values:
         return "n=0"
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p95 = percentile(values, 0.95)
     p50 = statistics.median(values)
     return f"p50 {p50 * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  n={len(values)}"
 

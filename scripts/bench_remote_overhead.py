@@ -35,6 +35,7 @@ from qwen_lsp import messages as m
 from qwen_lsp.backend.factory import make_backend
 from qwen_lsp.backend.http import HttpBackend, RemoteSpec, Reply
 from qwen_lsp.engine.completion import CompletionRequest, build_prompt
+from qwen_lsp.engine.stats import percentile
 from qwen_lsp.settings import parse_settings
 
 BODY = '''import math
@@ -166,10 +167,9 @@ def paired(path: list[float], direct_ms: list[float]) -> float:
 
 
 def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
     return {
-        "p50": round(statistics.median(ordered), 2),
-        "p95": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2),
+        "p50": round(statistics.median(samples), 2),
+        "p95": round(percentile(samples, 0.95), 2),
     }
 
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 import pytest_lsp
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
@@ -23,9 +24,16 @@ from .lsp_helpers import (
 pytestmark = pytest.mark.protocol
 
 URI = "file:///work/demo/geometry.py"
-FILLER = "".join(f"def helper_{i}(x):\n    return x * {i} + {i}\n\n" for i in range(30))
-SOURCE = f"import math\n\n{FILLER}def area(radius):\n    \n\n\nprint(area(2))\n"
-ROW = SOURCE.count("\n", 0, SOURCE.index("    \n\n\nprint"))
+
+
+def source(helpers: int) -> tuple[str, int]:
+    """A module of `helpers` functions, then area() with an empty line to write; that line."""
+    filler = "".join(f"def helper_{i}(x):\n    return x * {i} + {i}\n\n" for i in range(helpers))
+    text = f"import math\n\n{filler}def area(radius):\n    \n\n\nprint(area(2))\n"
+    return text, text.count("\n", 0, text.index("    \n\n\nprint"))
+
+
+SOURCE, ROW = source(30)
 TYPED = "r = radius**"  # 12 keystrokes
 GOAL = 0.95  # of prompt tokens reused over the first 12 keystrokes (issue 14)
 
@@ -89,3 +97,34 @@ async def test_a_file_opened_without_a_cursor_is_warmed_at_its_end(client: Langu
     reuse = await type_and_measure(client, URI, line, 0)
     print(f"reuse at the end of a file opened, pre-warm {client.prewarm}: {reuse:.2%}")  # type: ignore[attr-defined]
     assert reuse >= GOAL if client.prewarm else reuse < GOAL  # type: ignore[attr-defined]
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def ahead(lsp_client: LanguageClient, tiny_model):
+    completion = {"maxTokens": 4, "prewarm": True, "nextSuggestion": True}
+    await start_session(lsp_client, {"model": str(tiny_model), "completion": completion})
+    await wait_for_worker(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_big_document_is_warmed_and_gets_its_next_suggestion(ahead: LanguageClient):
+    """Background work reads the text near the cursor, never a copy of the whole: a file of
+    megabytes gets pre-warm and the next suggestion as a small one does."""
+    client, (text, row) = ahead, source(50_000)
+    assert len(text) > 2 << 20  # twice what background work used to skip
+    open_document(client, URI, text)
+    focus(client, URI, row, 4)
+    assert (await background_done(client, 1))["background"]["prewarms"] == 1
+    col, items, typed = 4, [], "r = radius ** 2 * math.pi + 1"
+    for version, char in enumerate(typed, start=2):  # until the random model suggests something
+        insert(client, URI, version, row, col, char)
+        col += 1
+        answer = await client.text_document_inline_completion_async(inline_params(URI, row, col))
+        assert isinstance(answer, types.InlineCompletionList)
+        if items := answer.items:
+            break
+    assert items, f"the test model suggested nothing after any of {typed!r}"
+    # The suggestion on screen: the one that follows its acceptance is computed ahead.
+    background = (await background_done(client, 2))["background"]
+    assert background["model_calls"] == 2 and background["prewarms"] == 1, background

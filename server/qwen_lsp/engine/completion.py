@@ -6,6 +6,7 @@ should_complete → build_prompt → (the worker generates) → format_completio
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ..settings import CompletionSettings, ContextSettings
 from .fim import (
@@ -21,6 +22,7 @@ from .shape import decide_shape, split_lines_at
 from .syntax import SyntaxDocument, language_for
 
 REPO_SHARE = 1 / 3  # of the prompt budget for repository context, when it is on
+BINARY_WINDOW = 4096  # characters either side of the cursor checked for binary content
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,10 @@ class CompletionRequest:
     language_id: str
     text: str
     offset: int
+    # Background work sends a window of a big text (`text_window` wide): text[0] is at `base`
+    # of the whole, on its row `base_row`. 0, 0: the whole text.
+    base: int = 0
+    base_row: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +59,20 @@ def should_complete(request: CompletionRequest) -> bool:
     after = request.text[request.offset : request.offset + 1]
     if after.isalnum() or after == "_":
         return False
-    window = request.text[max(0, request.offset - 4096) : request.offset + 4096]
+    window = request.text[max(0, request.offset - BINARY_WINDOW) : request.offset + BINARY_WINDOW]
     return "\x00" not in window
+
+
+def text_window(context: ContextSettings) -> int:
+    """Characters either side of the cursor that should_complete and build_prompt read (the
+    repository section's names aside): a request for a window this wide gets the same plan."""
+    prefix_chars, suffix_chars = char_budgets(_fim_tokens(context))
+    return max(2 * prefix_chars + 1, suffix_chars + 1, BINARY_WINDOW, SITE_BEFORE, SITE_AFTER)
+
+
+def _fim_tokens(context: ContextSettings) -> int:
+    # The split depends on the setting only, never on this request's files: it stays put.
+    return context.max_prompt_tokens - int(repo_budget_chars(context) / CHARS_PER_TOKEN)
 
 
 def repo_budget_chars(context: ContextSettings) -> int:
@@ -73,18 +91,20 @@ def build_prompt(
     repo_name: str = "",
     syntax_doc: SyntaxDocument | None = None,
 ) -> CompletionPlan:
-    # The split depends on the setting only, never on this request's files: it stays put.
-    fim_tokens = context.max_prompt_tokens - int(repo_budget_chars(context) / CHARS_PER_TOKEN)
-    prefix_chars, suffix_chars = char_budgets(fim_tokens)
+    prefix_chars, suffix_chars = char_budgets(_fim_tokens(context))
     if syntax_doc is not None and syntax_doc.text != request.text:
         syntax_doc = None  # a tree for another version would misplace the cursor
+    row_of = syntax_doc.row_of if syntax_doc is not None else None
+    if request.base:  # a window: rows count from the whole text's start
+        row_of = partial(_row_in_window, request)
     parts = split_at_cursor(
         request.text,
         request.offset,
         path=request.path,
         prefix_chars=prefix_chars,
         suffix_chars=suffix_chars,
-        row_of=syntax_doc.row_of if syntax_doc is not None else None,
+        row_of=row_of,
+        base=request.base,
     )
     if files or repo_name:
         parts = replace(parts, files=files, repo_name=repo_name)
@@ -117,6 +137,10 @@ def at_line_end(before: str, after: str) -> bool:
     """The cursor ends a line of code: nothing but whitespace after it on that line."""
     line_prefix, line_suffix = split_lines_at(before, after)
     return bool(line_prefix.strip()) and not line_suffix.strip()
+
+
+def _row_in_window(request: CompletionRequest, offset: int) -> int:
+    return request.base_row + request.text.count("\n", 0, offset)
 
 
 def format_completion(generated: str, plan: CompletionPlan, completion: CompletionSettings) -> str:

@@ -71,15 +71,17 @@ def split_at_cursor(
     prefix_chars: int,
     suffix_chars: int,
     row_of: Callable[[int], int] | None = None,
+    base: int = 0,
 ) -> FimParts:
     """Cut `text` at `offset` (code points) into prefix / line prefix / suffix within budgets.
 
     `row_of(offset)`, the line an offset is on, saves counting lines from the start of a big
-    file (a document's line index knows it)."""
+    file (a document's line index knows it). `base`: `text` is a window of a bigger text from
+    this offset on (`row_of` then gives the bigger text's rows)."""
     offset = max(0, min(offset, len(text)))
     line_start = text.rfind("\n", 0, offset) + 1
     if offset - line_start > prefix_chars:  # a minified line: its end fills the budget alone
-        cut = -(-(offset - prefix_chars) // LONG_LINE_STEP) * LONG_LINE_STEP
+        cut = -(-(base + offset - prefix_chars) // LONG_LINE_STEP) * LONG_LINE_STEP - base
         prefix, line_start = "", max(line_start, cut)
     else:
         prefix = _trim_prefix(text, line_start, prefix_chars, row_of)

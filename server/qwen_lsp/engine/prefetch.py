@@ -9,10 +9,13 @@ acceptance is computed and kept in the typing cache, so Tab shows the next ghost
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from cachetools import LRUCache
+
+from .completion import CompletionRequest
 
 H = TypeVar("H")  # a handle on work in flight (the server's task)
 
@@ -27,25 +30,54 @@ def can_prewarm(backend: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """A document's text and cursor (offset in code points), as a request snapshots them."""
+    """A document at a cursor as its prompt sees it: the cursor's offset (code points), how
+    much text follows, and the text within `window` characters either side (`text_window`:
+    all that a prompt there reads). No state holds a whole text, so keeping, comparing and
+    accepting one costs the same in a 10 MB document as in a small one."""
 
-    text: str
     offset: int
+    after_len: int
+    before: str  # the `window` characters before the cursor (fewer near the start)
+    after: str  # ...and after it
+    row: int  # the row `before` starts on
+    window: int
+
+    @classmethod
+    def at(
+        cls, text: str, offset: int, window: int, row_of: Callable[[int], int] | None = None
+    ) -> State:
+        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them)."""
+        start = max(0, offset - window)
+        row = row_of(start) if row_of is not None else text.count("\n", 0, start)
+        after = text[offset : offset + window]
+        return cls(offset, len(text) - offset, text[start:offset], after, row, window)
 
     def accepting(self, suggestion: str) -> State:
         """The state after `suggestion` is accepted here: inserted, the cursor at its end."""
-        text = self.text[: self.offset] + suggestion + self.text[self.offset :]
-        return State(text, self.offset + len(suggestion))
+        joined = self.before + suggestion
+        cut = max(0, len(joined) - self.window)
+        row = self.row + joined.count("\n", 0, cut)
+        return replace(self, offset=self.offset + len(suggestion), before=joined[cut:], row=row)
 
     def leads_to(self, later: State) -> bool:
-        """Typing at the cursor, and nothing else, turns this state into `later`."""
-        if later.offset < self.offset:
+        """Typing at the cursor, and nothing else, turns this state into `later` (as far as
+        the windows show: lengths, and the text near the cursor)."""
+        typed = later.offset - self.offset
+        if typed < 0 or (later.after_len, later.after) != (self.after_len, self.after):
             return False
-        if len(later.text) - later.offset != len(self.text) - self.offset:
-            return False
-        return (
-            later.text[later.offset :] == self.text[self.offset :]
-            and later.text[: self.offset] == self.text[: self.offset]
+        kept = len(later.before) - typed  # later's window before what was typed
+        if kept < 0 or (kept == 0 and self.offset > 0) or later.window != self.window:
+            return False  # typed past the window: nothing left to compare
+        return later.before[:kept] == self.before[len(self.before) - kept :]
+
+    def request(self, snapshot: CompletionRequest) -> CompletionRequest:
+        """The completion request at this state of `snapshot`'s document: its window."""
+        return replace(
+            snapshot,
+            text=self.before + self.after,
+            offset=len(self.before),
+            base=self.offset - len(self.before),
+            base_row=self.row,
         )
 
 

@@ -28,10 +28,10 @@ class _Anchor:
         return cls(len(before), before[-ANCHOR_CHARS:], len(after), after[:ANCHOR_CHARS])
 
     @classmethod
-    def in_text(cls, text: str, offset: int) -> _Anchor:
-        """The anchor of a cursor at `offset` of `text`, reading only the text near it."""
-        before = text[max(0, offset - ANCHOR_CHARS) : offset]
-        return cls(offset, before, len(text) - offset, text[offset : offset + ANCHOR_CHARS])
+    def near(cls, offset: int, before: str, after_len: int, after: str) -> _Anchor:
+        """The anchor of a cursor at `offset`, `after_len` characters before the end, between
+        `before` and `after` (text near it: at least ANCHOR_CHARS each side where there are)."""
+        return cls(offset, before[-ANCHOR_CHARS:], after_len, after[:ANCHOR_CHARS])
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,20 @@ class TypingCache:
 
     def remember_at(self, document: str, text: str, offset: int, shown: str, key: str = "") -> None:
         """`remember` for a cursor at `offset` of `text` (a big document is not copied)."""
-        self._remember(document, _Anchor.in_text(text, offset), shown, key)
+        self.remember_near(document, *_near(text, offset), shown, key)
+
+    def remember_near(
+        self,
+        document: str,
+        offset: int,
+        before: str,
+        after_len: int,
+        after: str,
+        shown: str,
+        key: str,
+    ) -> None:
+        """`remember` for a cursor known by its offset and the text near it (`_Anchor.near`)."""
+        self._remember(document, _Anchor.near(offset, before, after_len, after), shown, key)
 
     def _remember(self, document: str, anchor: _Anchor, text: str, key: str) -> None:
         if not text:
@@ -86,8 +99,15 @@ class TypingCache:
 
     def find_at(self, document: str, text: str, offset: int) -> Hit | None:
         """`find` for a cursor at `offset` of `text`, reading only the text near it."""
-        near = text[max(0, offset - 2 * ANCHOR_CHARS) : offset]  # what _typed_through reads
-        return self._find(document, near, _Anchor.in_text(text, offset))
+        return self.find_near(document, *_near(text, offset))
+
+    def find_near(
+        self, document: str, offset: int, before: str, after_len: int, after: str
+    ) -> Hit | None:
+        """`find` for a cursor known by its offset and the text near it (`_Anchor.near`; at
+        least 2 * ANCHOR_CHARS before it, what _typed_through reads)."""
+        anchor = _Anchor.near(offset, before, after_len, after)
+        return self._find(document, before[-2 * ANCHOR_CHARS :], anchor)
 
     def _find(self, document: str, before: str, anchor: _Anchor) -> Hit | None:
         exact = self._exact.get((document, anchor))
@@ -109,6 +129,12 @@ class TypingCache:
         self._recent.pop(document, None)
         for key in [k for k in self._exact if k[0] == document]:
             del self._exact[key]
+
+
+def _near(text: str, offset: int) -> tuple[int, str, int, str]:
+    """What the typing cache reads of `text` around a cursor at `offset`."""
+    before = text[max(0, offset - 2 * ANCHOR_CHARS) : offset]
+    return offset, before, len(text) - offset, text[offset : offset + ANCHOR_CHARS]
 
 
 def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> int | None:

@@ -17,13 +17,18 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.workspace import TextDocument
 
 from .. import messages as m
-from ..engine.completion import CompletionRequest, format_completion, should_complete
+from ..engine.completion import (
+    CompletionRequest,
+    format_completion,
+    should_complete,
+    text_window,
+)
 from ..engine.prefetch import State, can_prewarm
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from .acceptance import field_of
 from .completion_plan import generate_for, plan_for, snapshot
-from .positions import offset_at, open_document
+from .positions import offset_at, open_document, syntax_of
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -32,9 +37,6 @@ OPEN_GRACE_S = 0.2  # a client that follows didOpen with qwen/didFocus names the
 # A request waits this long at most for the next suggestion made for it (it may be queued
 # behind a long job at background priority); then it asks the model itself, as a keystroke.
 JOIN_WAIT_S = 1.0
-# Background work copies the whole text (the state after an accept, the prompt's rows): past
-# this many characters it costs the keystroke path more than it saves.
-LARGEST_DOCUMENT = 1 << 20
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -87,9 +89,7 @@ async def _fill(
     request = snapshot(ls, document, offset)
     if not settings.completion.enabled or not should_complete(request):
         return  # a keystroke there would not ask either
-    if len(request.text) > LARGEST_DOCUMENT:
-        return
-    plan = plan_for(ls, document, request, request.text.count("\n", 0, offset))
+    plan = plan_for(ls, document, request, _row(document, request.text, offset))
     if ls.warm_prompts.holds(request.uri, plan.prompt):
         return  # the document's KV cache holds it already
     ls.stats.background.prewarms += 1
@@ -110,7 +110,7 @@ async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     would only move it elsewhere: cancel it. Wait for a next suggestion made for this very
     state; cancel one the user has left (typing the suggestion through keeps it)."""
     _cancel_prewarm(ls, request.uri)
-    wait, cancel = ls.upcoming.settle(request.uri, State(request.text, request.offset))
+    wait, cancel = ls.upcoming.settle(request.uri, _state(ls, request))
     if cancel is not None:
         cancel.cancel()
     if wait is not None:
@@ -125,34 +125,52 @@ def served(
         ls.stats.background.next_suggestion_hits += 1
     if not ls.settings.completion.next_suggestion or hit.typed:
         return  # typed-through: the state after accepting it is that of the whole suggestion
-    if len(request.text) > LARGEST_DOCUMENT:
-        return
-    state = State(request.text, request.offset).accepting(hit.rest)
-    following = CompletionRequest(
-        request.uri, request.version, request.path, request.language_id, state.text, state.offset
-    )
-    known = ls.typing_cache.find_at(request.uri, state.text, state.offset)
+    state = _state(ls, request).accepting(hit.rest)
+    following = state.request(request)  # the text near the cursor: a big text is not copied
+    known = ls.typing_cache.find_near(request.uri, *_near(state))
     if not should_complete(following) or (known is not None and known.rest.strip()):
         return
-    task = ls.background(_next_suggestion(ls, document, following))
+    task = ls.background(_next_suggestion(ls, document, following, state))
     if (superseded := ls.upcoming.start(request.uri, state, task)) is not None:
         superseded.cancel()
     task.add_done_callback(lambda done: ls.upcoming.finished(request.uri, done))
 
 
 async def _next_suggestion(
-    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, state: State
 ) -> None:
-    plan = plan_for(ls, document, request, request.text.count("\n", 0, request.offset))
+    row = state.row + request.text.count("\n", 0, request.offset)
+    plan = plan_for(ls, document, request, row)
     done = await _send(ls, generate_for(ls, request, plan, "background"))
     if done is None or done.finish_reason == "cancelled":
         return
     text = format_completion(done.text, plan, ls.settings.completion)
     if text:
         key = ls.acceptance.suggest(request.language_id, text)
-        ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
+        ls.typing_cache.remember_near(request.uri, *_near(state), text, key)
         ls.upcoming.kept(key)
         ls.stats.background.next_suggestions += 1
+
+
+def _state(ls: QwenLanguageServer, request: CompletionRequest) -> State:
+    """`request`'s cursor as background work keeps it (a snapshot of the document as it is)."""
+    document = open_document(ls, request.uri)
+    syntax = syntax_of(document) if document is not None else None
+    row_of = syntax.row_of if syntax is not None and syntax.text is request.text else None
+    return State.at(request.text, request.offset, text_window(ls.settings.context), row_of)
+
+
+def _near(state: State) -> tuple[int, str, int, str]:
+    """What the typing cache reads around the state's cursor."""
+    return state.offset, state.before, state.after_len, state.after
+
+
+def _row(document: TextDocument, text: str, offset: int) -> int:
+    """The row of `offset` in `text`, the document's source: its line index knows it."""
+    syntax = syntax_of(document)
+    if syntax is not None and syntax.text is text:
+        return syntax.row_of(offset)
+    return text.count("\n", 0, offset)
 
 
 async def _send(ls: QwenLanguageServer, generate: m.Generate) -> m.Done | None:
