@@ -108,6 +108,13 @@ def inline_params(uri: str, line: int, col: int) -> types.InlineCompletionParams
     )
 
 
+async def suggestion(client: LanguageClient, uri: str, line: int, col: int) -> str:
+    """The text of the inline completion at (line, col) of `uri`; "" when there is none."""
+    answer = await client.text_document_inline_completion_async(inline_params(uri, line, col))
+    assert isinstance(answer, types.InlineCompletionList), answer
+    return str(answer.items[0].insert_text) if answer.items else ""
+
+
 async def reuse_after_one_keystroke(
     client: LanguageClient, uri: str, text: str, line: int, col: int, char: str
 ) -> tuple[int, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
@@ -12,11 +11,11 @@ from .corpus import corpus_text, corpus_uri
 from .lsp_helpers import (
     SERVER,
     background_done,
-    inline_params,
     insert,
     open_document,
     start_session,
     stats,
+    suggestion,
     wait_for_worker,
 )
 
@@ -40,20 +39,14 @@ async def client(lsp_client: LanguageClient, request):
     await lsp_client.shutdown_session()
 
 
-async def suggest(client: LanguageClient, line: int, col: int) -> str:
-    answer = await client.text_document_inline_completion_async(inline_params(URI, line, col))
-    assert isinstance(answer, types.InlineCompletionList), answer
-    return str(answer.items[0].insert_text) if answer.items else ""
-
-
 async def test_tab_at_a_line_end_shows_the_next_line_from_cache(client: LanguageClient):
     open_document(client, URI, SOURCE)
-    first = await suggest(client, ROW, len(TYPED))
+    first = await suggestion(client, URI, ROW, len(TYPED))
     assert first == " int = 5"  # the rest of the line: the cursor ends up at the line's end
     computed = await background_done(client)  # the suggestion after accepting it, ahead
     before = await stats(client)
     insert(client, URI, 2, ROW, len(TYPED), first)  # Tab
-    second = await suggest(client, ROW, len(TYPED + first))
+    second = await suggestion(client, URI, ROW, len(TYPED + first))
     after = await stats(client)
     if client.next_line:  # type: ignore[attr-defined]
         assert computed["background"]["next_suggestions"] == 1, computed["background"]
@@ -70,7 +63,7 @@ async def test_tab_at_a_line_end_shows_the_next_line_from_cache(client: Language
 async def test_enter_types_through_the_next_line_suggestion(client: LanguageClient):
     open_document(client, URI, "\n".join([*LINES[:ROW], LINES[ROW], *LINES[ROW + 2 :]]))
     end = len(LINES[ROW])
-    shown = await suggest(client, ROW, end)
+    shown = await suggestion(client, URI, ROW, end)
     if not client.next_line:  # type: ignore[attr-defined]
         assert shown == ""
         return
@@ -78,7 +71,7 @@ async def test_enter_types_through_the_next_line_suggestion(client: LanguageClie
     indent = "    "
     insert(client, URI, 2, ROW, end, "\n" + indent)  # Enter: the editor indents the new line
     before = await stats(client)
-    rest = await suggest(client, ROW + 1, len(indent))
+    rest = await suggestion(client, URI, ROW + 1, len(indent))
     after = await stats(client)
     assert rest == LINES[ROW + 1].removeprefix(indent)
     assert after["cache_hits"] == before["cache_hits"] + 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from models import trained_model_dir
 from pytest_lsp import LanguageClient
 
@@ -12,11 +11,11 @@ from .corpus import corpus_uri, line_left_out
 from .lsp_helpers import (
     SERVER,
     background_done,
-    inline_params,
     insert,
     open_document,
     start_session,
     stats,
+    suggestion,
     wait_for_worker,
 )
 
@@ -39,9 +38,9 @@ async def client(lsp_client: LanguageClient, request):
 
 
 async def suggest(client: LanguageClient, line: int, col: int) -> str:
-    answer = await client.text_document_inline_completion_async(inline_params(URI, line, col))
-    assert isinstance(answer, types.InlineCompletionList) and answer.items, answer
-    return str(answer.items[0].insert_text)
+    text = await suggestion(client, URI, line, col)
+    assert text, "no suggestion"
+    return text
 
 
 async def test_tab_shows_the_next_suggestion_without_a_model_call(client: LanguageClient):
