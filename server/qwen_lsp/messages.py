@@ -46,6 +46,8 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     empty text (pre-warm). `max_time_ms` counts from the request's arrival at the worker.
     `answer_within_ms` > 0: once that long has passed since the arrival and some non-blank text
     is generated, an EarlyAnswer carries the text so far; generation goes on to its Done.
+    `stop_after_space`: a stop string within the text's leading whitespace does not count (a
+    one-line suggestion at a line's end may start on the next line: stop at the one after).
     """
 
     id: int
@@ -59,6 +61,7 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     max_time_ms: int = 0
     priority: Priority = "interactive"
     answer_within_ms: int = 0
+    stop_after_space: bool = False
 
 
 class Chat(msgspec.Struct, tag="chat", omit_defaults=True):

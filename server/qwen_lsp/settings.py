@@ -33,7 +33,8 @@ class CompletionSettings(_Section, frozen=True):
     multiline: Literal["auto", "always", "never"] = "auto"
     """Whether suggestions may span several lines. `auto` decides from the code at the cursor:
     several lines on an empty line or after a line that opens a block (`def f():`, `{`), one
-    line at the end of a statement, in the middle of a line or inside a comment or string.
+    line at the end of a statement (where the model ends the line: the next one, see
+    `completion.nextLine`), in the middle of a line or inside a comment or string.
     `always` and `never` force it (`never`: generation stops at the first newline)."""
     max_tokens: Positive = 64
     """Most tokens the model generates for one suggestion."""
@@ -72,6 +73,12 @@ class CompletionSettings(_Section, frozen=True):
     text from the server's cache without waiting for the model. Typing anything else cancels
     it. Costs a generation per suggestion that nobody may take: turn it off on a busy shared
     model server."""
+    next_line: bool = True
+    """At the end of a line of code, where a one-line suggestion would otherwise be empty (the
+    model ends the line), suggest the next line instead, with its indentation, as Copilot does;
+    accepting it and the next suggestion goes on line by line. The local worker only (the
+    `llamacpp` and `openai` backends stop at the first newline), and not with
+    `completion.multiline` `never`."""
 
 
 class ContextSettings(_Section, frozen=True):

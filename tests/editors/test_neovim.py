@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from models import trained_model_dir
 
 pytestmark = pytest.mark.editor
 
@@ -20,6 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "editors" / "neovim"
 SERVER = REPO / ".venv" / "bin" / "qwen-lsp"
 SKIPPED = 77  # helper.lua's T.skip()
+# Scenarios only the trained model can drive (the committed one is copied in when none is built).
+NEEDS_TRAINED = {"next_line"}
 
 
 def _binwheels_nvim() -> Path | None:
@@ -64,7 +67,7 @@ def run_scenario(nvim: Path, tiny_model: Path, tmp_path: Path, name: str) -> Non
         "QWEN_TEST_PYTHON": sys.executable,
         "QWEN_TEST_DIR": str(workspace),
     }
-    if trained := trained_model():
+    if trained := trained_model() or (trained_model_dir() if name in NEEDS_TRAINED else None):
         env["QWEN_TEST_TRAINED_MODEL"] = str(trained)
     for xdg in ("CONFIG", "DATA", "STATE", "CACHE"):
         env[f"XDG_{xdg}_HOME"] = str(tmp_path / xdg.lower())

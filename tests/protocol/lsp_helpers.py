@@ -108,6 +108,20 @@ def inline_params(uri: str, line: int, col: int) -> types.InlineCompletionParams
     )
 
 
+async def suggestion(client: LanguageClient, uri: str, line: int, col: int) -> str:
+    """The text of the inline completion at (line, col) of `uri`; "" when there is none."""
+    answer = await client.text_document_inline_completion_async(inline_params(uri, line, col))
+    assert isinstance(answer, types.InlineCompletionList), answer
+    return str(answer.items[0].insert_text) if answer.items else ""
+
+
+async def suggest(client: LanguageClient, uri: str, line: int, col: int) -> str:
+    """The ghost text at (line, col), which must be there."""
+    text = await suggestion(client, uri, line, col)
+    assert text, "no suggestion"
+    return text
+
+
 async def reuse_after_one_keystroke(
     client: LanguageClient, uri: str, text: str, line: int, col: int, char: str
 ) -> tuple[int, int]:
@@ -121,10 +135,3 @@ async def reuse_after_one_keystroke(
     second = await stats(client)
     prompt = second["prompt_tokens"] - first["prompt_tokens"]
     return prompt, second["reused_prompt_tokens"] - first["reused_prompt_tokens"]
-
-
-async def suggest(client: LanguageClient, uri: str, line: int, col: int) -> str:
-    """The ghost text at (line, col), which must be there."""
-    answer = await client.text_document_inline_completion_async(inline_params(uri, line, col))
-    assert isinstance(answer, types.InlineCompletionList) and answer.items, answer
-    return str(answer.items[0].insert_text)

@@ -18,7 +18,7 @@ from .fim import (
     split_at_cursor,
 )
 from .postprocess import SITE_AFTER, SITE_BEFORE, Site, postprocess
-from .shape import decide_shape
+from .shape import decide_shape, split_lines_at
 from .syntax import SyntaxDocument, language_for
 
 REPO_SHARE = 1 / 3  # of the prompt budget for repository context, when it is on
@@ -50,6 +50,8 @@ class CompletionPlan:
     stop: tuple[str, ...]
     parts: FimParts
     site: Site
+    # At a line's end a one-line suggestion may be the next line: its leading newline is no stop.
+    next_line: bool = False
 
 
 def should_complete(request: CompletionRequest) -> bool:
@@ -111,6 +113,13 @@ def build_prompt(
     language = language_for(request.path, request.language_id)
     shape = decide_shape(before, after, language, completion.multiline, syntax_doc, offset)
     multiline = shape.multiline
+    # `never`: nothing past the first newline, this next line included.
+    next_line = (
+        not multiline
+        and completion.next_line
+        and completion.multiline != "never"
+        and at_line_end(before, after)
+    )
     return CompletionPlan(
         prompt=render_fim_prompt(parts),
         cache_key=request.uri,
@@ -119,8 +128,15 @@ def build_prompt(
         # One-line suggestions stop at the newline instead of generating lines to throw away.
         stop=() if multiline else ("\n",),
         parts=parts,
-        site=Site(before, after, language, multiline, completion.max_lines),
+        site=Site(before, after, language, multiline, completion.max_lines, next_line),
+        next_line=next_line,
     )
+
+
+def at_line_end(before: str, after: str) -> bool:
+    """The cursor ends a line of code: nothing but whitespace after it on that line."""
+    line_prefix, line_suffix = split_lines_at(before, after)
+    return bool(line_prefix.strip()) and not line_suffix.strip()
 
 
 def _row_in_window(request: CompletionRequest, offset: int) -> int:

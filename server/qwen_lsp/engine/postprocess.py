@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import brackets, syntax
 from .fim import cut_at_stop_markers
@@ -48,6 +48,7 @@ class Site:
     language: str = ""
     multiline: bool = False
     max_lines: int = 16
+    next_line: bool = False  # at a line's end, one line may start on the next line
 
 
 def postprocess(generated: str, site: Site) -> str:
@@ -56,7 +57,12 @@ def postprocess(generated: str, site: Site) -> str:
     if not text.strip():
         return ""
     site = _windowed(site)
-    candidates = _block_candidates(text, site) if site.multiline else _line_candidates(text, site)
+    if site.multiline:
+        candidates = _block_candidates(text, site)
+    elif site.next_line and text.lstrip(" \t").startswith("\n"):
+        candidates = _block_candidates(_next_line(text), site)
+    else:
+        candidates = _line_candidates(text, site)
     best = _least_syntax_errors([c for c in candidates if c.strip()], site)
     if not best.strip():
         return ""
@@ -67,7 +73,14 @@ def _windowed(site: Site) -> Site:
     start = brackets.window_start(site.before, WINDOW_BEFORE)
     end = site.after.find("\n", WINDOW_AFTER)
     after = site.after if end < 0 else site.after[: end + 1]
-    return Site(site.before[start:], after, site.language, site.multiline, site.max_lines)
+    return replace(site, before=site.before[start:], after=after)
+
+
+def _next_line(text: str) -> str:
+    """The model ended the cursor's line: the next line is the suggestion, through its end (the
+    worker stops there: Generate.stop_after_space), after any blank lines the model put first."""
+    end = text.find("\n", len(text) - len(text.lstrip()))
+    return text if end < 0 else text[:end]
 
 
 # --- one line -------------------------------------------------------------------------------

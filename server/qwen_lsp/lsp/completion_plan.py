@@ -66,6 +66,7 @@ def generate_for(
         max_time_ms=ls.settings.completion.timeout_ms,
         priority=priority,
         answer_within_ms=ls.settings.completion.answer_within_ms if interactive else 0,
+        stop_after_space=plan.next_line,
     )
 
 

@@ -175,6 +175,7 @@ class ModelHost:
         since = started if arrived is None else arrived
         deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
+        after_space = bool(getattr(request, "stop_after_space", False))
         stop_ids = self.tokenizer.eos_token_ids
         detokenizer = self.tokenizer.detokenizer
         stats = self.last_speculation = SpeculationStats()
@@ -195,7 +196,7 @@ class ModelHost:
 
         def text_so_far() -> str:
             text = self.tokenizer.decode(produced).rstrip("\ufffd")  # a character half made
-            return text[: _first_stop(text, extra_stops)]
+            return text[: _first_stop(text, extra_stops, after_space)]
 
         finish: FinishReason | None = None
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
@@ -218,7 +219,7 @@ class ModelHost:
                 detokenizer.add_token(token)
                 if on_text and detokenizer.last_segment:
                     on_text(detokenizer.last_segment)
-                if _first_stop(detokenizer.text, extra_stops) is not None:
+                if _first_stop(detokenizer.text, extra_stops, after_space) is not None:
                     finish = "stop"
                     break
                 if len(produced) == request.max_tokens:
@@ -234,7 +235,7 @@ class ModelHost:
         # The streaming detokenizer drops a leading space: the answer is decoded whole.
         text = self.tokenizer.decode(produced)
         finish = finish or "length"
-        if (stop_at := _first_stop(text, extra_stops)) is not None:
+        if (stop_at := _first_stop(text, extra_stops, after_space)) is not None:
             text = text[:stop_at]  # also in text the detokenizer held back until the end
             finish = "stop" if finish == "length" else finish
 
@@ -376,8 +377,9 @@ def _usage_so_far(
     )
 
 
-def _first_stop(text: str, stops: Iterable[str]) -> int | None:
-    hits = [i for s in stops if s and (i := text.find(s)) != -1]
+def _first_stop(text: str, stops: Iterable[str], after_space: bool = False) -> int | None:
+    start = len(text) - len(text.lstrip()) if after_space else 0  # Generate.stop_after_space
+    hits = [i for s in stops if s and (i := text.find(s, start)) != -1]
     return min(hits) if hits else None
 
 

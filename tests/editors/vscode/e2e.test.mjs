@@ -5,6 +5,7 @@
 // Each scenario is a module of e2e/, registered here in the order they run.
 import "./e2e/session.mjs";
 import "./e2e/status.mjs";
+import "./e2e/next_line.mjs";
 import "./e2e/completion.mjs";
 import "./e2e/actions.mjs";
 import "./e2e/menu.mjs";
