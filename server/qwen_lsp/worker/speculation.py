@@ -77,9 +77,12 @@ class NgramIndex:
                 period = len(seq) - start
                 return [seq[start + i % period] for i in range(k)]
             return self._from_source(start, k)
-        # After a value the next piece of the source goes on, once its first token is written.
-        if self._piece is not None and seq[-1] == seq[self._piece] and len(seq) > live:
-            return self._from_source(self._piece + 1, k)
+        # After a value the next piece of the source goes on, once its first token is written
+        # (or its second: the value's last characters and the piece's first may merge in one).
+        if self._piece is not None and len(seq) > live:
+            for at in (self._piece, self._piece + 1):
+                if seq[at] == seq[-1] != _SEPARATOR:
+                    return self._from_source(at + 1, k)
         return []
 
     def _from_source(self, start: int, k: int) -> list[int]:
