@@ -43,7 +43,7 @@ class HostOptions:
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
     speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
-    draft_tokens: int = 4
+    draft_tokens: int = 8
     allow_download: bool = False
 
 
