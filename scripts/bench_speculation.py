@@ -174,9 +174,10 @@ def main() -> None:
         for label, requests in kinds.items():
             results = measure(host, requests, settings, args.reps)
             for name, r in results.items():
+                acceptance = "–" if name == "off" else f"{r['acceptance']:.0%}"
                 print(
                     f"| {model.name} {label} ({r['requests']}, {r['tokens']} tokens) | {name} "
-                    f"| {r['acceptance']:.0%} | {r['tokens_per_pass']:.2f} | {r['tok_s']:.0f} "
+                    f"| {acceptance} | {r['tokens_per_pass']:.2f} | {r['tok_s']:.0f} "
                     f"| {r['speedup_sum']:.2f}x | {r['speedup_median']:.2f}x |",
                     flush=True,
                 )

@@ -87,7 +87,7 @@ class WorkerSettings(_Section, frozen=True):
     tokens by finding the last few tokens earlier in the prompt (for actions also in the syntax
     of a tool call, for completions also below the cursor) and checks the guess in one forward
     pass, keeping what the model agrees with. The text is the same as without it. `actions`
-    (default): for code actions with `actions.temperature` 0, where it measured 2.2-2.6x
+    (default): for code actions with `actions.temperature` 0, where it measured 2.0-2.8x
     faster generation on the trained test model; `all`: completions too, which measured about
     even (their answers are short and seldom copied; 1.3-1.4x on those that copy a line; see
     BENCHMARKS.md); `off`: never. Restarts the worker."""
