@@ -37,32 +37,38 @@ from tiny_model import fast_blas
 
 from qwen_lsp import messages as m
 from qwen_lsp.worker import host as host_module
+from qwen_lsp.worker import speculation
 from qwen_lsp.worker.host import HostOptions, ModelHost
-from qwen_lsp.worker.speculation import NgramIndex, SpeculationStats
+from qwen_lsp.worker.speculation import FIM_MIN_N, SpeculationStats
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = [ROOT / "build" / "tiny-model", ROOT / "build" / "trained-model"]
 ACTION_KINDS = {"fix": "Fix", "refactor": "Refactor", "docstring": "Docstring", "tests": "Tests"}
 
 
-def index_at(ref: str) -> type[NgramIndex]:
-    """The draft index as `worker/speculation.py` had it at git `ref`, to compare with."""
+def drafts_at(ref: str) -> types.ModuleType:
+    """`worker/speculation.py` as it was at git `ref`, to compare with."""
     path = "server/qwen_lsp/worker/speculation.py"
     shown = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True)
     if shown.returncode:
         raise SystemExit(f"--before {ref}: {shown.stderr.decode().strip()}")
     module = sys.modules[f"speculation_{ref}"] = types.ModuleType(f"speculation_{ref}")
     exec(compile(shown.stdout, f"{ref}:{path}", "exec"), module.__dict__)
-    return module.NgramIndex
+    return module
 
 
-def setting(draft_tokens: int, index: type[NgramIndex] = NgramIndex) -> Callable[[ModelHost], None]:
-    """Speculation off (0) or on for every request, drafting this many tokens at most."""
+def setting(
+    draft_tokens: int, drafts: types.ModuleType = speculation, fim_min_n: int = FIM_MIN_N
+) -> Callable[[ModelHost], None]:
+    """Speculation off (0) or on for every request, drafting this many tokens at most, with the
+    draft index of `drafts` (a version of `worker/speculation.py`)."""
 
     def apply(host: ModelHost) -> None:
         host.options.speculation = "all" if draft_tokens else "off"
         host.options.draft_tokens = draft_tokens
-        host_module.NgramIndex = index  # type: ignore[misc]
+        host_module.NgramIndex = drafts.NgramIndex  # type: ignore[attr-defined]
+        host_module.fim_lookup = drafts.fim_lookup  # type: ignore[attr-defined]
+        host_module.FIM_MIN_N = fim_min_n  # type: ignore[attr-defined]
 
     return apply
 
@@ -141,6 +147,7 @@ def main() -> None:
     parser.add_argument("--action-tokens", type=int, default=256)
     parser.add_argument("--draft-tokens", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--before", help="also the drafts of this git commit, 4 tokens")
+    parser.add_argument("--fim-min-n", type=int, nargs="*", default=[], help="also these")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--pass-widths", action="store_true", help="time wider passes first")
     parser.add_argument("--kinds", nargs="+", help="only these request kinds (e.g. FIM Refactor)")
@@ -159,8 +166,10 @@ def main() -> None:
     kinds = {label: kinds[label] for label in args.kinds or kinds}
     settings = {"off": setting(0)}
     if args.before:
-        settings[f"{args.before}, k=4"] = setting(4, index_at(args.before))
+        settings[f"{args.before}, k=4"] = setting(4, drafts_at(args.before))
     settings |= {f"k={k}": setting(k) for k in args.draft_tokens}
+    for n in args.fim_min_n:  # FIM drafts from shorter (or longer) matches
+        settings |= {f"k={k}, FIM n≥{n}": setting(k, fim_min_n=n) for k in args.draft_tokens}
     print(
         "| model, requests | speculation | acceptance | tokens / pass | tok/s "
         "| speedup (sum) | speedup (median) |"

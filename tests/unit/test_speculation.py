@@ -108,6 +108,10 @@ def test_fim_lookup_continues_the_prefix_and_copies_the_suffix() -> None:
     prompt = [prefix_id, 1, 2, 3, suffix_id, 4, 5, middle_id]
     assert fim_lookup(prompt, suffix_id, middle_id) == ([prefix_id, 1, 2, 3], [4, 5])
     assert fim_lookup([1, 2, 3], suffix_id, middle_id) == ([1, 2, 3], [])
+    # The server's layout: the cursor line's start follows <|fim_middle|>; the answer goes on
+    # from it, after the prefix.
+    line = [prefix_id, 1, 2, suffix_id, 4, 5, middle_id, 7, 8]
+    assert fim_lookup(line, suffix_id, middle_id) == ([prefix_id, 1, 2, 7, 8], [4, 5])
 
 
 def _render(messages, tools=None, add_generation_prompt=False, tokenize=False) -> str:
