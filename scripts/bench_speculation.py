@@ -166,7 +166,9 @@ def main() -> None:
     kinds = {label: kinds[label] for label in args.kinds or kinds}
     settings = {"off": setting(0)}
     if args.before:
-        settings[f"{args.before}, k=4"] = setting(4, drafts_at(args.before))
+        before = drafts_at(args.before)  # FIM_MIN_N: before it was one, the host passed 3
+        fim_min_n = getattr(before, "FIM_MIN_N", 3)
+        settings[f"{args.before}, k=4"] = setting(4, before, fim_min_n=fim_min_n)
     settings |= {f"k={k}": setting(k) for k in args.draft_tokens}
     for n in args.fim_min_n:  # FIM drafts from shorter (or longer) matches
         settings |= {f"k={k}, FIM n≥{n}": setting(k, fim_min_n=n) for k in args.draft_tokens}
