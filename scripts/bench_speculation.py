@@ -5,74 +5,123 @@
 For each model (default: build/tiny-model and build/trained-model) and each kind of request the
 server sends (FIM at random holes of the corpus; "FIM copy": holes whose answer appears verbatim
 elsewhere in the file; the first turn of Fix, Refactor, Docstring and Tests actions on its
-definitions, greedy), every request runs once to warm its KV cache, then
-plain and speculative decoding alternate on the same cached prompt (`--reps` each), so the
-times compare generation alone. Reports acceptance (accepted / drafted tokens), tokens per
-forward pass, and the speedup: summed plain time / summed speculative time, and the median of
-the per-request ratios (each request's median over its reps). `--pass-widths` first times
-forward passes of 1, 2, 3, 5 and 9 tokens over a cached action prompt (what verifying a draft of
-0, 1, 2, 4 and 8 tokens costs), as ratios to the 1-token pass.
+definitions, greedy), every request runs once to warm its KV cache, then speculation off, on
+with each `--draft-tokens`, and (`--before REF`) on with the drafts of git commit REF run in
+turn on the same cached prompt (`--reps` rounds), so the times compare generation alone and
+load changes touch every setting alike; every answer is checked
+byte-identical to the one without speculation. Reports acceptance (accepted / drafted tokens),
+tokens per forward pass, and the speedup: summed time without speculation / summed time with it
+(each request's median over its reps), and the median of the per-request ratios.
+`--pass-widths` first times forward passes of 1, 2, 3, 5, 9 and 17 tokens over a cached action
+prompt (what verifying a draft of 0 to 16 tokens costs), as ratios to the 1-token pass. Runs
+with the `cblas_sgemm` shim preloaded, as `make bench` runs every model process
+(`--reference-blas`: with mlx's reference BLAS instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
+import types
+from collections.abc import Callable
 from pathlib import Path
 
 import mlx.core as mx
 import msgspec
 from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
 from speculation_cases import action_chats, fim_copy_requests, fim_requests
+from tiny_model import fast_blas
 
 from qwen_lsp import messages as m
+from qwen_lsp.worker import host as host_module
+from qwen_lsp.worker import speculation
 from qwen_lsp.worker.host import HostOptions, ModelHost
+from qwen_lsp.worker.speculation import FIM_MIN_N, SpeculationStats
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = [ROOT / "build" / "tiny-model", ROOT / "build" / "trained-model"]
 ACTION_KINDS = {"fix": "Fix", "refactor": "Refactor", "docstring": "Docstring", "tests": "Tests"}
 
 
-def timed(host: ModelHost, request: m.Generate | m.Chat, speculate: bool) -> tuple[float, m.Done]:
-    host.options.speculation = "all" if speculate else "off"
+def drafts_at(ref: str) -> types.ModuleType:
+    """`worker/speculation.py` as it was at git `ref`, to compare with."""
+    path = "server/qwen_lsp/worker/speculation.py"
+    shown = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True)
+    if shown.returncode:
+        raise SystemExit(f"--before {ref}: {shown.stderr.decode().strip()}")
+    module = sys.modules[f"speculation_{ref}"] = types.ModuleType(f"speculation_{ref}")
+    exec(compile(shown.stdout, f"{ref}:{path}", "exec"), module.__dict__)
+    return module
+
+
+def setting(
+    draft_tokens: int, drafts: types.ModuleType = speculation, fim_min_n: int = FIM_MIN_N
+) -> Callable[[ModelHost], None]:
+    """Speculation off (0) or on for every request, drafting this many tokens at most, with the
+    draft index of `drafts` (a version of `worker/speculation.py`)."""
+
+    def apply(host: ModelHost) -> None:
+        host.options.speculation = "all" if draft_tokens else "off"
+        host.options.draft_tokens = draft_tokens
+        host_module.NgramIndex = drafts.NgramIndex  # type: ignore[attr-defined]
+        host_module.fim_lookup = drafts.fim_lookup  # type: ignore[attr-defined]
+        host_module.FIM_MIN_N = fim_min_n  # type: ignore[attr-defined]
+
+    return apply
+
+
+def timed(host: ModelHost, request: m.Generate | m.Chat) -> tuple[float, m.Done]:
     started = time.perf_counter()
     done = host.generate(request, cancelled=lambda: False)
     return time.perf_counter() - started, done
 
 
-def measure(host: ModelHost, requests: list, reps: int) -> dict[str, float]:
-    plain_s, spec_s, ratios = 0.0, 0.0, []
-    drafted = accepted = passes = tokens = 0
+def measure(host: ModelHost, requests: list, settings: dict, reps: int) -> dict[str, dict]:
+    """Per setting: acceptance, tokens per pass, tok/s and the speedup over "off"."""
+    seconds: dict[str, list[float]] = {name: [] for name in settings}
+    counts = {name: SpeculationStats() for name in settings}
+    tokens = 0
     for i, request in enumerate(requests):
         request = msgspec.structs.replace(request, cache_key=f"bench:{i}")
-        timed(host, request, speculate=False)  # warm: the prompt is cached for every rep
-        plain, spec = [], []
-        for _ in range(reps):
-            seconds, expected = timed(host, request, speculate=False)
-            plain.append(seconds)
-            seconds, done = timed(host, request, speculate=True)
-            spec.append(seconds)
-            if (done.text, done.finish_reason) != (expected.text, expected.finish_reason):
-                raise SystemExit(f"speculation changed the answer to request {i}")
-        stats = host.last_speculation
-        drafted, accepted = drafted + stats.drafted, accepted + stats.accepted
-        passes, tokens = passes + stats.forward_passes, tokens + done.usage.generated_tokens
-        plain_s, spec_s = plain_s + statistics.median(plain), spec_s + statistics.median(spec)
-        ratios.append(statistics.median(plain) / statistics.median(spec))
+        settings["off"](host)
+        _, expected = timed(host, request)  # warm: the prompt is cached for every rep
+        tokens += expected.usage.generated_tokens
+        times: dict[str, list[float]] = {name: [] for name in settings}
+        for rep in range(reps):
+            for name, apply in settings.items():  # interleaved: load changes touch all alike
+                apply(host)
+                elapsed, done = timed(host, request)
+                times[name].append(elapsed)
+                if (done.text, done.finish_reason) != (expected.text, expected.finish_reason):
+                    raise SystemExit(f"{name} changed the answer to request {i}")
+                if rep == 0:
+                    stats = host.last_speculation
+                    counts[name].drafted += stats.drafted
+                    counts[name].accepted += stats.accepted
+                    counts[name].forward_passes += stats.forward_passes
+        for name in settings:
+            seconds[name].append(statistics.median(times[name]))
+    off = sum(seconds["off"])
     return {
-        "requests": len(requests),
-        "tokens": tokens,
-        "acceptance": accepted / drafted if drafted else 0.0,
-        "tokens_per_pass": tokens / passes if passes else 0.0,
-        "plain_tok_s": tokens / plain_s if plain_s else 0.0,
-        "spec_tok_s": tokens / spec_s if spec_s else 0.0,
-        "speedup_sum": plain_s / spec_s if spec_s else 0.0,
-        "speedup_median": statistics.median(ratios) if ratios else 0.0,
+        name: {
+            "requests": len(requests),
+            "tokens": tokens,
+            "acceptance": counts[name].acceptance,
+            "tokens_per_pass": tokens / counts[name].forward_passes,
+            "tok_s": tokens / sum(seconds[name]),
+            "speedup_sum": off / sum(seconds[name]),
+            "speedup_median": statistics.median(
+                plain / spec for plain, spec in zip(seconds["off"], seconds[name], strict=True)
+            ),
+        }
+        for name in settings
     }
 
 
-def pass_costs(host: ModelHost, request: m.Chat, widths=(1, 2, 3, 5, 9), rounds=30) -> str:
+def pass_costs(host: ModelHost, request: m.Chat, widths=(1, 2, 3, 5, 9, 17), rounds=30) -> str:
     """Median time of a forward pass of each width on a cached prompt, over the 1-token pass."""
     tokens = host._encode(request)
     cache = make_prompt_cache(host.model)
@@ -96,32 +145,50 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=8, help="requests per action kind")
     parser.add_argument("--fim-tokens", type=int, default=48)
     parser.add_argument("--action-tokens", type=int, default=256)
-    parser.add_argument("--draft-tokens", type=int, nargs="+", default=[8])
+    parser.add_argument("--draft-tokens", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--before", help="also the drafts of this git commit, 4 tokens")
+    parser.add_argument("--fim-min-n", type=int, nargs="*", default=[], help="also these")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--pass-widths", action="store_true", help="time wider passes first")
+    parser.add_argument("--kinds", nargs="+", help="only these request kinds (e.g. FIM Refactor)")
+    parser.add_argument(
+        "--reference-blas",
+        action="store_true",
+        help="without the cblas_sgemm shim the benchmark uses",
+    )
     args = parser.parse_args()
+    if not args.reference_blas:
+        fast_blas.reexec_with_shim(ROOT / "build")  # as `make bench` runs every model process
     chats = action_chats(seed=0, max_tokens=args.action_tokens)
     kinds: dict[str, list] = {"FIM": fim_requests(args.fim, seed=1, max_tokens=args.fim_tokens)}
     kinds["FIM copy"] = fim_copy_requests(max_tokens=args.fim_tokens)
     kinds |= {label: chats[kind][: args.actions] for kind, label in ACTION_KINDS.items()}
+    kinds = {label: kinds[label] for label in args.kinds or kinds}
+    settings = {"off": setting(0)}
+    if args.before:
+        before = drafts_at(args.before)  # FIM_MIN_N: before it was one, the host passed 3
+        fim_min_n = getattr(before, "FIM_MIN_N", 3)
+        settings[f"{args.before}, k=4"] = setting(4, before, fim_min_n=fim_min_n)
+    settings |= {f"k={k}": setting(k) for k in args.draft_tokens}
+    for n in args.fim_min_n:  # FIM drafts from shorter (or longer) matches
+        settings |= {f"k={k}, FIM n≥{n}": setting(k, fim_min_n=n) for k in args.draft_tokens}
     print(
-        "| model | k | requests | tokens | acceptance | tokens / pass "
-        "| plain tok/s | speculative tok/s | speedup (sum) | speedup (median) |"
+        "| model, requests | speculation | acceptance | tokens / pass | tok/s "
+        "| speedup (sum) | speedup (median) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for model in args.models:
         host = ModelHost(HostOptions(str(model)))
         host.load(lambda text, percent: None)
         if args.pass_widths:
             print(f"{model.name} pass cost: {pass_costs(host, chats['refactor'][0])}", flush=True)
-        for k in args.draft_tokens:
-            host.options.draft_tokens = k
-            for label, requests in kinds.items():
-                r = measure(host, requests, args.reps)
+        for label, requests in kinds.items():
+            results = measure(host, requests, settings, args.reps)
+            for name, r in results.items():
+                acceptance = "–" if name == "off" else f"{r['acceptance']:.0%}"
                 print(
-                    f"| {model.name} {label} | {k} | {r['requests']} | {r['tokens']} "
-                    f"| {r['acceptance']:.0%} | {r['tokens_per_pass']:.2f} "
-                    f"| {r['plain_tok_s']:.0f} | {r['spec_tok_s']:.0f} "
+                    f"| {model.name} {label} ({r['requests']}, {r['tokens']} tokens) | {name} "
+                    f"| {acceptance} | {r['tokens_per_pass']:.2f} | {r['tok_s']:.0f} "
                     f"| {r['speedup_sum']:.2f}x | {r['speedup_median']:.2f}x |",
                     flush=True,
                 )

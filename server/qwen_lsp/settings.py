@@ -108,14 +108,15 @@ class WorkerSettings(_Section, frozen=True):
     tokens by finding the last few tokens earlier in the prompt (for actions also in the syntax
     of a tool call, for completions also below the cursor) and checks the guess in one forward
     pass, keeping what the model agrees with. The text is the same as without it. `actions`
-    (default): for code actions with `actions.temperature` 0, where it measured 1.0-1.5x
-    faster generation on the trained test model; `all`: completions too, which measured about
-    even or slower (their answers are short and seldom copied; see BENCHMARKS.md); `off`: never.
+    (default): for code actions with `actions.temperature` 0, where it measured 2.0-2.8x
+    faster generation on the trained test model; `all`: completions too, which measured
+    1.1-1.2x there (their answers are short and seldom copied; about 1.5x on those that copy a
+    line; see BENCHMARKS.md); `off`: never. Restarts the worker."""
+    draft_tokens: NonNegative = 8
+    """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): a guess
+    stops early where the copied text or tool-call syntax ends; longer guesses are more often
+    wrong, and each guessed token widens the pass (8 measured best for actions, BENCHMARKS.md).
     Restarts the worker."""
-    draft_tokens: NonNegative = 4
-    """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): longer
-    guesses are more often wrong, and each guessed token widens the pass. Restarts the
-    worker."""
     max_context_tokens: Positive = 32768
     """Longest prompt plus generation the worker accepts; a longer request fails with an error
     naming this setting. Qwen3-Coder's native limit (262,144) needs far more memory. Restarts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from models import trained_model_dir
-from speculation_cases import action_chats, fim_requests
+from speculation_cases import action_chats, fim_copy_requests, fim_requests
 from speculation_check import assert_same_answers
 
 from qwen_lsp.worker.host import HostOptions, ModelHost
@@ -32,3 +32,15 @@ def test_action_answers_are_unchanged(host: ModelHost):
     # Drafts copy the tool-call syntax and the lines being edited: most are right (1-token
     # matches from the prompt alone got 5-10% here).
     assert totals.drafted > 0 and totals.acceptance >= 0.5
+
+
+def test_long_drafts_change_no_answer(host: ModelHost):
+    # Drafts of up to 16 tokens run past what the model writes (a copied line, the call syntax).
+    host.options.draft_tokens = 16
+    try:
+        requests = fim_requests(12, seed=3) + fim_copy_requests()[:8]
+        requests += [c for kind in action_chats(seed=1, max_tokens=128).values() for c in kind[:2]]
+        totals = assert_same_answers(host, requests)
+        assert totals.drafted > totals.accepted > 0
+    finally:
+        host.options.draft_tokens = HostOptions("").draft_tokens

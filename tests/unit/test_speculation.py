@@ -92,11 +92,26 @@ def test_after_a_value_the_next_source_piece_goes_on_once_its_first_token_is_wri
     assert index.draft(5) == [4, 5]
 
 
+def test_the_next_source_piece_goes_on_when_the_value_swallowed_its_first_token() -> None:
+    # The value's last characters and the piece's first ("\n") merged into one token (")):\n"):
+    # once the piece's second token is written, the rest of it follows.
+    index = NgramIndex([0, 1, 2], sources=[[1, 2, 3], [9, 4, 5, 6]])
+    assert index.draft(5) == [3]
+    index.extend([3, 7, 8])  # the value, ending in a token that took the piece's "9" in
+    assert index.draft(5) == []
+    index.extend([4])
+    assert index.draft(5) == [5, 6]
+
+
 def test_fim_lookup_continues_the_prefix_and_copies_the_suffix() -> None:
     prefix_id, suffix_id, middle_id = 100, 101, 102
     prompt = [prefix_id, 1, 2, 3, suffix_id, 4, 5, middle_id]
     assert fim_lookup(prompt, suffix_id, middle_id) == ([prefix_id, 1, 2, 3], [4, 5])
     assert fim_lookup([1, 2, 3], suffix_id, middle_id) == ([1, 2, 3], [])
+    # The server's layout: the cursor line's start follows <|fim_middle|>; the answer goes on
+    # from it, after the prefix.
+    line = [prefix_id, 1, 2, suffix_id, 4, 5, middle_id, 7, 8]
+    assert fim_lookup(line, suffix_id, middle_id) == ([prefix_id, 1, 2, 7, 8], [4, 5])
 
 
 def _render(messages, tools=None, add_generation_prompt=False, tokenize=False) -> str:

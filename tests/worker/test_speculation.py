@@ -11,6 +11,7 @@ import pytest
 from speculation_cases import action_chats, fim_requests
 from speculation_check import assert_same_answers
 
+from qwen_lsp import messages as m
 from qwen_lsp.worker.host import HostOptions, ModelHost
 
 pytestmark = pytest.mark.worker
@@ -32,6 +33,44 @@ def test_speculation_changes_no_action_answer(host: ModelHost):
     chats = [c for kind in action_chats(seed=0, max_tokens=64).values() for c in kind[:4]]
     assert len(chats) >= 16
     assert_same_answers(host, chats)
+
+
+def test_long_drafts_change_no_answer(host: ModelHost):
+    host.options.draft_tokens = 16
+    try:
+        requests = fim_requests(12, seed=13)
+        requests += [c for kind in action_chats(seed=1, max_tokens=64).values() for c in kind[:2]]
+        assert assert_same_answers(host, requests).drafted > 0
+    finally:
+        host.options.draft_tokens = HostOptions("").draft_tokens
+
+
+def test_paused_speculative_generations_interleave_without_changing_answers(host: ModelHost):
+    # A scheduler alternates generations between tokens: each keeps its own cache and the
+    # pass it queued ahead (FIM steps with no draft run mlx-lm's way, one pass in flight).
+    requests = [
+        msgspec.structs.replace(fim_requests(1, seed=17, max_tokens=48)[0], cache_key="a"),
+        msgspec.structs.replace(action_chats(seed=2, max_tokens=48)["fix"][0], cache_key="b"),
+        msgspec.structs.replace(fim_requests(1, seed=19, max_tokens=48)[0], cache_key="c"),
+    ]
+    host.options.speculation = "off"
+    expected = [host.generate(r, cancelled=lambda: False) for r in requests]
+    host.options.speculation = "all"
+    running = [
+        host.steps(msgspec.structs.replace(r, cache_key=f"i{r.cache_key}"), lambda: False)
+        for r in requests
+    ]
+    answers: dict[int, m.Done] = {}
+    while len(answers) < len(running):
+        for i, steps in enumerate(running):
+            if i not in answers:
+                try:
+                    next(steps)
+                except StopIteration as finished:
+                    answers[i] = finished.value
+    for i, done in enumerate(expected):
+        assert (answers[i].text, answers[i].finish_reason) == (done.text, done.finish_reason)
+    assert all(done.usage.generated_tokens > 3 for done in expected)
 
 
 def test_by_default_actions_speculate_and_completions_do_not(tiny_model):

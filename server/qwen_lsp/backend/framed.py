@@ -33,7 +33,7 @@ class WorkerSpec:
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
     speculation: str = "actions"  # off, actions or all: settings.WorkerSettings
-    draft_tokens: int = 4
+    draft_tokens: int = 8
 
     def argv(self) -> list[str]:
         return [

@@ -35,7 +35,13 @@ from .decoding import (
 from .doc_cache import DocumentCaches
 from .memory import too_large
 from .model_files import ModelLoadError, resolve_model_dir
-from .speculation import NgramIndex, SpeculationStats, fim_lookup, tool_call_sketches
+from .speculation import (
+    FIM_MIN_N,
+    NgramIndex,
+    SpeculationStats,
+    fim_lookup,
+    tool_call_sketches,
+)
 
 
 @dataclass
@@ -44,7 +50,7 @@ class HostOptions:
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
     speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
-    draft_tokens: int = 4
+    draft_tokens: int = 8
     allow_download: bool = False
 
 
@@ -310,7 +316,7 @@ class ModelHost:
             return NgramIndex(tokens, sources=self._sketches.get(key, []))
         ids = self.tokenizer.convert_tokens_to_ids([FIM_SUFFIX, FIM_MIDDLE])
         live, suffix = fim_lookup(tokens, *ids) if None not in ids else (tokens, [])
-        return NgramIndex(live, min_n=3, sources=[suffix])  # 2-token matches lost on FIM
+        return NgramIndex(live, min_n=FIM_MIN_N, sources=[suffix])
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
         """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""

@@ -90,7 +90,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--socket", help="serve several servers on this unix socket (detached)")
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
     parser.add_argument("--speculation", choices=SPECULATION, default="actions")
-    parser.add_argument("--draft-tokens", type=int, default=4)
+    parser.add_argument("--draft-tokens", type=int, default=8)
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+FIM_MIN_N = 2  # drafts from the line being copied; 3 drafted too late there (BENCHMARKS.md)
 _SEPARATOR = -1  # between sources: no token id, so no n-gram spans two sources
 
 
@@ -77,9 +78,12 @@ class NgramIndex:
                 period = len(seq) - start
                 return [seq[start + i % period] for i in range(k)]
             return self._from_source(start, k)
-        # After a value the next piece of the source goes on, once its first token is written.
-        if self._piece is not None and seq[-1] == seq[self._piece] and len(seq) > live:
-            return self._from_source(self._piece + 1, k)
+        # After a value the next piece of the source goes on, once its first token is written
+        # (or its second: the value's last characters and the piece's first may merge in one).
+        if self._piece is not None and len(seq) > live:
+            for at in (self._piece, self._piece + 1):
+                if seq[at] == seq[-1] != _SEPARATOR:
+                    return self._from_source(at + 1, k)
         return []
 
     def _from_source(self, start: int, k: int) -> list[int]:
@@ -92,11 +96,14 @@ class NgramIndex:
 
 
 def fim_lookup(prompt: list[int], suffix_id: int, middle_id: int) -> tuple[list[int], list[int]]:
-    """(live text, suffix) of a FIM prompt ending in `middle_id`: the answer continues the
-    prefix, so drafts match the prefix's tail, and may copy the suffix. Other prompts: as is."""
-    if prompt and prompt[-1] == middle_id and suffix_id in prompt:
-        at = len(prompt) - 1 - prompt[::-1].index(suffix_id)
-        return prompt[:at], prompt[at + 1 : -1]
+    """(live text, suffix) of a FIM prompt: the answer continues the prefix and what follows
+    `middle_id` (the cursor line's start, in the server's layout), so drafts match their tail,
+    and may copy the suffix. Other prompts: as is."""
+    if middle_id in prompt and suffix_id in prompt:
+        middle = len(prompt) - 1 - prompt[::-1].index(middle_id)
+        if suffix_id in prompt[:middle]:
+            at = middle - 1 - prompt[middle - 1 :: -1].index(suffix_id)
+            return prompt[:at] + prompt[middle + 1 :], prompt[at + 1 : middle]
     return prompt, []
 
 
