@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import sysconfig
 import time
@@ -166,7 +167,14 @@ def main() -> None:
         default={},
         help='more qwen-lsp settings (JSON), e.g. \'{"completion": {"nextSuggestion": false}}\'',
     )
+    parser.add_argument(
+        "--kv-trace",
+        type=Path,
+        help="the worker writes why prompt tokens were uncached here (scripts/kv_trace_report.py)",
+    )
     args = parser.parse_args()
+    if args.kv_trace:  # the server and its worker inherit it
+        os.environ["QWEN_LSP_KV_TRACE"] = str(args.kv_trace.resolve())
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict = {"started": started, "argv": sys.argv[1:]}
     problems: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from lsprotocol import types
@@ -35,6 +36,8 @@ JOIN_WAIT_S = 1.0
 # Background work copies the whole text (the state after an accept, the prompt's rows): past
 # this many characters it costs the keystroke path more than it saves.
 LARGEST_DOCUMENT = 1 << 20
+# Pre-warms sent: a keystroke leaves them to the local worker (it joins one filling its prompt).
+_SENT: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -93,6 +96,8 @@ async def _fill(
     if ls.warm_prompts.holds(request.uri, plan.prompt):
         return  # the document's KV cache holds it already
     ls.stats.background.prewarms += 1
+    if (task := asyncio.current_task()) is not None:
+        _SENT.add(task)
     await _send(ls, generate_for(ls, request, plan, "background", max_tokens=0))
 
 
@@ -100,16 +105,17 @@ def _prewarm_key(uri: str) -> str:
     return f"prewarm:{uri}"
 
 
-def _cancel_prewarm(ls: QwenLanguageServer, uri: str) -> None:
-    if (task := ls.inflight.get(_prewarm_key(uri))) is not None:
+def _cancel_prewarm(ls: QwenLanguageServer, uri: str, sent_too: bool = True) -> None:
+    if (task := ls.inflight.get(_prewarm_key(uri))) is not None and (sent_too or task not in _SENT):
         task.cancel()
 
 
 async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     """A request came: it keeps its document's cache warm itself, so a pre-warm still to come
-    would only move it elsewhere: cancel it. Wait for a next suggestion made for this very
+    would only move it elsewhere: cancel it (one the worker has already is the worker's to stop
+    or to finish for this request). Wait for a next suggestion made for this very
     state; cancel one the user has left (typing the suggestion through keeps it)."""
-    _cancel_prewarm(ls, request.uri)
+    _cancel_prewarm(ls, request.uri, sent_too=ls.settings.backend != "local")
     wait, cancel = ls.upcoming.settle(request.uri, State(request.text, request.offset))
     if cancel is not None:
         cancel.cancel()

@@ -32,6 +32,7 @@ from .decoding import (
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
+from .kv_trace import KvTrace
 from .memory import too_large
 from .model_files import ModelLoadError, resolve_model_dir
 from .speculation import NgramIndex, SpeculationStats, fim_lookup, tool_call_sketches
@@ -62,6 +63,7 @@ class ModelHost:
         self._sketches: dict[str, list[list[int]]] = {}  # the last tools' call syntax, tokens
         self.context_length = 0
         self.generation_config: dict = {}
+        self.kv_trace: KvTrace | None = None
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
@@ -86,6 +88,8 @@ class ModelHost:
         self.generation_config = _read_generation_config(Path(model_dir))
         args = getattr(model, "args", None)
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
+        markers = tokenizer.convert_tokens_to_ids([FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE])
+        self.kv_trace = KvTrace.from_env(markers, tokenizer.decode)
         self.kv_bytes_per_token = self._measure_kv_bytes_per_token()
         self.caches.budget_tokens = int(self.options.cache_bytes // self.kv_bytes_per_token)
         progress("Warming up", 97)
@@ -152,11 +156,13 @@ class ModelHost:
         cancelled: Callable[[], bool],
         on_text: Callable[[str], None] | None = None,
         arrived: float | None = None,
+        urgent: Callable[[], bool] | None = None,
     ) -> Generator[None, None, Done]:
         """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
 
         Paused, it holds its own KV cache and decoder state. `max_tokens=0` only prefills the
-        prompt into its key's cache (a pre-warm). The time limit counts from `arrived`.
+        prompt into its key's cache (a pre-warm). The time limit counts from `arrived`. While
+        `urgent()`, a preemptible prefill goes in big chunks (a keystroke waits for it).
         """
         started = time.perf_counter()
         tokens = self._encode(request)
@@ -167,6 +173,7 @@ class ModelHost:
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
                 f"worker.maxContextTokens ({self.options.max_context_tokens})"
             )
+        before = self.caches.peek(request.cache_key) if self.kv_trace and request.id else None
         cache, reused = self.caches.take(request.cache_key, tokens)
         sampling = request.sampling or self._default_sampling()
         since = started if arrived is None else arrived
@@ -185,7 +192,11 @@ class ModelHost:
 
         # Decoders get a short tail: the context mlx-lm's logits processors look at.
         tail = min(PENALTY_CONTEXT, len(tokens) - reused) if request.max_tokens else 0
-        step = PREFILL_STEP if request.priority == "interactive" else PREEMPTIBLE_PREFILL_STEP
+
+        def step() -> int:
+            hurry = request.priority == "interactive" or (urgent is not None and urgent())
+            return PREFILL_STEP if hurry else PREEMPTIBLE_PREFILL_STEP
+
         produced: list[int] = []
         ttft = 0.0
         finish: FinishReason | None = None
@@ -228,6 +239,9 @@ class ModelHost:
             finish = "stop" if finish == "length" else finish
 
         self._keep_cache(request.cache_key, tokens + produced, cache)
+        if self.kv_trace and request.id:  # diagnostics only (QWEN_LSP_KV_TRACE)
+            held = len(self.caches.peek(request.cache_key) or ())
+            self.kv_trace.record(request, tokens, before, reused, held, finish, len(produced))
         usage = Usage(
             prompt_tokens=len(tokens),
             reused_tokens=reused,
