@@ -36,14 +36,14 @@ def table(rows: list[dict], priority: str = "interactive") -> str:
     mine = [r for r in rows if r["priority"] == priority]
     prompt = sum(r["prompt_tokens"] for r in mine)
     uncached = sum(r["uncached"] for r in mine)
-    unfed = sum(r["uncached"] - r["fed"] for r in mine if r["finish"] == "cancelled")
+    unfed = sum(r["uncached"] - r["fed"] for r in mine)  # stopped first: cancelled, time box
     by: dict[str, list[dict]] = defaultdict(list)
     for r in mine:
         by[_label(r)].append(r)
     reuse = 1 - uncached / prompt if prompt else 0.0
     lines = [
         f"{priority}: {len(mine)} requests, {prompt:,} prompt tokens, {uncached:,} uncached "
-        f"(KV reuse {reuse:.2%}); {unfed:,} of the uncached were never fed (cancelled first)",
+        f"(KV reuse {reuse:.2%}); {unfed:,} of the uncached were never fed (the request stopped first)",
         "",
         "| cause | requests | uncached tokens | share | per request | first miss in |",
         "|---|---|---|---|---|---|",

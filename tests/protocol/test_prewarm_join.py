@@ -1,4 +1,5 @@
-"""Typing that starts while the pre-warm is still prefilling: the keystrokes join its work."""
+"""Typing that starts while the pre-warm is still prefilling: the keystrokes join its work; and
+a pre-warm is not cut short by the time box of suggestions (nobody waits for it)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pytest_lsp import LanguageClient
 
 from .lsp_helpers import (
     SERVER,
+    background_done,
     focus,
     inline_params,
     insert,
@@ -33,16 +35,24 @@ TYPED = "s = sum(rows)"
 GOAL = 0.98  # share of the keystrokes' prompt tokens served from the KV cache
 
 
+async def session(client: LanguageClient, model, timeout_ms: int = 5000):
+    completion = {"maxTokens": 2, "nextSuggestion": False, "timeoutMs": timeout_ms}
+    context = {"maxPromptTokens": 4096}
+    await start_session(client, {"model": str(model), "completion": completion, "context": context})
+    await wait_for_worker(client)
+
+
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tiny_model):
-    completion = {"maxTokens": 2, "nextSuggestion": False}
-    options = {
-        "model": str(tiny_model),
-        "completion": completion,
-        "context": {"maxPromptTokens": 4096},
-    }
-    await start_session(lsp_client, options)
-    await wait_for_worker(lsp_client)
+    await session(lsp_client, tiny_model)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def boxed_client(lsp_client: LanguageClient, tiny_model):
+    """Suggestions cut short 1 ms after they are asked for."""
+    await session(lsp_client, tiny_model, timeout_ms=1)
     yield
     await lsp_client.shutdown_session()
 
@@ -70,3 +80,16 @@ async def test_keystrokes_during_the_prewarm_reuse_what_it_prefills(client: Lang
     print(f"reuse over {len(TYPED)} keystrokes typed during the pre-warm: {reuse:.2%}")
     assert after["model_calls"] >= len(TYPED) - 4
     assert reuse >= GOAL
+
+
+async def test_the_prewarm_runs_to_its_end_whatever_the_suggestions_time_box(boxed_client):
+    client = boxed_client
+    open_document(client, URI, SOURCE)
+    focus(client, URI, ROW, 4)
+    warmed = await background_done(client, 1)
+    insert(client, URI, 2, ROW, 4, "s")
+    await client.text_document_inline_completion_async(inline_params(URI, ROW, 5))
+    after = await stats(client)
+    assert warmed["background"]["prewarms"] == 1
+    reuse = after["reused_prompt_tokens"] / after["prompt_tokens"]
+    assert after["prompt_tokens"] > 2000 and reuse >= 0.99, (after["prompt_tokens"], reuse)

@@ -98,7 +98,9 @@ async def _fill(
     ls.stats.background.prewarms += 1
     if (task := asyncio.current_task()) is not None:
         _SENT.add(task)
-    await _send(ls, generate_for(ls, request, plan, "background", max_tokens=0))
+    warm = generate_for(ls, request, plan, "background", max_tokens=0)
+    warm.max_time_ms = 0  # nobody waits for it: completion.timeoutMs would cut it short
+    await _send(ls, warm)
 
 
 def _prewarm_key(uri: str) -> str:
