@@ -43,7 +43,8 @@ def table(rows: list[dict], priority: str = "interactive") -> str:
     reuse = 1 - uncached / prompt if prompt else 0.0
     lines = [
         f"{priority}: {len(mine)} requests, {prompt:,} prompt tokens, {uncached:,} uncached "
-        f"(KV reuse {reuse:.2%}); {unfed:,} of the uncached were never fed (the request stopped first)",
+        f"(KV reuse {reuse:.2%}); {unfed:,} of the uncached were never fed (the request "
+        "stopped first)",
         "",
         "| cause | requests | uncached tokens | share | per request | first miss in |",
         "|---|---|---|---|---|---|",

@@ -55,7 +55,7 @@ def test_a_trace_line_per_request_names_the_cause(tmp_path):
     first = m.Generate(id=1, prompt="", cache_key="a.py", max_tokens=0, priority="background")
     trace.record(first, PROMPT, None, 0, 4, "cancelled", 0)  # a pre-warm cut short at 4
     typed = m.Generate(id=2, prompt="", cache_key="a.py")
-    trace.record(typed, PROMPT + [32], PROMPT[:4], 4, len(PROMPT) + 1, "stop", 0)
+    trace.record(typed, [*PROMPT, 32], PROMPT[:4], 4, len(PROMPT) + 1, "stop", 0)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["cause"] for r in rows] == [
         "first request of the document",
