@@ -190,3 +190,27 @@ def test_a_keystroke_of_another_document_does_not_wait_for_the_prewarm(scheduler
 )
 def test_shared_chars_is_the_common_prefix_length(a, b, shared):
     assert shared_chars(a, b) == shared
+
+
+def test_a_keystroke_lets_the_queued_prewarm_of_its_prompt_go_first(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    submit(
+        scheduler, answers, m.Generate(id=2, prompt=PROMPT + "=", max_tokens=1, cache_key="a.py")
+    )
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "length"), (2, "length")]
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0)]
+    assert host.hurried == [(1, 0), (1, 1), (1, 2), (1, 3)]  # the keystroke waits for it
+
+
+def test_a_keystroke_elsewhere_goes_before_a_queued_prewarm(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    elsewhere = m.Generate(id=2, prompt="<|fim_prefix|>import os", max_tokens=1, cache_key="a.py")
+    submit(scheduler, answers, elsewhere)
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "length"), (1, "length")]
+    assert host.trace[0] == (2, 0)

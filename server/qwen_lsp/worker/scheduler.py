@@ -92,9 +92,19 @@ class Scheduler:
                 self._changed.wait(timeout)
             if not self._queue:
                 return not self._closed
-            pending = heapq.heappop(self._queue)[2]
+            pending = self._prefill_first(heapq.heappop(self._queue)[2])
         self._serve(pending)
         return True
+
+    def _prefill_first(self, pending: Pending) -> Pending:
+        """A queued pre-warm that `pending` would join goes first (it waits for it anyway)."""
+        for entry in self._queue:
+            if _joins(pending, entry[2]):
+                self._queue.remove(entry)
+                heapq.heappush(self._queue, (pending.rank, pending.order, pending))
+                heapq.heapify(self._queue)
+                return entry[2]
+        return pending
 
     def _serve(self, pending: Pending) -> None:
         request = pending.request
