@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import sysconfig
 import time
@@ -191,7 +192,14 @@ def main() -> None:
         help="one more qwen-lsp system, 'qwen-lsp NAME', with these settings, in the same "
         'rotation: e.g. answer150=\'{"completion": {"answerWithinMs": 150}}\'',
     )
+    parser.add_argument(
+        "--kv-trace",
+        type=Path,
+        help="the worker writes why prompt tokens were uncached here (scripts/kv_trace_report.py)",
+    )
     args = parser.parse_args()
+    if args.kv_trace:  # the server and its worker inherit it
+        os.environ["QWEN_LSP_KV_TRACE"] = str(args.kv_trace.resolve())
     # Both forms name systems "qwen-lsp …"; --qwen-variants replaces the plain qwen-lsp.
     auto = {variant_name(v): v for v in args.qwen_variants}
     named = {

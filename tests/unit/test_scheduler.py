@@ -7,24 +7,31 @@ from collections.abc import Callable
 import pytest
 
 from qwen_lsp import messages as m
-from qwen_lsp.worker.scheduler import Pending, Scheduler
+from qwen_lsp.worker.scheduler import Pending, Scheduler, shared_chars
 
 pytestmark = pytest.mark.unit
 
 
+PREFILL_STEPS = 4  # a pre-warm (max_tokens 0) of the scripted host
+
+
 class ScriptedHost:
-    """Each request takes `max_tokens` steps; `at[(id, step)]` runs before that step."""
+    """Each request takes `max_tokens` steps (a pre-warm PREFILL_STEPS); `at[(id, step)]` runs
+    before that step; `hurried` records each step of whom `urgent()` said so."""
 
     def __init__(self) -> None:
         self.trace: list[tuple[int, int]] = []
         self.at: dict[tuple[int, int], Callable[[], None]] = {}
+        self.hurried: list[tuple[int, int]] = []
 
-    def steps(self, request, cancelled, on_text=None, arrived=None, on_early=None):
-        for step in range(request.max_tokens):
+    def steps(self, request, cancelled, on_text=None, arrived=None, on_early=None, urgent=None):
+        for step in range(request.max_tokens or PREFILL_STEPS):
             self.at.get((request.id, step), lambda: None)()
             if on_early and step == request.answer_within_ms > 0:  # scripted: the step it is due
                 on_early(str(step), m.Usage(generated_tokens=step))
             self.trace.append((request.id, step))
+            if urgent is not None and urgent():
+                self.hurried.append((request.id, step))
             yield
             if cancelled():
                 return m.Done(id=request.id, text=str(step + 1), finish_reason="cancelled")
@@ -148,3 +155,76 @@ def test_a_failing_generation_answers_failed_and_the_next_is_served(scheduler, h
     drain(scheduler)
     assert isinstance(answers[0], m.Failed) and "ZeroDivisionError" in answers[0].error
     assert (answers[1].id, answers[1].finish_reason) == (2, "length")
+
+
+PROMPT = "<|fim_prefix|>def area(r):\n    return<|fim_suffix|>\n<|fim_middle|>    x"
+
+
+def test_a_keystroke_joins_the_prewarm_filling_its_prompt_and_hurries_it(scheduler, host):
+    """The pre-warm of the document's prompt runs to its end (in big chunks once a keystroke
+    waits for it) and the keystroke then finds its prompt in the cache: no restart."""
+    answers: list = []
+    prewarm = m.Generate(
+        id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py", job="ahead:a"
+    )
+    submit(scheduler, answers, prewarm)
+    keystroke = m.Generate(id=2, prompt=PROMPT + "=", max_tokens=1, cache_key="a.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, keystroke)
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "length"), (2, "length")]
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0)]
+    assert host.hurried == [(1, 1), (1, 2), (1, 3)]
+
+
+def test_a_keystroke_elsewhere_in_the_document_stops_the_prewarm(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    elsewhere = m.Generate(id=2, prompt="<|fim_prefix|>import os", max_tokens=1, cache_key="a.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, elsewhere)
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "cancelled"), (2, "length")]
+    assert host.hurried == []
+
+
+def test_a_keystroke_of_another_document_does_not_wait_for_the_prewarm(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    other = m.Generate(id=2, prompt=PROMPT, max_tokens=1, cache_key="b.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, other)
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "length"), (1, "length")]  # served first, pre-warm paused
+    assert host.trace == [(1, 0), (1, 1), (2, 0), (1, 2), (1, 3)]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "shared"),
+    [("", "", 0), ("abc", "abd", 2), ("abc", "abcdef", 3), ("xyz", "abc", 0), ("same", "same", 4)],
+)
+def test_shared_chars_is_the_common_prefix_length(a, b, shared):
+    assert shared_chars(a, b) == shared
+
+
+def test_a_keystroke_lets_the_queued_prewarm_of_its_prompt_go_first(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    submit(
+        scheduler, answers, m.Generate(id=2, prompt=PROMPT + "=", max_tokens=1, cache_key="a.py")
+    )
+    drain(scheduler)
+    assert outcomes(answers) == [(1, "length"), (2, "length")]
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0)]
+    assert host.hurried == [(1, 0), (1, 1), (1, 2), (1, 3)]  # the keystroke waits for it
+
+
+def test_a_keystroke_elsewhere_goes_before_a_queued_prewarm(scheduler, host):
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    elsewhere = m.Generate(id=2, prompt="<|fim_prefix|>import os", max_tokens=1, cache_key="a.py")
+    submit(scheduler, answers, elsewhere)
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "length"), (1, "length")]
+    assert host.trace[0] == (2, 0)

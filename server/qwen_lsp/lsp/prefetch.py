@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from lsprotocol import types
@@ -37,6 +38,8 @@ OPEN_GRACE_S = 0.2  # a client that follows didOpen with qwen/didFocus names the
 # A request waits this long at most for the next suggestion made for it (it may be queued
 # behind a long job at background priority); then it asks the model itself, as a keystroke.
 JOIN_WAIT_S = 1.0
+# Pre-warms sent: a keystroke leaves them to the local worker (it joins one filling its prompt).
+_SENT: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -93,23 +96,28 @@ async def _fill(
     if ls.warm_prompts.holds(request.uri, plan.prompt):
         return  # the document's KV cache holds it already
     ls.stats.background.prewarms += 1
-    await _send(ls, generate_for(ls, request, plan, "background", max_tokens=0))
+    if (task := asyncio.current_task()) is not None:
+        _SENT.add(task)
+    warm = generate_for(ls, request, plan, "background", max_tokens=0)
+    warm.max_time_ms = 0  # nobody waits for it: completion.timeoutMs would cut it short
+    await _send(ls, warm)
 
 
 def _prewarm_key(uri: str) -> str:
     return f"prewarm:{uri}"
 
 
-def _cancel_prewarm(ls: QwenLanguageServer, uri: str) -> None:
-    if (task := ls.inflight.get(_prewarm_key(uri))) is not None:
+def _cancel_prewarm(ls: QwenLanguageServer, uri: str, sent_too: bool = True) -> None:
+    if (task := ls.inflight.get(_prewarm_key(uri))) is not None and (sent_too or task not in _SENT):
         task.cancel()
 
 
 async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     """A request came: it keeps its document's cache warm itself, so a pre-warm still to come
-    would only move it elsewhere: cancel it. Wait for a next suggestion made for this very
+    would only move it elsewhere: cancel it (one the worker has already is the worker's to stop
+    or to finish for this request). Wait for a next suggestion made for this very
     state; cancel one the user has left (typing the suggestion through keeps it)."""
-    _cancel_prewarm(ls, request.uri)
+    _cancel_prewarm(ls, request.uri, sent_too=ls.settings.backend != "local")
     wait, cancel = ls.upcoming.settle(request.uri, _state(ls, request))
     if cancel is not None:
         cancel.cancel()

@@ -8,7 +8,7 @@ Every generator here can be paused between its yields and resumed later: its sta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import mlx.core as mx
@@ -25,13 +25,16 @@ PREEMPTIBLE_PREFILL_STEP = 64
 PENALTY_CONTEXT = 20  # tokens mlx-lm's repetition penalty looks back at (its default)
 
 
-def prefill(model: Any, cache: list[Any], tokens: list[int], step: int) -> Iterator[int]:
-    """Feed `tokens` into the cache in chunks of `step`, yielding how many are in after each: a
-    caller that stops between chunks keeps a cache holding exactly those."""
+def prefill(
+    model: Any, cache: list[Any], tokens: list[int], step: int | Callable[[], int]
+) -> Iterator[int]:
+    """Feed `tokens` into the cache in chunks of `step` (or of what `step()` says before each),
+    yielding how many are in after each: a caller that stops between chunks keeps a cache
+    holding exactly those."""
     fed = 0
     with mx.stream(generation_stream):
         while fed < len(tokens):
-            n = min(step, len(tokens) - fed)
+            n = min(step() if callable(step) else step, len(tokens) - fed)
             model(mx.array(tokens[fed : fed + n])[None], cache=cache)
             mx.eval([c.state for c in cache])
             fed += n

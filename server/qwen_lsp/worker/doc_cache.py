@@ -58,6 +58,11 @@ class DocumentCaches:
     def clear(self) -> None:
         self._entries.clear()
 
+    def peek(self, key: str) -> list[int] | None:
+        """The tokens the key's cache holds (None: no cache), leaving it where it is."""
+        entry = self._entries.get(key)
+        return None if entry is None else list(entry.tokens)
+
     def take(self, key: str, tokens: Sequence[int]) -> tuple[Cache, int]:
         """The key's cache, trimmed to the prefix it shares with `tokens`, and that length.
 

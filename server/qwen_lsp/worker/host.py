@@ -33,6 +33,7 @@ from .decoding import (
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
+from .kv_trace import KvTrace
 from .memory import too_large
 from .model_files import ModelLoadError, resolve_model_dir
 from .speculation import (
@@ -69,6 +70,7 @@ class ModelHost:
         self._sketches: dict[str, list[list[int]]] = {}  # the last tools' call syntax, tokens
         self.context_length = 0
         self.generation_config: dict = {}
+        self.kv_trace: KvTrace | None = None
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
@@ -93,6 +95,8 @@ class ModelHost:
         self.generation_config = _read_generation_config(Path(model_dir))
         args = getattr(model, "args", None)
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
+        markers = tokenizer.convert_tokens_to_ids([FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE])
+        self.kv_trace = KvTrace.from_env(markers, tokenizer.decode)
         self.kv_bytes_per_token = self._measure_kv_bytes_per_token()
         self.caches.budget_tokens = int(self.options.cache_bytes // self.kv_bytes_per_token)
         progress("Warming up", 97)
@@ -160,12 +164,14 @@ class ModelHost:
         on_text: Callable[[str], None] | None = None,
         arrived: float | None = None,
         on_early: Callable[[str, Usage], None] | None = None,
+        urgent: Callable[[], bool] | None = None,
     ) -> Generator[None, None, Done]:
         """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
 
         Paused, it holds its own KV cache and decoder state. `max_tokens=0` only prefills the
         prompt into its key's cache (a pre-warm). The time limit and a Generate's
-        `answer_within_ms` (the text so far to `on_early`, once) count from `arrived`.
+        `answer_within_ms` (the text so far to `on_early`, once) count from `arrived`. While
+        `urgent()`, a preemptible prefill goes in big chunks (a keystroke waits for it).
         """
         started = time.perf_counter()
         tokens = self._encode(request)
@@ -176,6 +182,7 @@ class ModelHost:
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
                 f"worker.maxContextTokens ({self.options.max_context_tokens})"
             )
+        before = self.caches.peek(request.cache_key) if self.kv_trace and request.id else None
         cache, reused = self.caches.take(request.cache_key, tokens)
         sampling = request.sampling or self._default_sampling()
         since = started if arrived is None else arrived
@@ -196,7 +203,11 @@ class ModelHost:
 
         # Decoders get a short tail: the context mlx-lm's logits processors look at.
         tail = min(PENALTY_CONTEXT, len(tokens) - reused) if request.max_tokens else 0
-        step = PREFILL_STEP if request.priority == "interactive" else PREEMPTIBLE_PREFILL_STEP
+
+        def step() -> int:
+            hurry = request.priority == "interactive" or (urgent is not None and urgent())
+            return PREFILL_STEP if hurry else PREEMPTIBLE_PREFILL_STEP
+
         produced: list[int] = []
         ttft = 0.0
 
@@ -246,6 +257,9 @@ class ModelHost:
             finish = "stop" if finish == "length" else finish
 
         self._keep_cache(request.cache_key, tokens + produced, cache)
+        if self.kv_trace and request.id:  # diagnostics only (QWEN_LSP_KV_TRACE)
+            held = len(self.caches.peek(request.cache_key) or ())
+            self.kv_trace.record(request, tokens, before, reused, held, finish, len(produced))
         usage = Usage(
             prompt_tokens=len(tokens),
             reused_tokens=reused,

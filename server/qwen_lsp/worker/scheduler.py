@@ -5,7 +5,10 @@ within one. A generation runs as `ModelHost.steps`, a generator that pauses afte
 chunk and each decoded token: while a request of higher priority waits, the running one stays
 paused (its KV cache and decoder state are its own) and the waiting one is served first; then it
 resumes where it was. A keystroke thus waits for at most one decode step or prefill chunk of a
-long job. Shared by the pipe worker (main.py) and the shared socket worker (socket_server.py).
+long job. A keystroke whose prompt is the one a running pre-warm is prefilling (its document's,
+give or take what was typed since) joins it instead: the pre-warm goes on in big chunks and the
+keystroke then finds its prompt in the cache. Shared by the pipe worker (main.py) and the shared
+socket worker (socket_server.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from .host import ModelHost
 
 RANK = {"interactive": 0, "job": 1, "background": 2}  # lower first
+JOIN_SHARE = 0.9  # a keystroke joins a pre-warm whose prompt it shares this much of, from the start
 
 
 def _never() -> bool:
@@ -88,9 +92,19 @@ class Scheduler:
                 self._changed.wait(timeout)
             if not self._queue:
                 return not self._closed
-            pending = heapq.heappop(self._queue)[2]
+            pending = self._prefill_first(heapq.heappop(self._queue)[2])
         self._serve(pending)
         return True
+
+    def _prefill_first(self, pending: Pending) -> Pending:
+        """A queued pre-warm that `pending` would join goes first (it waits for it anyway)."""
+        for entry in self._queue:
+            if _joins(pending, entry[2]):
+                self._queue.remove(entry)
+                heapq.heappush(self._queue, (pending.rank, pending.order, pending))
+                heapq.heapify(self._queue)
+                return entry[2]
+        return pending
 
     def _serve(self, pending: Pending) -> None:
         request = pending.request
@@ -102,7 +116,12 @@ class Scheduler:
             if request.stream:
                 on_text = lambda t: pending.send(m.Chunk(id=request.id, text=t))  # noqa: E731
             steps = self.host.steps(
-                request, lambda: self._must_stop(pending), on_text, pending.arrived, _early(pending)
+                request,
+                lambda: self._must_stop(pending),
+                on_text,
+                pending.arrived,
+                _early(pending),
+                urgent=lambda: self._joined(pending),
             )
             pending.send(self._run(pending, steps))
         except Exception as exc:  # the error goes back to the caller; the worker lives on
@@ -119,14 +138,25 @@ class Scheduler:
                 next(steps)
             except StopIteration as finished:
                 return finished.value
-            while not self._must_stop(pending) and (higher := self._pop_above(pending.rank)):
+            while not self._must_stop(pending) and (higher := self._pop_above(pending)):
                 self._serve(higher)
 
-    def _pop_above(self, rank: int) -> Pending | None:
+    def _pop_above(self, running: Pending) -> Pending | None:
+        """The first waiting request that outranks `running` and does not wait for it."""
         with self._changed:
-            if self._queue and self._queue[0][0] < rank:
-                return heapq.heappop(self._queue)[2]
+            for entry in sorted(self._queue):
+                if entry[0] >= running.rank:
+                    return None
+                if not _joins(entry[2], running):
+                    self._queue.remove(entry)
+                    heapq.heapify(self._queue)
+                    return entry[2]
             return None
+
+    def _joined(self, pending: Pending) -> bool:
+        """A waiting request outranks `pending` and waits for its prefill to end."""
+        with self._changed:
+            return any(_joins(later, pending) for _, _, later in self._queue)
 
     def _must_stop(self, pending: Pending) -> bool:
         """Cancelled, its client gone, superseded by a newer request for the same job, or (for
@@ -139,7 +169,8 @@ class Scheduler:
             if request.id in self._cancelled:
                 return True
             return any(
-                _supersedes(later, pending) or _wants_cache_of(later, pending)
+                _supersedes(later, pending)
+                or (_wants_cache_of(later, pending) and not _joins(later, pending))
                 for _, _, later in self._queue
             )
 
@@ -173,3 +204,28 @@ def _wants_cache_of(waiting: Pending, background: Pending) -> bool:
         and bool(key)
         and waiting.request.cache_key == key
     )
+
+
+def _joins(waiting: Pending, prefill: Pending) -> bool:
+    """`waiting` wants the cache a running pre-warm (a prefill, max_tokens 0) is filling with
+    nearly its own prompt: letting the prefill finish serves it best."""
+    ahead, wanted = prefill.request, waiting.request
+    return (
+        isinstance(ahead, m.Generate)
+        and isinstance(wanted, m.Generate)
+        and ahead.max_tokens == 0
+        and _wants_cache_of(waiting, prefill)
+        and shared_chars(ahead.prompt, wanted.prompt) >= JOIN_SHARE * len(ahead.prompt)
+    )
+
+
+def shared_chars(a: str, b: str) -> int:
+    """Length of the longest common prefix of `a` and `b` (slices compare at C speed)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
