@@ -16,7 +16,7 @@ from models import TRAINING_FILES
 from tiny_model.chat_examples import FIX_PROBLEMS, REFACTOR_ASKS  # noqa: F401
 
 from qwen_lsp.engine import definitions
-from qwen_lsp.engine.syntax import language_for
+from qwen_lsp.engine.grammars import language_for
 
 # One top-level function per corpus language: its qualified name is its plain name, as the
 # examples' prompts name it for every action.

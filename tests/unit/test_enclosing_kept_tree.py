@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qwen_lsp.engine import actions, definitions, syntax
+from qwen_lsp.engine import actions, definitions, grammars, syntax
 
 from .doc_samples import CASES, PY
 
@@ -17,9 +17,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 SAMPLES = [("python", PY)] + [(language, case[0]) for language, case in CASES.items()]
 SAMPLES += [(language, case[2][1] + " {}\n") for language, case in CASES.items()]
 SAMPLES += [
-    (syntax.language_for(path.name), path.read_text())
+    (grammars.language_for(path.name), path.read_text())
     for path in sorted(CORPUS.iterdir())
-    if syntax.has_grammar(syntax.language_for(path.name))
+    if grammars.has_grammar(grammars.language_for(path.name))
 ]
 # Names read from the lines by byte column: non-ASCII names, CRLF line ends.
 SAMPLES += [

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from qwen_lsp.engine import syntax
+from qwen_lsp.engine import grammars, syntax
 
 pytestmark = pytest.mark.unit
 
@@ -38,7 +38,7 @@ SAMPLES = {
     ],
 )
 def test_language_from_path_or_id(path: str, language_id: str, expected: str) -> None:
-    assert syntax.language_for(path, language_id) == expected
+    assert grammars.language_for(path, language_id) == expected
 
 
 @pytest.mark.parametrize("language", sorted(SAMPLES))
@@ -200,9 +200,10 @@ def test_typing_along_a_big_file_parses_incrementally() -> None:
 
 def test_language_of() -> None:
     assert (
-        syntax.language_of("a.py") == "python" and syntax.language_of("x.TSX") == "typescriptreact"
+        grammars.language_of("a.py") == "python"
+        and grammars.language_of("x.TSX") == "typescriptreact"
     )
-    assert syntax.language_of("Makefile") == "" and syntax.language_of(".bashrc") == ""
+    assert grammars.language_of("Makefile") == "" and grammars.language_of(".bashrc") == ""
 
 
 def test_a_snapshot_is_parsed_in_another_thread_as_a_fresh_parse() -> None:

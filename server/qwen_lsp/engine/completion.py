@@ -17,9 +17,10 @@ from .fim import (
     render_fim_prompt,
     split_at_cursor,
 )
+from .grammars import language_for
 from .postprocess import SITE_AFTER, SITE_BEFORE, Site, postprocess
 from .shape import decide_shape, split_lines_at
-from .syntax import SyntaxDocument, language_for
+from .syntax import SyntaxDocument
 
 REPO_SHARE = 1 / 3  # of the prompt budget for repository context, when it is on
 BINARY_WINDOW = 4096  # characters either side of the cursor checked for binary content

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .definitions import spans
 from .fim import RepoFile
-from .syntax import language_for
+from .grammars import language_for
 
 SIMILAR = 0.9  # llama.vim's threshold: a chunk this similar to a new one is replaced by it
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")

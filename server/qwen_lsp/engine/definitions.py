@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import tree_sitter
 
-from qwen_lsp.engine import syntax
+from qwen_lsp.engine import grammars, syntax
 
 _JS = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
 
@@ -38,7 +38,7 @@ _COMMENT_PREFIX = {"js": "/**", "rust": "///", "go": "//", "lua": "---"}
 
 def family(language: str) -> str:
     """The language's family: the JavaScript and TypeScript dialects are one ("js")."""
-    language = syntax.language_for("", language)  # editors' aliases (Neovim's `tsx`, …)
+    language = grammars.language_for("", language)  # editors' aliases (Neovim's `tsx`, …)
     if language in _JS:
         return "js"
     return language
@@ -68,7 +68,7 @@ class Definition:
 
 def definitions(language: str, text: str) -> list[Definition]:
     """Every documentable definition, outermost first, in source order."""
-    language = syntax.language_for("", language)
+    language = grammars.language_for("", language)
     source = text.encode()
     tree = syntax.parse_encoded(language, source)
     if tree is None:
@@ -232,7 +232,7 @@ def _python_definition(
 def spans(language: str, text: str) -> Mapping[str, tuple[int, int]]:
     """(start, end) lines (0-based) of every definition by name, one-liners included; the first
     of a name wins. Cached: the same text object hashes once, so repeat calls are cheap."""
-    return _spans(syntax.language_for("", language), text)
+    return _spans(grammars.language_for("", language), text)
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from . import brackets, syntax
+from . import brackets, grammars, syntax
 from .fim import cut_at_stop_markers
 from .repetition import cut_repetition
 from .shape import opens_block, split_lines_at
@@ -400,7 +400,7 @@ def _least_syntax_errors(candidates: list[str], site: Site) -> str:
     """
     if len(candidates) <= 1:
         return candidates[0] if candidates else ""
-    grammar = syntax.has_grammar(site.language)
+    grammar = grammars.has_grammar(site.language)
     deadline = time.monotonic() + GUARD_BUDGET_S
     best, best_score = candidates[0], None
     for candidate in candidates:

@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from ..engine.syntax import language_of
+from ..engine.grammars import language_of
 
 NEIGHBOURS_MAX_FILES = 50
 NEIGHBOURS_MAX_BYTES = 256 * 1024

@@ -10,7 +10,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-from ..engine.syntax import SyntaxDocument, language_for
+from ..engine.grammars import language_for
+from ..engine.syntax import SyntaxDocument
 
 
 class QwenDocument(TextDocument):
