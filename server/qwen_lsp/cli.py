@@ -7,6 +7,7 @@ import logging
 import sys
 
 from . import __version__
+from .memory_trace import start_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,5 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.setswitchinterval(0.0005)
     from .lsp import create_server
 
-    create_server().start_io()
+    server = create_server()
+    start_from_env("server")
+    server.start_io()
     return 0

@@ -114,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from .socket_server import serve
 
         return serve(args)
+    from ..memory_trace import start_from_env
     from .host import ModelHost
 
+    start_from_env("worker")  # diagnostics, off unless $QWEN_LSP_TRACEMALLOC
     # Frames own the real stdout; anything a library prints goes to stderr instead.
     frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
