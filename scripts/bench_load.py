@@ -108,6 +108,7 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
             "warm_documents": end["warm_documents"],
             "tasks": _start_end(after_open, end, "tasks"),
             "threads": _start_end(after_open, end, "threads"),
+            "thread_groups": _start_end(after_open, end, "thread_groups"),
             "longest_stall_ms": _stalls(after_open, warm, end, ""),
             "longest_stall_cpu_ms": _stalls(after_open, warm, end, "_cpu"),
             "stalls_over_50ms": end["event_loop"]["stalls_over_50ms"],
@@ -125,7 +126,7 @@ def _stalls(after_open: dict, warm: dict, end: dict, kind: str) -> dict[str, flo
     return {"open": after_open["event_loop"][key], "typing": typing}
 
 
-def _start_end(start: dict, end: dict, key: str) -> dict[str, int]:
+def _start_end(start: dict, end: dict, key: str) -> dict:
     return {"start": start["event_loop"][key], "end": end["event_loop"][key]}
 
 
