@@ -81,6 +81,7 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
         typing_s = time.perf_counter() - typed_at
         end = quiet_stats(client, after_open)
         rss_end = (rss_kb(client.proc.pid), rss_kb(worker_pid))
+        settled = _settled_tasks(client, start["event_loop"]["tasks"])
         report = typist.report
         return {
             "case": case,
@@ -107,6 +108,7 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
             "kv_cache_limit_mb": _mb(end["kv_cache_limit_bytes"] // 1024),
             "warm_documents": end["warm_documents"],
             "tasks": _start_end(after_open, end, "tasks"),
+            "tasks_ready_settled": {"ready": start["event_loop"]["tasks"], "settled": settled},
             "threads": _start_end(after_open, end, "threads"),
             "thread_groups": _start_end(after_open, end, "thread_groups"),
             "longest_stall_ms": _stalls(after_open, warm, end, ""),
@@ -124,6 +126,15 @@ def _stalls(after_open: dict, warm: dict, end: dict, kind: str) -> dict[str, flo
     key = f"longest_stall{kind}_since_last_stats_ms"
     typing = max(warm["event_loop"][key], end["event_loop"][key])
     return {"open": after_open["event_loop"][key], "typing": typing}
+
+
+def _settled_tasks(client: RawClient, want: int, timeout: float = 20) -> int:
+    """The loop's tasks once back to `want` (the count before any document was open): what is
+    still running then was left behind; work winding down gets `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (tasks := stats(client)["event_loop"]["tasks"]) > want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return tasks
 
 
 def _start_end(start: dict, end: dict, key: str) -> dict:
