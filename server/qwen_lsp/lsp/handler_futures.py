@@ -4,7 +4,7 @@ pygls 2.1.1 files the future of every handler it runs in `_request_futures`: und
 id, or under a fresh uuid for a notification and for the user handler a built-in one yields to
 (didOpen/didChange/didClose, executeCommand). It removes only requests' entries (on the answer
 or a cancel), so every keystroke's didChange left a Future with its Condition, RLock and deque
-behind, ~1.3 KB: the server's RSS grew ~2.7 MB per 1,000 keystrokes.
+behind (~1.8 KB with its uuid): the server grew ~2.2 MB per 1,000 keystrokes (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -24,4 +24,4 @@ class ForgetFinishedHandlers(JsonRPCProtocol):
 
     def _forget(self, msg_id: Any, future: Future[Any]) -> None:
         if self._request_futures.get(msg_id) is future:  # not a later one under the same id
-            del self._request_futures[msg_id]
+            self._request_futures.pop(msg_id, None)  # a thread handler's callback: pygls may race
