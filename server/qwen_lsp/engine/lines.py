@@ -62,7 +62,14 @@ class LineIndex:
         first = max(0, bisect_right(self._offsets, start) - 1)
         last = max(first, bisect_right(self._offsets, end) - 1)
         at = self._offsets[first]
-        head = [s for s in self._starts(first) if s <= start - at]
+        starts = self._starts(first)
+        cut = bisect_right(starts, start - at)
+        if first == last and "\n" not in new_text and cut == bisect_right(starts, end - at):
+            starts[cut:] = [s + delta for s in starts[cut:]]  # typing within lines: no recount
+            self._lengths[first] += delta
+            self._offsets[first + 1 :] = [o + delta for o in self._offsets[first + 1 :]]
+            return
+        head = starts[:cut]
         new = [start - at + s for s in _starts_in(new_text)] if "\n" in new_text else []
         last_at = self._offsets[last]
         tail = [s + last_at - at + delta for s in self._starts(last) if s + last_at > end]
