@@ -9,7 +9,7 @@ import json
 import pytest
 
 from qwen_lsp.lsp import create_server
-from qwen_lsp.lsp.stdio import BIG_BODY, _decoded, _read
+from qwen_lsp.lsp.stdio import BIG_BODY, _decoded, _read, serve
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +56,13 @@ def test_a_big_message_structures_as_pygls_decodes_it() -> None:
 )
 def test_other_bodies_are_left_to_pygls(body: bytes) -> None:
     assert _decoded(body) is None
+
+
+def test_malformed_big_message_is_reported_and_the_next_one_served() -> None:
+    bad = _did_open(TEXT)[:-2]  # big, cut short: decoded (and refused) by pygls on the loop
+    good = b'{"jsonrpc": "2.0", "id": 7, "method": "shutdown"}'
+    stdin, stdout = io.BytesIO(_frame(bad) + _frame(good)), io.BytesIO()
+    serve(create_server(), stdin, stdout)  # returns at the end of the input
+    out = stdout.getvalue()
+    assert b'"method": "window/showMessage"' in out and b"Error in server" in out  # as pygls
+    assert b'{"id": 7, "jsonrpc": "2.0", "result": null}' in out  # nothing after it lost

@@ -59,7 +59,7 @@ async def _read_messages(
             protocol.handle_message(message)
         except Exception as exc:
             log.exception("Unable to handle message")
-            server._report_server_error(exc, JsonRpcException)
+            server.report_server_error(exc, JsonRpcException)  # as pygls reports it
 
 
 def _read(stdin: BinaryIO) -> tuple[bytes, Any] | None:
