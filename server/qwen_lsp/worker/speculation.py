@@ -5,7 +5,8 @@ Completions and edits copy a lot of their context (code below the cursor, the li
 refactored, the tool-call syntax), so the tokens that followed the last occurrence of the
 current tail are a cheap, often right, draft. A wrong draft is not free (each drafted token
 widens the pass), so a draft needs a match of two tokens or more: single-token matches were
-mostly wrong on the trained test model (BENCHMARKS.md).
+mostly wrong on the trained test model (BENCHMARKS.md). A FIM answer mostly ends at its line's
+end, where the text it copies goes on: drafts there end the line and stop (`LineEnds`).
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ class NgramIndex:
         max_n: int = 4,
         min_n: int = 2,
         sources: Iterable[Sequence[int]] = (),
+        line_ends: Callable[[int], list[int] | None] | None = None,
     ) -> None:
         if not 1 <= min_n <= max_n:
             raise ValueError(f"need 1 <= min_n <= max_n, got {min_n}, {max_n}")
         self.max_n, self.min_n = max_n, min_n
+        self._line_ends = line_ends
         self._text: list[int] = []  # sources, each followed by a separator, then the live text
         self._next: dict[tuple[int, ...], int] = {}
         self._live = 0
@@ -69,6 +72,16 @@ class NgramIndex:
             seq.append(token)
 
     def draft(self, k: int) -> list[int]:
+        """Up to k tokens; with `line_ends`, cut at the first token holding a newline, which
+        is replaced by what `line_ends` says ends the answer there."""
+        out = self._copy(k)
+        if self._line_ends is not None:
+            for i, token in enumerate(out):
+                if (instead := self._line_ends(token)) is not None:
+                    return [*out[:i], *instead][:k]
+        return out
+
+    def _copy(self, k: int) -> list[int]:
         seq, live = self._text, self._live
         for n in range(min(self.max_n, len(seq) - live), self.min_n - 1, -1):
             start = self._next.get(tuple(seq[len(seq) - n :]))
@@ -105,6 +118,24 @@ def fim_lookup(prompt: list[int], suffix_id: int, middle_id: int) -> tuple[list[
             at = middle - 1 - prompt[middle - 1 :: -1].index(suffix_id)
             return prompt[:at] + prompt[middle + 1 :], prompt[at + 1 : middle]
     return prompt, []
+
+
+class LineEnds:
+    """What a FIM answer ending at its line's end writes instead of a token holding a newline:
+    the token's text before the newline, then `stop` (a copied `):\n` is `):` and the end).
+    For prompts whose suffix starts a new line; memoized per token."""
+
+    def __init__(
+        self, decode: Callable[[list[int]], str], encode: Callable[[str], list[int]], stop: int
+    ) -> None:
+        self._decode, self._encode, self._stop = decode, encode, stop
+        self._known: dict[int, list[int] | None] = {}
+
+    def __call__(self, token: int) -> list[int] | None:
+        if token not in self._known:
+            head, newline, _ = self._decode([token]).partition("\n")
+            self._known[token] = [*self._encode(head), self._stop] if newline else None
+        return self._known[token]
 
 
 _VALUE = "\ue000"  # a private-use character: no template or argument contains it
