@@ -59,6 +59,13 @@ def test_extending_indexes_the_output_too() -> None:
     assert index.draft(2) == [22, 10]
 
 
+def test_ids_match_whole_not_by_their_bytes() -> None:
+    # 256 then 0 holds the bytes of 1 then 0 one byte off: not an occurrence of "1 0"
+    assert NgramIndex([256, 0, 0, 5, 1, 0]).draft(2) == []
+    assert NgramIndex([256, 0, 0, 5, 1, 0, 9, 1, 0]).draft(2) == [9, 1]
+    assert NgramIndex([151_000, 7, 3, 151_000, 7]).draft(1) == [3]
+
+
 def test_one_token_matches_make_no_draft_by_default() -> None:
     assert NgramIndex([5, 1, 9, 5]).draft(2) == []
     assert NgramIndex([5, 1, 9, 8, 5, 1]).draft(2) == [9, 8]
