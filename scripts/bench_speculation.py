@@ -15,7 +15,8 @@ byte-identical to the one without speculation. Reports acceptance (accepted / dr
 tokens per forward pass, and the speedup: summed time without speculation / summed time with it
 (each request's median over its reps), and the median of the per-request ratios.
 `--pass-widths` first times forward passes of 1, 2, 3, 5, 9 and 17 tokens over a cached action
-prompt (what verifying a draft of 0 to 16 tokens costs), as ratios to the 1-token pass. Runs
+prompt (what verifying a draft of 0 to 16 tokens costs), as ratios to the 1-token pass;
+`--index-cost` times making the draft index for a FIM prompt of the server's budget. Runs
 with the `cblas_sgemm` shim preloaded, as `make bench` runs every model process
 (`--reference-blas`: with mlx's reference BLAS instead).
 """
@@ -35,8 +36,15 @@ from pathlib import Path
 import mlx.core as mx
 import msgspec
 from mlx_lm.models.cache import make_prompt_cache, trim_prompt_cache
-from speculation_cases import action_chats, fim_copy_requests, fim_requests, forget_tail
+from speculation_cases import (
+    CORPUS,
+    action_chats,
+    fim_copy_requests,
+    fim_requests,
+    forget_tail,
+)
 from tiny_model import fast_blas
+from tiny_model.fim_examples import fim_prompt
 
 from qwen_lsp import messages as m
 from qwen_lsp.worker import decoding, speculation
@@ -160,6 +168,26 @@ def pass_costs(host: ModelHost, request: m.Chat, widths=(1, 2, 3, 5, 9, 17), rou
     return ", ".join(f"{w} tokens {statistics.median(times[w]) / one:.2f}x" for w in widths)
 
 
+def index_costs(host: ModelHost, settings: dict, rounds: int = 20) -> str:
+    """Median time to make the draft index and draft 48 times, per setting, for a FIM prompt
+    of the server's default budget (the corpus three times over, the cursor in the middle)."""
+    text = "\n".join(path.read_text() for path in CORPUS) * 3
+    request = m.Generate(id=0, prompt=fim_prompt(text, len(text) // 2, "all.py"), max_tokens=48)
+    tokens = host._encode(request)
+    times: dict[str, list[float]] = {name: [] for name in settings if name != "off"}
+    for _ in range(rounds):
+        for name in times:
+            settings[name](host)
+            started = time.perf_counter()
+            index = host._lookup(request, tokens)
+            for token in tokens[-48:]:
+                index.draft(host.options.draft_tokens)
+                index.extend([token])
+            times[name].append(time.perf_counter() - started)
+    costs = (f"{name} {statistics.median(t) * 1000:.1f} ms" for name, t in times.items())
+    return f"draft index, {len(tokens)}-token FIM prompt, made + 48 drafts: " + ", ".join(costs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", type=Path, default=MODELS)
@@ -178,6 +206,7 @@ def main() -> None:
         help="prompt tokens each timed run feeds anew (the rest cached), as after a keystroke",
     )
     parser.add_argument("--pass-widths", action="store_true", help="time wider passes first")
+    parser.add_argument("--index-cost", action="store_true", help="time the draft index first")
     parser.add_argument("--kinds", nargs="+", help="only these request kinds (e.g. FIM Refactor)")
     parser.add_argument(
         "--reference-blas",
@@ -212,6 +241,8 @@ def main() -> None:
         host.load(lambda text, percent: None)
         if args.pass_widths:
             print(f"{model.name} pass cost: {pass_costs(host, chats['refactor'][0])}", flush=True)
+        if args.index_cost:
+            print(f"{model.name} {index_costs(host, settings)}", flush=True)
         for label, requests in kinds.items():
             results = measure(host, requests, settings, args.reps, args.new_tokens)
             for name, r in results.items():
