@@ -339,9 +339,11 @@ class ModelHost:
         ends with the line: its drafts do."""
         if not suffix or not self.tokenizer.decode(suffix[:1]).startswith("\n"):
             return None
+        stop = self.tokenizer.convert_tokens_to_ids(END_OF_TEXT)
+        if stop not in self.tokenizer.eos_token_ids:  # this model's answers end otherwise
+            return None
         if self._line_ends is None:
             encode = partial(self.tokenizer.encode, add_special_tokens=False)
-            stop = self.tokenizer.convert_tokens_to_ids(END_OF_TEXT)
             self._line_ends = LineEnds(self.tokenizer.decode, encode, stop)
         return self._line_ends
 
