@@ -15,6 +15,7 @@ from .acceptance import accept_command
 from .completion_plan import generate_for, plan_for, snapshot
 from .positions import offset_at, open_document
 from .server import QwenLanguageServer
+from .trip import arrival, when_answer_written
 
 log = logging.getLogger("qwen_lsp")
 EMPTY = types.InlineCompletionList(items=[])
@@ -29,7 +30,7 @@ def register(server: QwenLanguageServer) -> None:
 async def inline_completion(
     ls: QwenLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList:
-    started = time.perf_counter()
+    started = arrival()  # the request's, as read
     waiting_since = ls.stats.waiting_since(params.text_document.uri, started)
     ls.stats.requests += 1
     settings = ls.settings
@@ -82,8 +83,12 @@ async def inline_completion(
 def _record(
     ls: QwenLanguageServer, started: float, since: float, model_ms: float, idle_ms: float = 0.0
 ) -> None:
-    now = time.perf_counter()
-    ls.stats.record_latency((now - started) * 1000, model_ms, (now - since) * 1000, idle_ms)
+    """Counted once the answer is written: what the user waits includes pygls's sending."""
+
+    def written(at: float) -> None:
+        ls.stats.record_latency((at - started) * 1000, model_ms, (at - since) * 1000, idle_ms)
+
+    when_answer_written(ls, written)
 
 
 def _items(text: str, position: types.Position, item_id: str) -> types.InlineCompletionList:

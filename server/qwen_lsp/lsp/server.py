@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -25,6 +26,7 @@ from ..loop_health import StallMeter
 from ..settings import Settings, SettingsError, parse_settings
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
+from .trip import StampedStdin
 
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
@@ -61,6 +63,13 @@ class QwenLanguageServer(LanguageServer):
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
         self.document_events = DocumentEvents()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Over stdio, each message is stamped with its arrival as it is read (lsp/trip.py)."""
+        stamped = StampedStdin(stdin or sys.stdin.buffer)
+        assert isinstance(self.protocol, QwenProtocol)
+        self.protocol.stdin = stamped
+        super().start_io(stamped, stdout)  # type: ignore[arg-type]  # reads lines and bodies
 
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
