@@ -30,9 +30,9 @@ def test_the_wait_before_the_model_is_felt_but_not_server_overhead() -> None:
     assert list(stats.overhead_ms) == pytest.approx([1.0])
 
 
-def test_the_reading_before_the_handler_is_felt_but_not_server_overhead() -> None:
+def test_pygls_reading_and_writing_are_felt_but_not_server_overhead() -> None:
     stats = CompletionStats()
-    stats.record_latency(total_ms=45.0, model_ms=38.0, waited_ms=48.0, reading_ms=5.0)
+    stats.record_latency(total_ms=45.0, model_ms=38.0, waited_ms=48.0, transport_ms=5.0)
     assert list(stats.latencies_ms) == pytest.approx([48.0])
     assert list(stats.overhead_ms) == pytest.approx([2.0])
 

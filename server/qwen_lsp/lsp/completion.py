@@ -163,11 +163,12 @@ def suggestion(
 
 def record_latency(ls: QwenLanguageServer, asked: Asked, model_ms: float, idle_ms: float = 0.0):
     """Counted once the answer is written: what the user waits includes pygls's sending."""
+    returned = time.perf_counter()  # the handler's own work ends here
 
     def written(at: float) -> None:
         total_ms, waited_ms = (at - asked.started) * 1000, (at - asked.since) * 1000
-        reading_ms = (asked.handled - asked.started) * 1000
-        ls.stats.record_latency(total_ms, model_ms, waited_ms, idle_ms, reading_ms)
+        transport_ms = (asked.handled - asked.started + at - returned) * 1000
+        ls.stats.record_latency(total_ms, model_ms, waited_ms, idle_ms, transport_ms)
 
     when_answer_written(ls, written)
 
