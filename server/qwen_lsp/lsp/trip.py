@@ -3,7 +3,8 @@ are read off stdin to when its answer has been written and flushed to stdout.
 
 Over stdio pygls reads a message (header lines, then the body) in a thread, then decodes and
 handles it on the event loop, and only then reads the next: the last message read is the one
-being handled.
+being handled. A reader that reads ahead must hand each message's own stamp to
+`handle_message` (set `stdin.arrived_at` to it just before), or later ones would be taken.
 """
 
 from __future__ import annotations
