@@ -10,6 +10,7 @@ without a selector (Windows' proactor) go unmeasured.
 from __future__ import annotations
 
 import asyncio
+import re
 import selectors
 import threading
 import time
@@ -52,7 +53,18 @@ class StallMeter:
             "stalls_over_50ms": self.stalls,
             "tasks": _live_tasks(),
             "threads": threading.active_count(),
+            "thread_groups": thread_groups(),
         }
+
+
+def thread_groups() -> dict[str, int]:
+    """Live threads by name with the pool index cut ("ThreadPoolExecutor-0_3" counts as
+    "ThreadPoolExecutor-0"), so a leak shows which pool or thread it is."""
+    groups: dict[str, int] = {}
+    for thread in threading.enumerate():
+        name = re.sub(r"_\d+$", "", thread.name)
+        groups[name] = groups.get(name, 0) + 1
+    return dict(sorted(groups.items()))
 
 
 class _TimedSelector(selectors.BaseSelector):

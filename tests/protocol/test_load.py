@@ -60,6 +60,14 @@ def test_keystrokes_with_cancellations_leave_nothing_behind(tiny_model) -> None:
     # (bounded by its size; seen once in 10,000 keystrokes by scripts/bench_load.py).
     assert end["event_loop"]["tasks"] <= start["event_loop"]["tasks"]
     assert end["event_loop"]["threads"] <= warm["event_loop"]["threads"] + 1
+    # and by name: only a pool may have grown, never a thread started per document or keystroke
+    warm_groups, end_groups = (
+        warm["event_loop"]["thread_groups"],
+        end["event_loop"]["thread_groups"],
+    )
+    assert "MainThread" in end_groups
+    grown = {name for name, n in end_groups.items() if n > warm_groups.get(name, 0)}
+    assert all(name.startswith("ThreadPoolExecutor") for name in grown), (warm_groups, end_groups)
     # The worker's KV caches are reported, and kept under worker.cacheMb.
     assert end["kv_cache_limit_bytes"] == CACHE_MB << 20
     assert 0 < end["kv_cache_bytes"] <= end["kv_cache_limit_bytes"]

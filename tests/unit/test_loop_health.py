@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from qwen_lsp import loop_health
 from qwen_lsp.loop_health import StallMeter, watch
 
 pytestmark = pytest.mark.unit
@@ -51,3 +53,15 @@ def test_watching_twice_wraps_the_selector_once() -> None:
         assert loop._selector is first  # type: ignore[attr-defined]
 
     asyncio.run(main())
+
+
+def test_thread_groups_count_a_pools_threads_under_one_name() -> None:
+    release = threading.Event()
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="qwen-test-pool") as pool:
+        for _ in range(3):
+            pool.submit(release.wait)
+        groups = loop_health.thread_groups()
+        release.set()
+    assert groups["qwen-test-pool"] == 3
+    assert groups["MainThread"] == 1
+    assert "qwen-test-pool_0" not in groups

@@ -7,8 +7,9 @@ import random
 import pytest
 
 from qwen_lsp.engine.completion import CompletionRequest, build_prompt, format_completion
-from qwen_lsp.engine.postprocess import Site, postprocess
+from qwen_lsp.engine.postprocess import postprocess
 from qwen_lsp.engine.shape import decide_shape
+from qwen_lsp.engine.site import Site
 from qwen_lsp.settings import CompletionSettings, ContextSettings
 
 try:  # tests/unit may or may not be a package

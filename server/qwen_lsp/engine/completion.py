@@ -18,8 +18,9 @@ from .fim import (
     split_at_cursor,
 )
 from .grammars import language_for
-from .postprocess import SITE_AFTER, SITE_BEFORE, Site, postprocess
+from .postprocess import SITE_AFTER, SITE_BEFORE, postprocess
 from .shape import decide_shape, split_lines_at
+from .site import Site
 from .syntax import SyntaxDocument
 
 REPO_SHARE = 1 / 3  # of the prompt budget for repository context, when it is on

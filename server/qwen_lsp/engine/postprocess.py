@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from . import brackets, grammars, syntax
 from .fim import cut_at_stop_markers
+from .indentation import first_code_line, indent, reindent
 from .repetition import cut_repetition
 from .shape import opens_block, split_lines_at
+from .site import Site
 
 WINDOW_BEFORE = 3000  # characters of context checked around the cursor (from a top-level line)
 WINDOW_AFTER = 1500
@@ -37,18 +39,6 @@ _CLOSING_CHARS = frozenset(")]}'\"`")
 _BRACE_LANGUAGES = frozenset(
     {"javascript", "javascriptreact", "typescript", "typescriptreact", "rust", "go"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """Where a completion goes: the document around the cursor and the chosen shape."""
-
-    before: str  # document text before the cursor
-    after: str  # document text from the cursor on
-    language: str = ""
-    multiline: bool = False
-    max_lines: int = 16
-    next_line: bool = False  # at a line's end, one line may start on the next line
 
 
 def postprocess(generated: str, site: Site) -> str:
@@ -139,7 +129,7 @@ def _first_closer(text: str, site: Site) -> tuple[int, bool]:
 def _block_candidates(text: str, site: Site) -> list[str]:
     """Whole-line cuts of the block, longest first, ended so the code after stays in place."""
     line_prefix, _ = split_lines_at(site.before, site.after)
-    lines = _reindent(text.split("\n"), site)
+    lines = reindent(text.split("\n"), site)
     lines = _cut_at_block_end(lines, site)
     lines = _cut_suffix_repeat(lines, site)
     lines = _cut_block_closers(lines, site)
@@ -169,97 +159,10 @@ def _trim_blank_tail(lines: list[str]) -> list[str]:
     return [line.rstrip() for line in lines[:end]]
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
 def _full_lines(lines: list[str], site: Site) -> list[str]:
     """The completion's lines as they will read in the document (first one after the prefix)."""
     line_prefix, _ = split_lines_at(site.before, site.after)
     return [line_prefix + lines[0], *lines[1:]]
-
-
-# --- indentation ----------------------------------------------------------------------------
-
-
-def _reindent(lines: list[str], site: Site) -> list[str]:
-    lines = _match_indent_style(lines, site)
-    lines = _undouble_first_indent(lines, site)
-    return _indent_flush_left_block(lines, site)
-
-
-def _indent_unit(site: Site) -> str:
-    """The document's indentation: a tab, or the smallest step of spaces seen (default 4)."""
-    around = site.before[-4000:] + site.after[:2000]
-    indents = [m.group(1) for m in re.finditer(r"\n([ \t]+)\S", around)]
-    line_prefix, _ = split_lines_at(site.before, site.after)
-    if line_prefix and not line_prefix.strip():
-        indents.append(line_prefix)  # the editor's indentation at the cursor is a sample too
-    if sum(i.startswith("\t") for i in indents) > len(indents) / 2:
-        return "\t"
-    widths = sorted({len(i) for i in indents if i.startswith(" ")})
-    return " " * (widths[0] if widths and widths[0] in (2, 3, 4, 8) else 4)
-
-
-def _match_indent_style(lines: list[str], site: Site) -> list[str]:
-    """Tabs in a space-indented file (or the reverse) become the file's own indentation."""
-    unit = _indent_unit(site)
-    wrong = "    " if unit == "\t" else "\t"
-    out = []
-    for line in lines:
-        body = line.lstrip(" \t")
-        lead = line[: len(line) - len(body)]
-        out.append(lead.replace(wrong, unit) + body if wrong in lead else line)
-    return out
-
-
-def _undouble_first_indent(lines: list[str], site: Site) -> list[str]:
-    """The editor already indented the cursor; a model that indents again doubles it."""
-    line_prefix, _ = split_lines_at(site.before, site.after)
-    extra = _indent(lines[0])
-    if not line_prefix or line_prefix.strip() or not extra or not lines[0].strip():
-        return lines
-    following = next((line for line in lines[1:] if line.strip()), None)
-    doubled = len(line_prefix) + extra
-    # Shift the rest too only when it was written relative to the doubled first line.
-    relative = following is not None and (
-        _indent(following) > doubled
-        if opens_block(lines[0], site.language)
-        else _indent(following) == doubled
-    )
-    shift = extra if relative else 0
-    return [lines[0][extra:], *[line[shift:] if line.strip() else line for line in lines[1:]]]
-
-
-def _indent_flush_left_block(lines: list[str], site: Site) -> list[str]:
-    """A block written at column 0 between indented lines belongs at the cursor's block."""
-    line_prefix, line_suffix = split_lines_at(site.before, site.after)
-    if line_prefix or not lines[0].strip() or _indent(lines[0]):
-        return lines
-    previous = _last_code_line(site.before)
-    following = line_suffix if line_suffix.strip() else _first_code_line(site.after)
-    if previous is None or following is None or not _indent(previous) or not _indent(following):
-        return lines
-    depth = _indent(previous) + (
-        len(_indent_unit(site)) if opens_block(previous, site.language) else 0
-    )
-    pad = previous[: _indent(previous)][:1] * depth
-    return [pad + line if line.strip() else line for line in lines]
-
-
-def _last_code_line(text: str) -> str | None:
-    lines = [line for line in text.split("\n")[:-1] if line.strip()]
-    return lines[-1] if lines else None
-
-
-def _first_code_line(text: str) -> str | None:
-    for line in text.split("\n")[1:]:
-        if line.strip():
-            return line
-    return None
-
-
-# --- end of block ---------------------------------------------------------------------------
 
 
 def _cut_at_block_end(lines: list[str], site: Site) -> list[str]:
@@ -273,8 +176,8 @@ def _cut_at_block_end(lines: list[str], site: Site) -> list[str]:
     floor = _definition_floor(full, first, site)
     for i in range(first + 1, len(full)):
         line = full[i]
-        if line.strip() and _indent(line) <= floor:
-            keep_closer = _indent(line) == floor and _PURE_CLOSER.fullmatch(line) is not None
+        if line.strip() and indent(line) <= floor:
+            keep_closer = indent(line) == floor and _PURE_CLOSER.fullmatch(line) is not None
             return lines[: i + 1] if keep_closer else lines[:i]
     return lines
 
@@ -291,15 +194,15 @@ def _definition_floor(full: list[str], first: int, site: Site) -> int:
         above.append(full[first])
         limit = _block_indent(full, first, site.language)
     else:
-        limit = _indent(full[first])
+        limit = indent(full[first])
     literal = brackets.lines_inside_literals("\n".join(above), site.language)
     header = _HEADERS.get(site.language, _GENERIC_HEADER)
     floor, in_function = -1, False
     for index in range(len(above) - 1, -1, -1):
         line = above[index]
-        if not line.strip() or index in literal or _indent(line) >= limit:
+        if not line.strip() or index in literal or indent(line) >= limit:
             continue
-        limit = _indent(line)
+        limit = indent(line)
         match = header.match(line)
         if match and not line.lstrip().startswith(("class", "@")):
             floor, in_function = limit, True
@@ -312,20 +215,20 @@ def _definition_floor(full: list[str], first: int, site: Site) -> int:
 
 def _block_indent(full: list[str], first: int, language: str) -> int:
     """Indent of the completion's code: the body's when its first line opens a block."""
-    own = _indent(full[first])
+    own = indent(full[first])
     if opens_block(full[first], language):
         following = next((line for line in full[first + 1 :] if line.strip()), None)
         # A body that is not deeper than its opener is not a body (the model moved on).
-        return own + 1 if following is None else max(_indent(following), own + 1)
+        return own + 1 if following is None else max(indent(following), own + 1)
     return own
 
 
 def _suffix_indent(site: Site) -> int | None:
     line_prefix, line_suffix = split_lines_at(site.before, site.after)
     if line_suffix.strip():
-        return _indent(line_prefix + line_suffix)
-    following = _first_code_line(site.after)
-    return None if following is None else _indent(following)
+        return indent(line_prefix + line_suffix)
+    following = first_code_line(site.after)
+    return None if following is None else indent(following)
 
 
 # --- repeating the code after the cursor ----------------------------------------------------

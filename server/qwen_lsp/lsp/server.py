@@ -24,6 +24,7 @@ from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
 from ..loop_health import StallMeter
 from ..settings import Settings, SettingsError, parse_settings
+from . import stdio
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
 from .trip import StampedStdin
@@ -77,6 +78,10 @@ class QwenLanguageServer(LanguageServer):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's, but each message read in a thread, a big one decoded there (stdio.py)."""
+        stdio.serve(self, stdin, stdout)
 
     def backend_spec(self) -> BackendSpec:
         return backend_spec(self.settings)

@@ -18,7 +18,6 @@ from mlx.utils import tree_flatten
 from mlx_lm import load
 from mlx_lm.generate import generation_stream, wired_limit
 from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_prompt_cache
-from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
 from ..engine.answer_box import AnswerBox
 from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
@@ -34,8 +33,9 @@ from .decoding import (
 )
 from .doc_cache import DocumentCaches
 from .kv_trace import KvTrace
-from .memory import too_large
+from .memory import kv_bytes_per_token, too_large
 from .model_files import ModelLoadError, resolve_model_dir
+from .sampling import default_sampling, read_generation_config, sampling_kwargs
 from .speculation import (
     FIM_MIN_N,
     NgramIndex,
@@ -92,7 +92,7 @@ class ModelHost:
         # FIM and repo markers end a completion like eos does (they are not all special).
         stop_ids = {tokenizer.convert_tokens_to_ids(m) for m in STOP_MARKERS} - {None}
         tokenizer.eos_token_ids = set(tokenizer.eos_token_ids) | stop_ids
-        self.generation_config = _read_generation_config(Path(model_dir))
+        self.generation_config = read_generation_config(Path(model_dir))
         args = getattr(model, "args", None)
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
         markers = tokenizer.convert_tokens_to_ids([FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE])
@@ -123,7 +123,7 @@ class ModelHost:
         cache = make_prompt_cache(self.model)
         self.model(mx.array([[0]]), cache=cache)
         mx.eval([c.state for c in cache])
-        return _kv_bytes_per_token(cache)
+        return kv_bytes_per_token(cache)
 
     def _warm_up(self) -> None:
         """First-use costs (kernels, chat template compile) belong to loading, not a keystroke."""
@@ -184,7 +184,7 @@ class ModelHost:
             )
         before = self.caches.peek(request.cache_key) if self.kv_trace and request.id else None
         cache, reused = self.caches.take(request.cache_key, tokens)
-        sampling = request.sampling or self._default_sampling()
+        sampling = request.sampling or default_sampling(self.generation_config)
         since = started if arrived is None else arrived
         deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
         extra_stops = list(getattr(request, "stop", []) or [])
@@ -314,7 +314,7 @@ class ModelHost:
             cache,
             tokens[cached:],
             request.max_tokens,
-            _sampling_kwargs(sampling),
+            sampling_kwargs(sampling),
             stats,
         )
 
@@ -349,40 +349,10 @@ class ModelHost:
         """Memory a cache holds (allocated, not just filled), in tokens of this model's KV."""
         return int(sum(c.nbytes for c in cache) / (self.kv_bytes_per_token or 1))
 
-    def _default_sampling(self) -> Sampling:
-        config = self.generation_config
-        return Sampling(
-            temperature=float(config.get("temperature", 0.7)),
-            top_p=float(config.get("top_p", 0.8)),
-            top_k=int(config.get("top_k", 20)),
-            repetition_penalty=float(config.get("repetition_penalty", 1.05)),
-        )
-
     def _parse_tool_calls(self, text: str, tools: list[dict]) -> tuple[list[ToolCall], list[str]]:
         parser = getattr(self.tokenizer, "tool_parser", None)
         calls, errors = parse_tool_calls(text, tools, parser)
         return [ToolCall(name=name, arguments=args) for name, args in calls], errors
-
-
-def _read_generation_config(model_dir: Path) -> dict:
-    """The model's sampling defaults (mlx-lm reads only the eos ids from this file)."""
-    try:
-        return dict(json.loads((model_dir / "generation_config.json").read_text()))
-    except (OSError, ValueError):
-        return {}
-
-
-def _sampling_kwargs(sampling: Sampling) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "sampler": make_sampler(
-            temp=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k
-        )
-    }
-    if sampling.repetition_penalty != 1.0:
-        kwargs["logits_processors"] = make_logits_processors(
-            repetition_penalty=sampling.repetition_penalty
-        )
-    return kwargs
 
 
 def _usage_so_far(
@@ -401,13 +371,3 @@ def _first_stop(text: str, stops: Iterable[str], after_space: bool = False) -> i
     start = len(text) - len(text.lstrip()) if after_space else 0  # Generate.stop_after_space
     hits = [i for s in stops if s and (i := text.find(s, start)) != -1]
     return min(hits) if hits else None
-
-
-def _kv_bytes_per_token(cache: list[Any]) -> float:
-    """KV bytes one token costs across all layers, from a cache holding a few tokens."""
-    per_token = 0.0
-    for layer in cache:
-        keys = getattr(layer, "keys", None)
-        if keys is not None and getattr(keys, "ndim", 0) == 4 and keys.shape[2]:
-            per_token += layer.nbytes / keys.shape[2]
-    return per_token or 1.0

@@ -52,3 +52,13 @@ def too_large(model_dir: Path) -> str | None:
 
 def _gb(size: int) -> str:
     return f"{size / 1e9:.1f} GB"
+
+
+def kv_bytes_per_token(cache: list) -> float:
+    """KV bytes one token costs across all layers, from a cache holding a few tokens."""
+    per_token = 0.0
+    for layer in cache:
+        keys = getattr(layer, "keys", None)
+        if keys is not None and getattr(keys, "ndim", 0) == 4 and keys.shape[2]:
+            per_token += layer.nbytes / keys.shape[2]
+    return per_token or 1.0
