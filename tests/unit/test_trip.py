@@ -1,5 +1,5 @@
-"""The trip `qwen.stats` latency covers: a message's arrival is when pygls's reader read its
-first line, and a request's answer is counted once written, through pygls's own stdio path."""
+"""The trip `qwen.stats` latency covers: a message's arrival is when the stdin reader
+(lsp/stdio.py) read its first line, and a request's answer is counted once pygls has written it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import time
 from itertools import count
 
 from lsprotocol import types
-from pygls.io_ import StdinAsyncReader, run_async
 from pygls.lsp.server import LanguageServer
 
 from qwen_lsp.lsp.protocol import QwenProtocol
+from qwen_lsp.lsp.stdio import _read_messages
 from qwen_lsp.lsp.trip import StampedStdin, arrival, when_answer_written
 
 
@@ -84,7 +84,7 @@ async def test_handlers_see_their_message_arrival_and_answers_are_counted_once_w
     clock = count(1000.0)
     stdin = StampedStdin(io.BytesIO(frame(change) + frame(request)), clock=lambda: next(clock))
     protocol.stdin = stdin
-    await run_async(threading.Event(), StdinAsyncReader(stdin), protocol)  # type: ignore[arg-type]
+    await _read_messages(server, threading.Event(), stdin, protocol)  # type: ignore[arg-type]
     for _ in range(10):
         await asyncio.sleep(0)
     # The fake clock stamped each message as the reader read it, in order.

@@ -65,13 +65,6 @@ class QwenLanguageServer(LanguageServer):
         self._background: set[asyncio.Task] = set()
         self.document_events = DocumentEvents()
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """Over stdio, each message is stamped with its arrival as it is read (lsp/trip.py)."""
-        stamped = StampedStdin(stdin or sys.stdin.buffer)
-        assert isinstance(self.protocol, QwenProtocol)
-        self.protocol.stdin = stamped
-        super().start_io(stamped, stdout)  # type: ignore[arg-type]  # reads lines and bodies
-
     def background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run `work` detached, keeping a reference so it is not collected mid-flight."""
         task = asyncio.ensure_future(work)
@@ -80,8 +73,12 @@ class QwenLanguageServer(LanguageServer):
         return task
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """pygls's, but each message read in a thread, a big one decoded there (stdio.py)."""
-        stdio.serve(self, stdin, stdout)
+        """pygls's, but each message read in a thread, a big one decoded there (stdio.py), and
+        stamped with its arrival as it is read (trip.py)."""
+        stamped = StampedStdin(stdin or sys.stdin.buffer)
+        assert isinstance(self.protocol, QwenProtocol)
+        self.protocol.stdin = stamped
+        stdio.serve(self, stamped, stdout)  # type: ignore[arg-type]  # reads lines and bodies
 
     def backend_spec(self) -> BackendSpec:
         return backend_spec(self.settings)

@@ -1,8 +1,8 @@
 """The whole trip the server sees, for `qwen.stats` latency: from when a message's first bytes
 are read off stdin to when its answer has been written and flushed to stdout.
 
-Over stdio pygls reads a message (header lines, then the body) in a thread, then decodes and
-handles it on the event loop, and only then reads the next: the last message read is the one
+Over stdio a message (header lines, then the body) is read in a thread (lsp/stdio.py), then
+handled on the event loop, and only then is the next read: the last message read is the one
 being handled. A reader that reads ahead must hand each message's own stamp to
 `handle_message` (set `stdin.arrived_at` to it just before), or later ones would be taken.
 """
