@@ -10,6 +10,8 @@ from typing import Any
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 
+from .trip import TripTimes
+
 log = logging.getLogger("qwen_lsp")
 
 # handle_message() ignores a message whose jsonrpc is not "2.0": the request is answered here.
@@ -40,7 +42,7 @@ def valid_unicode(value: Any) -> Any:
     return value
 
 
-class QwenProtocol(LanguageServerProtocol):
+class QwenProtocol(TripTimes, LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
         return self.structure_valid(valid_unicode(data))
 
