@@ -241,6 +241,10 @@ def main() -> None:
                       f"{latency['p95']}; the client's, every answered request from its "
                       f"keystroke: p50 {client.get('p50')}, p95 {client.get('p95')} "
                       f"(felt at pauses: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
+                if shown := row.get("suggested_ms"):
+                    print(f"{row['system']} the client's, every answer with a suggestion "
+                          f"(cancelled too: those qwen.stats counts): p50 {shown['p50']}, p95 "
+                          f"{shown['p95']}")  # fmt: skip
             tab = row["next_after_tab"]
             print(
                 f"{row['system']} next suggestion after Tab within 10 ms of the request: "

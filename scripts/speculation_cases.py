@@ -2,7 +2,8 @@
 
 FIM prompts at random cursors of the corpus (the rest of the line, or a few lines, cut out, as
 the trained model learned them), FIM holes whose answer is copied from elsewhere in the file,
-and the first turn of every code action on its definitions.
+and the first turn of every code action on its definitions; `forget_tail` leaves a cache as a
+keystroke does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tiny_model.fim_examples import SourceFile, fim_prompt, random_span
 
 from qwen_lsp import messages as m
 from qwen_lsp.engine import actions
+from qwen_lsp.worker.host import ModelHost
 
 CORPUS = sorted((Path(__file__).resolve().parents[1] / "tests/fixtures/corpus").iterdir())
 
@@ -64,3 +66,11 @@ def action_chats(seed: int, max_tokens: int = 256) -> dict[str, list[m.Chat]]:
             )
             chats.setdefault(req.kind, []).append(chat)
     return chats
+
+
+def forget_tail(host: ModelHost, request: m.Generate | m.Chat, new_tokens: int) -> None:
+    """Leave the request's cache holding all but its prompt's last `new_tokens`, as after a
+    keystroke (the cursor line's start ends a FIM prompt)."""
+    tokens = host._encode(request)
+    cache, kept = host.caches.take(request.cache_key, tokens[: len(tokens) - new_tokens + 1])
+    host.caches.put(request.cache_key, tokens[:kept], cache)

@@ -51,6 +51,8 @@ class QwenLsp(System):
         self.cancelled_ids: dict[int, float] = {}  # id → when the client cancelled it
         self.typed_at: dict[str, float] = {}  # per document: its last keystroke
         self.answered_ms: list[float] = []  # each answered request, from its keystroke
+        # Each answer with a suggestion, cancelled or not: those qwen.stats counts latency of
+        self.suggested_ms: list[float] = []
 
     worker_pid: int | None = None
 
@@ -146,7 +148,10 @@ class QwenLsp(System):
             if msg_id not in self.cancelled_ids:
                 self.errors.append(f"inlineCompletion: {exc!r}")
             return
+        received = time.perf_counter()
         items = list(getattr(result, "items", None) or [])
+        if items:
+            self.suggested_ms.append((received - typed_at) * 1000)
         if msg_id in self.cancelled_ids:
             # An answer already on its way when the cancel left is allowed (LSP) and dropped by
             # the client; one that comes long after the cancel means the server ignored it.
@@ -156,7 +161,7 @@ class QwenLsp(System):
             return
         if self.pending.get(doc.path) == msg_id:
             self.pending.pop(doc.path)
-        self.answered_ms.append((time.perf_counter() - typed_at) * 1000)
+        self.answered_ms.append((received - typed_at) * 1000)
         item = items[0] if items else None
         self.on_answer(doc.path, version, str(item.insert_text) if item else "", item)
 
@@ -213,6 +218,7 @@ class QwenLsp(System):
             "superseded_answered": self.superseded_answered,
             "late_answers": self.late_answers,
             "answered_ms": self.answered_ms,
+            "suggested_ms": self.suggested_ms,
             "server_wait_ms": self.server_wait_ms,
             "errors": self.errors
             + ([f"{stats['errors']} failed model calls"] if stats.get("errors") else []),

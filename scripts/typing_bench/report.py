@@ -125,6 +125,8 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "superseded_answered": raw["superseded_answered"],
         # every answered request from its keystroke (all of them, as qwen.stats counts latency)
         "answered_ms": _p50_p95(raw.get("answered_ms")),
+        # the answers qwen.stats counts: those with a suggestion, cancelled by the client or not
+        "suggested_ms": _p50_p95(raw.get("suggested_ms")),
         "errors": raw["errors"],
         "rss_mib": rss,
         "projected_m4_ms": {"p50": pct(projected, 0.5), "p95": pct(projected, 0.95)},

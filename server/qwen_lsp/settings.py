@@ -112,8 +112,8 @@ class WorkerSettings(_Section, frozen=True):
     pass, keeping what the model agrees with. The text is the same as without it. `actions`
     (default): for code actions with `actions.temperature` 0, where it measured 2.0-2.8x
     faster generation on the trained test model; `all`: completions too, which measured
-    1.1-1.2x there (their answers are short and seldom copied; about 1.5x on those that copy a
-    line; see BENCHMARKS.md); `off`: never. Restarts the worker."""
+    1.0-1.5x there (median 1.3x: their answers are short and seldom copied; 1.4-1.8x on those
+    that copy a line; see BENCHMARKS.md); `off`: never. Restarts the worker."""
     draft_tokens: NonNegative = 8
     """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): a guess
     stops early where the copied text or tool-call syntax ends; longer guesses are more often

@@ -44,3 +44,15 @@ def test_long_drafts_change_no_answer(host: ModelHost):
         assert totals.drafted > totals.accepted > 0
     finally:
         host.options.draft_tokens = HostOptions("").draft_tokens
+
+
+def test_fim_drafts_end_the_line_where_the_suffix_starts_one(host: ModelHost, monkeypatch):
+    # Holes at a line's end whose text is elsewhere in the file: the copy goes on past the line
+    # (`):\n`), the answer ends with it (`):`, then the stop). Drafts that end there too take
+    # fewer passes and change no answer.
+    requests = fim_copy_requests()
+    ending = assert_same_answers(host, requests)
+    monkeypatch.setattr(host, "_ends", lambda suffix: None)
+    copying = assert_same_answers(host, requests)
+    assert ending.forward_passes < copying.forward_passes
+    assert ending.accepted > copying.accepted

@@ -74,10 +74,11 @@ def _opened() -> tuple[Workspace, QwenDocument]:
 @pytest.mark.parametrize("when", ["never", "before the edits", "after the first edit"])
 def test_edits_right_after_an_open_match_pygls(monkeypatch, when: str) -> None:
     monkeypatch.setattr(chunked_text, "CHUNK", 512)  # many chunks, edits across their borders
+    monkeypatch.setattr(lines, "BLOCK", 300)  # and line-index blocks, read when first needed
     workspace, doc = _opened()
     assert doc.syntax is not None
     assert not doc.syntax.structured()  # nothing made at the open
-    made = (lines.line_starts(TEXT), chunked_text.split(TEXT))  # as the indexing thread does
+    made = (lines.LineIndex(TEXT), chunked_text.split(TEXT))  # as the indexing thread does
     reference = TextDocument(URI, TEXT)
     if when == "before the edits":
         doc.syntax.adopt_structure(TEXT, *made)
@@ -99,7 +100,7 @@ def test_edits_right_after_an_open_match_pygls(monkeypatch, when: str) -> None:
 def test_structure_made_for_a_replaced_text_is_not_taken() -> None:
     workspace, doc = _opened()
     assert doc.syntax is not None
-    made = (lines.line_starts(TEXT), chunked_text.split(TEXT))
+    made = (lines.LineIndex(TEXT), chunked_text.split(TEXT))
     new = "x = 1\r\ny = '👋'\r\n"
     whole = TextDocumentContentChangeWholeDocument(text=new)  # e.g. reloaded from disk
     workspace.update_text_document(VersionedTextDocumentIdentifier(uri=URI, version=2), whole)

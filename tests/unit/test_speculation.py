@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qwen_lsp.worker.speculation import (
+    LineEnds,
     NgramIndex,
     SpeculationStats,
     accepted_length,
@@ -58,6 +59,13 @@ def test_extending_indexes_the_output_too() -> None:
     assert index.draft(2) == [22, 10]
 
 
+def test_ids_match_whole_not_by_their_bytes() -> None:
+    # 256 then 0 holds the bytes of 1 then 0 one byte off: not an occurrence of "1 0"
+    assert NgramIndex([256, 0, 0, 5, 1, 0]).draft(2) == []
+    assert NgramIndex([256, 0, 0, 5, 1, 0, 9, 1, 0]).draft(2) == [9, 1]
+    assert NgramIndex([151_000, 7, 3, 151_000, 7]).draft(1) == [3]
+
+
 def test_one_token_matches_make_no_draft_by_default() -> None:
     assert NgramIndex([5, 1, 9, 5]).draft(2) == []
     assert NgramIndex([5, 1, 9, 8, 5, 1]).draft(2) == [9, 8]
@@ -101,6 +109,34 @@ def test_the_next_source_piece_goes_on_when_the_value_swallowed_its_first_token(
     assert index.draft(5) == []
     index.extend([4])
     assert index.draft(5) == [5, 6]
+
+
+def test_line_ends_cut_a_draft_at_its_first_newline_and_stop_there() -> None:
+    # A FIM answer at a line's end copies "f(x):\n" from elsewhere, but writes "f(x):" + stop.
+    ends = {12: [5, 99], 13: [99]}.get  # 12 is "):\n" ("):" is 5); 13 is "\n"; 99 the stop
+    index = NgramIndex([1, 2, 3, 4, 12, 7, 13, 8, 1, 2], sources=[[13]], line_ends=ends)
+    assert index.draft(8) == [3, 4, 5, 99]
+    assert index.draft(3) == [3, 4, 5]  # still at most k tokens
+    assert NgramIndex([1, 2, 13, 6, 1, 2], line_ends=ends).draft(4) == [99]
+    assert NgramIndex([1, 2, 3, 4, 1, 2], line_ends=ends).draft(4) == [3, 4, 1, 2]
+    assert NgramIndex([1, 2, 3, 4, 12, 1, 2]).draft(4) == [3, 4, 12, 1]  # without: as copied
+
+
+def test_line_ends_split_a_token_at_its_newline_once_per_token() -> None:
+    vocab = {1: "):\n", 2: "\n\n", 3: "a", 4: "):", 5: "a\nb"}
+    decoded: list[int] = []
+
+    def decode(tokens: list[int]) -> str:
+        decoded.extend(tokens)
+        return "".join(vocab[t] for t in tokens)
+
+    def encode(text: str) -> list[int]:
+        return [next(t for t, piece in vocab.items() if piece == text)] if text else []
+
+    ends = LineEnds(decode, encode, stop=0)
+    assert (ends(1), ends(2), ends(3)) == ([4, 0], [0], None)
+    assert ends(5) == [3, 0]  # what follows the newline is the next line's: left out
+    assert ends(1) == [4, 0] and decoded == [1, 2, 3, 5]  # memoized
 
 
 def test_fim_lookup_continues_the_prefix_and_copies_the_suffix() -> None:

@@ -30,6 +30,13 @@ def test_the_wait_before_the_model_is_felt_but_not_server_overhead() -> None:
     assert list(stats.overhead_ms) == pytest.approx([1.0])
 
 
+def test_pygls_reading_and_writing_are_felt_but_not_server_overhead() -> None:
+    stats = CompletionStats()
+    stats.record_latency(total_ms=45.0, model_ms=38.0, waited_ms=48.0, transport_ms=5.0)
+    assert list(stats.latencies_ms) == pytest.approx([48.0])
+    assert list(stats.overhead_ms) == pytest.approx([2.0])
+
+
 def test_an_early_answer_counts_the_work_before_it_and_the_rest_apart() -> None:
     stats = CompletionStats()
     stats.record_early_answer(7, prompt=100, reused=90, generated=3, ttft_ms=20.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from speculation_cases import action_chats, fim_requests
+from speculation_cases import action_chats, fim_requests, forget_tail
 from speculation_check import assert_same_answers
 
 from qwen_lsp import messages as m
@@ -43,6 +43,39 @@ def test_long_drafts_change_no_answer(host: ModelHost):
         assert assert_same_answers(host, requests).drafted > 0
     finally:
         host.options.draft_tokens = HostOptions("").draft_tokens
+
+
+class CountingModel:
+    """The host's model, counting its forward passes."""
+
+    def __init__(self, model) -> None:
+        self.model, self.passes = model, 0
+
+    def __call__(self, *args, **kwargs):
+        self.passes += 1
+        return self.model(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+
+def test_a_keystrokes_new_prompt_tokens_go_in_with_the_first_draft(host: ModelHost, monkeypatch):
+    # After a keystroke the cache lacks the prompt's last few tokens: the first verifying pass
+    # feeds them too, and the answers stay those of decoding without speculation.
+    cases = fim_requests(8, seed=23) + action_chats(seed=3, max_tokens=32)["fix"][:3]
+    requests = [msgspec.structs.replace(r, cache_key=f"k{i}") for i, r in enumerate(cases)]
+    host.options.speculation = "off"
+    expected = [host.generate(r, cancelled=lambda: False) for r in requests]
+    host.options.speculation = "all"
+    counting = CountingModel(host.model)
+    monkeypatch.setattr(host, "model", counting)
+    for request, plain in zip(requests, expected, strict=True):
+        forget_tail(host, request, 5)
+        counting.passes = 0
+        done = host.generate(request, cancelled=lambda: False)
+        assert (done.text, done.finish_reason) == (plain.text, plain.finish_reason)
+        assert done.usage.prompt_tokens - done.usage.reused_tokens == 5
+        assert counting.passes == host.last_speculation.forward_passes  # no pass of its own
 
 
 def test_paused_speculative_generations_interleave_without_changing_answers(host: ModelHost):

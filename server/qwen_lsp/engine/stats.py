@@ -51,14 +51,20 @@ class CompletionStats:
         return self.changed_at.pop(uri, asked_at)
 
     def record_latency(
-        self, total_ms: float, model_ms: float, waited_ms: float = 0.0, idle_ms: float = 0.0
+        self,
+        total_ms: float,
+        model_ms: float,
+        waited_ms: float = 0.0,
+        idle_ms: float = 0.0,
+        transport_ms: float = 0.0,
     ) -> None:
-        """One answered request (from the model or not): its wall time, the part of it spent
-        waiting for the model, how long the user waited (from the keystroke, when longer), and
-        the server's wait before asking the model (`completion.debounceMs`): felt, but not
-        the server's own work."""
+        """One answered request (from the model or not): its wall time (read to written), the
+        part of it spent waiting for the model, how long the user waited (from the keystroke,
+        when longer), and two parts felt but not the completion's own work: the server's wait
+        before asking the model (`completion.debounceMs`) and pygls's, outside the handler
+        (reading the request before it ran, writing the answer after it returned)."""
         self.latencies_ms.append(max(total_ms, waited_ms))
-        self.overhead_ms.append(max(0.0, total_ms - model_ms - idle_ms))
+        self.overhead_ms.append(max(0.0, total_ms - transport_ms - model_ms - idle_ms))
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:
         self.prompt_tokens += prompt

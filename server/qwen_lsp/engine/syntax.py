@@ -147,20 +147,19 @@ class SyntaxDocument:
         return self._text.text
 
     def _lines(self) -> LineIndex:
-        if self._line_index is None:
-            self._line_index = LineIndex(self._text.text)
+        if self._line_index is None:  # newline counts only: a block's starts when first needed
+            self._line_index = LineIndex(self._text.text, read=self._text.slice)
         return self._line_index
 
     def structured(self) -> bool:
         """Whether the line index is made (a new text's is made when first needed)."""
         return self._line_index is not None
 
-    def adopt_structure(self, text: str, starts: list[int], chunks: list[str]) -> None:
-        """Take `line_starts(text)` and `chunked_text.split(text)`, made in another thread, if
-        the document still has that very text and has not made its own meanwhile."""
+    def adopt_structure(self, text: str, index: LineIndex, chunks: list[str]) -> None:
+        """Take `LineIndex(text)` and `chunked_text.split(text)`, made in another thread, if the
+        document still has that very text (unedited: an index of its own is no better)."""
         if self._text.is_joined(text):
-            if self._line_index is None:
-                self._line_index = LineIndex(text, starts)
+            self._line_index = index
             self._text.adopt(text, chunks)
 
     @property
@@ -245,8 +244,8 @@ class SyntaxDocument:
             self._edit_tree(start, end, new, (first_row, first_col), (last_row, last_col))
             changed = new + self._text.slice(start, end)  # typed and deleted
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
+        self._lines().edit(start, end - start, new)  # before the text: it may read a block
         self._text.replace(start, end, new)
-        self._lines().edit(first_row, last_row, start, end - start, new)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""

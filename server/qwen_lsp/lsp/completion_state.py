@@ -6,13 +6,12 @@ change, and the tree with it, before these listeners run.
 
 from __future__ import annotations
 
-import time
-
 from lsprotocol import types
 
 from .indexing import index_soon
 from .positions import document_path, open_document, syntax_of
 from .server import QwenLanguageServer
+from .trip import arrival
 
 
 def register(server: QwenLanguageServer) -> None:
@@ -29,7 +28,7 @@ def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) ->
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.stats.changed(params.text_document.uri, time.perf_counter())  # the user waits from here
+    ls.stats.changed(params.text_document.uri, arrival())  # the user waits from its reading
     document = open_document(ls, params.text_document.uri)
     if document is None or not params.content_changes:
         return

@@ -17,7 +17,7 @@ import tree_sitter as ts
 
 from ..engine.chunked_text import split
 from ..engine.definitions import spans_of
-from ..engine.lines import line_starts
+from ..engine.lines import LineIndex
 from ..engine.syntax import SyntaxDocument, encode, tree_of
 from .positions import document_path, syntax_of
 from .server import QwenLanguageServer
@@ -47,9 +47,9 @@ def _start(ls: QwenLanguageServer, path: str, syntax: SyntaxDocument) -> None:
     structure = None
     if not syntax.structured():  # a new text: its line index and chunks are made here first
 
-        def structure(starts: list[int], chunks: list[str]) -> None:
+        def structure(index: LineIndex, chunks: list[str]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(syntax.adopt_structure, text, starts, chunks)
+                loop.call_soon_threadsafe(syntax.adopt_structure, text, index, chunks)
 
     job = _THREAD.submit(_index, syntax.language, text, tree, parse, structure)
 
@@ -65,10 +65,10 @@ def _index(
     text: str,
     tree: ts.Tree | None,
     parse: bool,
-    structure: Callable[[list[int], list[str]], None] | None,
+    structure: Callable[[LineIndex, list[str]], None] | None,
 ) -> tuple[ts.Tree | None, Mapping[str, tuple[int, int]]]:
     if structure is not None:  # before the parse: wanted at the first keystroke
-        structure(line_starts(text), split(text))
+        structure(LineIndex(text), split(text))
     data = encode(text)
     tree = tree_of(language, data, tree, parse)
     return tree, spans_of(language, tree, data)

@@ -147,6 +147,9 @@ def served(
 async def _next_suggestion(
     ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, state: State
 ) -> None:
+    # Started while answering: pygls writes that answer in a callback queued behind this
+    # task's first step, so the prompt is built after it (the user waits for the answer).
+    await asyncio.sleep(0)
     row = state.row + request.text.count("\n", 0, request.offset)
     plan = plan_for(ls, document, request, row)
     done = await _send(ls, generate_for(ls, request, plan, "background"))

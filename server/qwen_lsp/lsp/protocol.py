@@ -11,6 +11,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 
 from .handler_futures import ForgetFinishedHandlers
+from .trip import TripTimes
 
 log = logging.getLogger("qwen_lsp")
 
@@ -31,19 +32,23 @@ def _has_lone_surrogate(text: str) -> bool:
     return False
 
 
-def _valid_unicode(value: Any) -> Any:
+def valid_unicode(value: Any) -> Any:
+    """`value` with each lone surrogate in its strings (not keys) replaced by U+FFFD."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value) if _has_lone_surrogate(value) else value
     if isinstance(value, list):
-        return [_valid_unicode(v) for v in value]
+        return [valid_unicode(v) for v in value]
     if isinstance(value, dict):
-        return {k: _valid_unicode(v) for k, v in value.items()}
+        return {k: valid_unicode(v) for k, v in value.items()}
     return value
 
 
-class QwenProtocol(ForgetFinishedHandlers, LanguageServerProtocol):
+class QwenProtocol(ForgetFinishedHandlers, TripTimes, LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
-        data = _valid_unicode(data)
+        return self.structure_valid(valid_unicode(data))
+
+    def structure_valid(self, data: dict[str, Any]) -> Any:
+        """`structure_message` of data already through `valid_unicode` (lsp/stdio.py)."""
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -23,8 +24,10 @@ from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
 from ..loop_health import StallMeter
 from ..settings import Settings, SettingsError, parse_settings
+from . import stdio
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
+from .trip import StampedStdin
 
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
@@ -68,6 +71,14 @@ class QwenLanguageServer(LanguageServer):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's, but each message read in a thread, a big one decoded there (stdio.py), and
+        stamped with its arrival as it is read (trip.py)."""
+        stamped = StampedStdin(stdin or sys.stdin.buffer)
+        assert isinstance(self.protocol, QwenProtocol)
+        self.protocol.stdin = stamped
+        stdio.serve(self, stamped, stdout)  # type: ignore[arg-type]  # reads lines and bodies
 
     def backend_spec(self) -> BackendSpec:
         return backend_spec(self.settings)

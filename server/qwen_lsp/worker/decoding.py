@@ -79,16 +79,14 @@ def speculative_tokens(
     Each pass feeds [last token + draft], keeps the draft's longest prefix the model's argmax
     agrees with plus the model's own next token, and trims the rejected rest from the cache:
     the tokens are exactly those of greedy decoding, fewer passes when drafts are right.
+    The first pass feeds all of `rest` (a long one goes through `prefill` first) with the draft.
     """
     with mx.stream(generation_stream):
-        if len(rest) > 1:  # all but the last token (a long rest goes through `prefill` first)
-            model(mx.array(rest[:-1])[None], cache=cache)
-            mx.eval([c.state for c in cache])
-        last, produced = rest[-1], 0
+        last, produced = rest, 0
         while produced < max_tokens:
             draft = index.draft(min(draft_tokens, max_tokens - produced - 1))
-            fed = [last, *draft]
-            logits = model(mx.array(fed)[None], cache=cache)[0]
+            fed = [*last, *draft]
+            logits = model(mx.array(fed)[None], cache=cache)[0, len(last) - 1 :]
             logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
             verified: list[int] = mx.argmax(logprobs, axis=-1).tolist()  # type: ignore[assignment]
             stats.forward_passes += 1
@@ -102,4 +100,4 @@ def speculative_tokens(
             for token in emitted:
                 produced += 1
                 yield token
-            last = emitted[-1]
+            last = emitted[-1:]

@@ -20,7 +20,7 @@ from mlx_lm.generate import generation_stream, wired_limit
 from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_prompt_cache
 
 from ..engine.answer_box import AnswerBox
-from ..engine.fim import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
+from ..engine.fim import END_OF_TEXT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import (
@@ -38,6 +38,7 @@ from .model_files import ModelLoadError, resolve_model_dir
 from .sampling import default_sampling, read_generation_config, sampling_kwargs
 from .speculation import (
     FIM_MIN_N,
+    LineEnds,
     NgramIndex,
     SpeculationStats,
     fim_lookup,
@@ -68,6 +69,7 @@ class ModelHost:
         self.kv_bytes_per_token = 0.0
         self.last_speculation = SpeculationStats()
         self._sketches: dict[str, list[list[int]]] = {}  # the last tools' call syntax, tokens
+        self._line_ends: LineEnds | None = None  # made on the first FIM draft
         self.context_length = 0
         self.generation_config: dict = {}
         self.kv_trace: KvTrace | None = None
@@ -330,7 +332,20 @@ class ModelHost:
             return NgramIndex(tokens, sources=self._sketches.get(key, []))
         ids = self.tokenizer.convert_tokens_to_ids([FIM_SUFFIX, FIM_MIDDLE])
         live, suffix = fim_lookup(tokens, *ids) if None not in ids else (tokens, [])
-        return NgramIndex(live, min_n=FIM_MIN_N, sources=[suffix])
+        return NgramIndex(live, min_n=FIM_MIN_N, sources=[suffix], line_ends=self._ends(suffix))
+
+    def _ends(self, suffix: list[int]) -> LineEnds | None:
+        """Where the suffix starts a new line (the cursor at a line's end) an answer mostly
+        ends with the line: its drafts do."""
+        if not suffix or not self.tokenizer.decode(suffix[:1]).startswith("\n"):
+            return None
+        stop = self.tokenizer.convert_tokens_to_ids(END_OF_TEXT)
+        if stop not in self.tokenizer.eos_token_ids:  # this model's answers end otherwise
+            return None
+        if self._line_ends is None:
+            encode = partial(self.tokenizer.encode, add_special_tokens=False)
+            self._line_ends = LineEnds(self.tokenizer.decode, encode, stop)
+        return self._line_ends
 
     def _keep_cache(self, key: str, tokens: list[int], cache: list[Any]) -> None:
         """Give the cache back under exactly the tokens it holds (an eos may have been fed)."""

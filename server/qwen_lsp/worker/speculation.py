@@ -5,28 +5,37 @@ Completions and edits copy a lot of their context (code below the cursor, the li
 refactored, the tool-call syntax), so the tokens that followed the last occurrence of the
 current tail are a cheap, often right, draft. A wrong draft is not free (each drafted token
 widens the pass), so a draft needs a match of two tokens or more: single-token matches were
-mostly wrong on the trained test model (BENCHMARKS.md).
+mostly wrong on the trained test model (BENCHMARKS.md). A FIM answer mostly ends at its line's
+end, where the text it copies goes on: drafts there end the line and stop (`LineEnds`).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 FIM_MIN_N = 2  # drafts from the line being copied; 3 drafted too late there (BENCHMARKS.md)
 _SEPARATOR = -1  # between sources: no token id, so no n-gram spans two sources
+_ID_BYTES = 4
+
+
+def _as_bytes(tokens: list[int]) -> bytes:
+    return array("i", tokens).tobytes()
 
 
 class NgramIndex:
-    """Where each n-gram (n in [min_n, max_n]) of the sources and of a growing live text was
-    last followed, and drafts from the longest n-gram ending the live text.
+    """Drafts from the longest n-gram (n in [min_n, max_n]) ending a growing live text, copying
+    what followed its last earlier occurrence in the live text or in the sources.
 
     `sources` are extra texts to copy from (the suffix of a FIM prompt, the tool-call syntax
     of an action); `tokens` start the live text (the prompt, or the part of it that the
-    answer continues). A match in the live text wins over one in a source (it is indexed
-    later), and a match close to its end runs on as a repeat. An n-gram is indexed only once
-    a token follows it, so the tail never matches itself.
+    answer continues). An occurrence in what was extended since (the answer) wins over one in
+    a source, which wins over one in the prompt (sources are what an answer copies); a match
+    close to the end runs on as a repeat. Only an occurrence followed by a token counts, so the
+    tail never matches itself. Nothing is indexed ahead: the text is kept as 32-bit ids and
+    searched with `bytes.rfind` on demand (a 4k-token prompt took 20 ms to index in Python).
     """
 
     def __init__(
@@ -35,25 +44,20 @@ class NgramIndex:
         max_n: int = 4,
         min_n: int = 2,
         sources: Iterable[Sequence[int]] = (),
+        line_ends: Callable[[int], list[int] | None] | None = None,
     ) -> None:
         if not 1 <= min_n <= max_n:
             raise ValueError(f"need 1 <= min_n <= max_n, got {min_n}, {max_n}")
         self.max_n, self.min_n = max_n, min_n
+        self._line_ends = line_ends
         self._text: list[int] = []  # sources, each followed by a separator, then the live text
-        self._next: dict[tuple[int, ...], int] = {}
-        self._live = 0
         self._piece: int | None = None  # where the source piece after the last one drafted starts
         for source in sources:
             self._text.extend([*source, _SEPARATOR])
         self._live = len(self._text)
-        self.extend(tokens)
-        # A source's n-grams win over the prompt's (they are what an answer copies), the
-        # output's over both: index them after the prompt.
-        for end in range(1, self._live):
-            if self._text[end] != _SEPARATOR:
-                for n in range(self.min_n, min(self.max_n, end) + 1):
-                    if _SEPARATOR not in (gram := tuple(self._text[end - n : end])):
-                        self._next[gram] = end
+        self._text.extend(tokens)
+        self._answer = len(self._text)  # where what was extended since starts
+        self._ids = bytearray(_as_bytes(self._text))
 
     @property
     def tokens(self) -> list[int]:
@@ -61,17 +65,48 @@ class NgramIndex:
         return self._text[self._live :]
 
     def extend(self, tokens: Iterable[int]) -> None:
-        seq, index = self._text, self._next
-        for token in tokens:
-            end = len(seq)  # the n-grams ending at end-1 are now followed by `token` at `end`
-            for n in range(self.min_n, min(self.max_n, end - self._live) + 1):
-                index[tuple(seq[end - n : end])] = end
-            seq.append(token)
+        tokens = list(tokens)
+        self._text.extend(tokens)
+        self._ids += _as_bytes(tokens)
+
+    def _follower(self, gram: bytes, lo: int, hi: int) -> int | None:
+        """Where the token after the last occurrence of `gram` starting at `lo` or later is,
+        when that token is not a separator and comes before `hi`."""
+        n = len(gram) // _ID_BYTES
+        end = (hi - 1) * _ID_BYTES
+        while (at := self._ids.rfind(gram, lo * _ID_BYTES, end)) != -1:
+            if at % _ID_BYTES == 0 and self._text[at // _ID_BYTES + n] != _SEPARATOR:
+                return at // _ID_BYTES + n
+            end = at + len(gram) - 1  # look further back
+        return None
+
+    def _match(self, n: int) -> int | None:
+        """Where what followed the tail's n-gram starts: in the answer, a source, the prompt."""
+        gram = bytes(self._ids[-n * _ID_BYTES :])
+        live, answer, end = self._live, self._answer, len(self._text)
+        for lo, hi in ((max(live, answer - n), end), (0, live), (live, answer)):
+            if (found := self._follower(gram, lo, hi)) is not None:
+                return found
+        return None
 
     def draft(self, k: int) -> list[int]:
+        """Up to k tokens; with `line_ends`, cut at the first token holding a newline, which
+        is replaced by what `line_ends` says ends the answer there."""
+        out = self._copy(k)
+        if self._line_ends is not None:
+            for i, token in enumerate(out):
+                if (instead := self._line_ends(token)) is not None:
+                    return [*out[:i], *instead][:k]
+        return out
+
+    def _copy(self, k: int) -> list[int]:
         seq, live = self._text, self._live
-        for n in range(min(self.max_n, len(seq) - live), self.min_n - 1, -1):
-            start = self._next.get(tuple(seq[len(seq) - n :]))
+        longest = min(self.max_n, len(seq) - live)
+        shortest = bytes(self._ids[-self.min_n * _ID_BYTES :])  # within every longer match
+        if self._ids.find(shortest, 0, (len(seq) - 1) * _ID_BYTES) == -1:  # one scan, in C
+            longest = 0
+        for n in range(longest, self.min_n - 1, -1):
+            start = self._match(n)
             if start is None:
                 continue
             if start >= live:  # a match close to the end runs on into its own copy: a repeat
@@ -105,6 +140,24 @@ def fim_lookup(prompt: list[int], suffix_id: int, middle_id: int) -> tuple[list[
             at = middle - 1 - prompt[middle - 1 :: -1].index(suffix_id)
             return prompt[:at] + prompt[middle + 1 :], prompt[at + 1 : middle]
     return prompt, []
+
+
+class LineEnds:
+    """What a FIM answer ending at its line's end writes instead of a token holding a newline:
+    the token's text before the newline, then `stop` (a copied `):\n` is `):` and the end).
+    For prompts whose suffix starts a new line; memoized per token."""
+
+    def __init__(
+        self, decode: Callable[[list[int]], str], encode: Callable[[str], list[int]], stop: int
+    ) -> None:
+        self._decode, self._encode, self._stop = decode, encode, stop
+        self._known: dict[int, list[int] | None] = {}
+
+    def __call__(self, token: int) -> list[int] | None:
+        if token not in self._known:
+            head, newline, _ = self._decode([token]).partition("\n")
+            self._known[token] = [*self._encode(head), self._stop] if newline else None
+        return self._known[token]
 
 
 _VALUE = "\ue000"  # a private-use character: no template or argument contains it
