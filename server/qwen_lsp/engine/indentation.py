@@ -90,3 +90,15 @@ def first_code_line(text: str) -> str | None:
 
 
 # --- end of block ---------------------------------------------------------------------------
+
+
+def enter_text(before: str, after: str, language: str) -> str | None:
+    """What Enter inserts at the end of a line of code as an editor auto-indents it: a newline
+    and the line's indentation, one unit more after a line that opens a block; None where the
+    cursor does not end a line of code."""
+    line, rest = split_lines_at(before, after)
+    if not line.strip() or rest.strip():
+        return None
+    lead = line[: indent(line)]
+    more = indent_unit(Site(before, after, language)) if opens_block(line, language) else ""
+    return "\n" + lead + more

@@ -25,7 +25,6 @@ from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import (
     PENALTY_CONTEXT,
-    PREEMPTIBLE_PREFILL_STEP,
     PREFILL_STEP,
     plain_tokens,
     prefill,
@@ -35,6 +34,7 @@ from .doc_cache import DocumentCaches
 from .kv_trace import KvTrace
 from .memory import kv_bytes_per_token, too_large
 from .model_files import ModelLoadError, resolve_model_dir
+from .pace import PrefillPace
 from .sampling import default_sampling, read_generation_config, sampling_kwargs
 from .speculation import (
     FIM_MIN_N,
@@ -71,6 +71,7 @@ class ModelHost:
         self.context_length = 0
         self.generation_config: dict = {}
         self.kv_trace: KvTrace | None = None
+        self.pace = PrefillPace()  # preemptible prefill chunks: a keystroke waits for one
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
@@ -182,8 +183,12 @@ class ModelHost:
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
                 f"worker.maxContextTokens ({self.options.max_context_tokens})"
             )
-        before = self.caches.peek(request.cache_key) if self.kv_trace and request.id else None
-        cache, reused = self.caches.take(request.cache_key, tokens)
+        key, keystroke = request.cache_key, request.priority == "interactive"
+        traced = self.kv_trace and request.id  # what its cache held before (diagnostics)
+        before = (
+            self.caches.peek(self.caches.best(key, tokens, keystroke) or key) if traced else None
+        )
+        cache, reused = self.caches.take(key, tokens, alternates=keystroke)
         sampling = request.sampling or default_sampling(self.generation_config)
         since = started if arrived is None else arrived
         deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
@@ -206,7 +211,7 @@ class ModelHost:
 
         def step() -> int:
             hurry = request.priority == "interactive" or (urgent is not None and urgent())
-            return PREFILL_STEP if hurry else PREEMPTIBLE_PREFILL_STEP
+            return PREFILL_STEP if hurry else self.pace.chunk()
 
         produced: list[int] = []
         ttft = 0.0
@@ -216,12 +221,15 @@ class ModelHost:
             return text[: _first_stop(text, extra_stops, after_space)]
 
         finish: FinishReason | None = None
+        prefilled = 0.0  # when the prefill ended (diagnostics: the KV trace's timings)
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
-            chunks = prefill(self.model, cache, tokens[reused : len(tokens) - tail], step)
+            rest = tokens[reused : len(tokens) - tail]
+            chunks = prefill(self.model, cache, rest, step, self.pace.record)
             for _ in chunks:
                 yield
                 if finish := stopped():
                     break
+            prefilled = time.perf_counter()
             decoding = (
                 self._tokens(request, sampling, cache, tokens, len(tokens) - tail, stats)
                 if tail and not finish
@@ -259,7 +267,10 @@ class ModelHost:
         self._keep_cache(request.cache_key, tokens + produced, cache)
         if self.kv_trace and request.id:  # diagnostics only (QWEN_LSP_KV_TRACE)
             held = len(self.caches.peek(request.cache_key) or ())
-            self.kv_trace.record(request, tokens, before, reused, held, finish, len(produced))
+            timing = _timing(since, started, prefilled)
+            self.kv_trace.record(
+                request, tokens, before, reused, held, finish, len(produced), timing
+            )
         usage = Usage(
             prompt_tokens=len(tokens),
             reused_tokens=reused,
@@ -365,6 +376,18 @@ def _usage_so_far(
         ttft_ms=ttft * 1000,
         total_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def _timing(arrived: float, started: float, prefilled: float) -> dict[str, float]:
+    """When the request arrived (wall clock) and its ms queued, prefilling and decoding."""
+    now = time.perf_counter()
+    prefilled = prefilled or now
+    return {
+        "arrived": round(time.time() - (now - arrived), 3),
+        "queued_ms": round((started - arrived) * 1000, 1),
+        "prefill_ms": round((prefilled - started) * 1000, 1),
+        "decode_ms": round((now - prefilled) * 1000, 1),
+    }
 
 
 def _first_stop(text: str, stops: Iterable[str], after_space: bool = False) -> int | None:

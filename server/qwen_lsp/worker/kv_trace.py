@@ -95,6 +95,7 @@ class KvTrace:
         held: int,
         finish: str,
         generated: int,
+        timing: dict[str, float] | None = None,
     ) -> None:
         key = request.cache_key
         write = self._writes.get(key)
@@ -115,6 +116,7 @@ class KvTrace:
             "region": region_of(reused, tokens, self.markers),
             "cause": self._cause(key, tokens, before, reused, write),
             "before_by": None if write is None else write.__dict__,
+            **(timing or {}),
         }
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(row) + "\n")
