@@ -126,6 +126,13 @@ class WorkerSettings(_Section, frozen=True):
     stops early where the copied text or tool-call syntax ends; longer guesses are more often
     wrong, and each guessed token widens the pass (8 measured best for actions, BENCHMARKS.md).
     Restarts the worker."""
+    preempt_chunk_ms: NonNegative = 12
+    """How long a keystroke may wait for background work (a pre-warm, a code action's prompt) that
+    is reading its prompt: the worker reads such prompts in chunks of as many tokens as it
+    measured to fit in this time (8 to 64), and serves a waiting keystroke between two chunks.
+    Smaller: keystrokes wait less, background prompts take a little longer. `0`: fixed 64-token
+    chunks (the old behaviour; ~4 decode steps on an M4 Max, 10-20 on a small CPU model).
+    Restarts the worker."""
     max_context_tokens: Positive = 32768
     """Longest prompt plus generation the worker accepts; a longer request fails with an error
     naming this setting. Qwen3-Coder's native limit (262,144) needs far more memory. Restarts

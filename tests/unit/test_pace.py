@@ -37,3 +37,9 @@ def test_big_chunks_do_not_teach_the_pace() -> None:
     pace = PrefillPace()
     pace.record(512, 0.05)  # a keystroke's own chunk: its per-call cost spread thin
     assert pace.per_token_s == 0 and pace.chunk() == MIN_CHUNK
+
+
+def test_no_budget_keeps_the_fixed_largest_chunk() -> None:
+    pace = PrefillPace(budget_s=0)  # worker.preemptChunkMs 0
+    pace.record(8, 0.5)
+    assert pace.chunk() == MAX_CHUNK

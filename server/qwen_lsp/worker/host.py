@@ -52,6 +52,7 @@ class HostOptions:
     max_context_tokens: int = 32768
     speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
     draft_tokens: int = 8
+    preempt_chunk_ms: int = 12  # a preemptible prefill chunk's time (pace.py); 0: 64 tokens
     allow_download: bool = False
 
 
@@ -71,7 +72,7 @@ class ModelHost:
         self.context_length = 0
         self.generation_config: dict = {}
         self.kv_trace: KvTrace | None = None
-        self.pace = PrefillPace()  # preemptible prefill chunks: a keystroke waits for one
+        self.pace = PrefillPace(options.preempt_chunk_ms / 1000)  # a keystroke waits for one
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)

@@ -30,7 +30,10 @@ class PrefillPace:
         self.per_token_s = measured if not old else old + SMOOTHING * (measured - old)
 
     def chunk(self) -> int:
-        """Tokens of the next preemptible chunk: the budget's worth, within the bounds."""
+        """Tokens of the next preemptible chunk: the budget's worth, within the bounds (no
+        budget: the most)."""
+        if not self.budget_s:
+            return MAX_CHUNK
         if not self.per_token_s:
             return MIN_CHUNK  # unmeasured: small, and its time teaches the pace
         return max(MIN_CHUNK, min(MAX_CHUNK, int(self.budget_s / self.per_token_s)))
