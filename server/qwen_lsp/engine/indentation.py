@@ -105,7 +105,9 @@ def enter_text(before: str, after: str, language: str) -> str | None:
     return "\n" + lead + more
 
 
-_GOES_ON = frozenset("([{,.=+-*/%&|^<>\\@:")  # a line ending so is not finished (but a block opener)
+_GOES_ON = frozenset(
+    "([{,.=+-*/%&|^<>\\@:"
+)  # a line ending so is not finished (but a block opener)
 
 
 def ends_statement(line: str, language: str) -> bool:
