@@ -69,13 +69,15 @@ class CompletionSettings(_Section, frozen=True):
     lowest priority, so the first keystroke there reuses it instead of starting cold. Local
     worker and `llamacpp` (`/infill` with `n_predict` 0) only: an OpenAI-compatible server
     cannot prefill without generating, so nothing is sent there."""
-    enter_prewarm: bool = True
-    """While the cursor rests (250 ms) at the end of a line of code, prefill at the lowest
-    priority the prompt a keystroke would send after Enter (the finished line above the cursor,
-    the editor's indentation on the new line), into a second KV cache of the document: after
-    Enter the whole suffix changes place in the prompt and would be read again. Costs one more
-    prompt's KV cache per document while it rests there (evicted before any document's own);
-    local worker only, and only with `completion.prewarm`."""
+    enter_prewarm: bool = False
+    """While the cursor rests (250 ms) at the end of a line that reads as finished, prefill at
+    the lowest priority the prompt a keystroke would send after Enter (the finished line above
+    the cursor, the editor's indentation on the new line) into a second KV cache of the
+    document: after Enter the whole suffix changes place in the prompt and would be read again.
+    Costs a background prefill of the suffix per rest and one more prompt's KV cache per
+    document (evicted before any document's own). Off by default: the typing replay, whose
+    person never pauses right after Enter, showed no gain (BENCHMARKS.md). Local worker only,
+    and only with `completion.prewarm`."""
     next_suggestion: bool = True
     """After a suggestion is served, compute at the lowest priority the one that would follow
     accepting it (the text as if accepted, the cursor at its end), so Tab shows the next ghost
