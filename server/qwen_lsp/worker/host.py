@@ -31,10 +31,11 @@ from .decoding import (
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
-from .kv_trace import KvTrace
+from .kv_trace import KvTrace, timings
 from .memory import kv_bytes_per_token, too_large
 from .model_files import ModelLoadError, resolve_model_dir
 from .pace import PrefillPace
+from .prompt_tokens import prompt_encoder
 from .sampling import default_sampling, read_generation_config, sampling_kwargs
 from .speculation import (
     FIM_MIN_N,
@@ -72,6 +73,7 @@ class ModelHost:
         self.context_length = 0
         self.generation_config: dict = {}
         self.kv_trace: KvTrace | None = None
+        self._prompt_tokens: Callable[[str], list[int]] = prompt_encoder(None)  # set by load
         self.pace = PrefillPace(options.preempt_chunk_ms / 1000)  # a keystroke waits for one
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
@@ -99,6 +101,7 @@ class ModelHost:
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
         markers = tokenizer.convert_tokens_to_ids([FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE])
         self.kv_trace = KvTrace.from_env(markers, tokenizer.decode)
+        self._prompt_tokens = prompt_encoder(tokenizer)
         self.kv_bytes_per_token = self._measure_kv_bytes_per_token()
         self.caches.budget_tokens = int(self.options.cache_bytes // self.kv_bytes_per_token)
         progress("Warming up", 97)
@@ -268,7 +271,7 @@ class ModelHost:
         self._keep_cache(request.cache_key, tokens + produced, cache)
         if self.kv_trace and request.id:  # diagnostics only (QWEN_LSP_KV_TRACE)
             held = len(self.caches.peek(request.cache_key) or ())
-            timing = _timing(since, started, prefilled)
+            timing = timings(since, started, prefilled)
             self.kv_trace.record(
                 request, tokens, before, reused, held, finish, len(produced), timing
             )
@@ -296,7 +299,7 @@ class ModelHost:
                 tokenize=False,
             )
         else:
-            prompt = request.prompt
+            return self._prompt_tokens(request.prompt)
         return list(self.tokenizer.encode(prompt, add_special_tokens=False))
 
     def _tokens(
@@ -377,18 +380,6 @@ def _usage_so_far(
         ttft_ms=ttft * 1000,
         total_ms=(time.perf_counter() - started) * 1000,
     )
-
-
-def _timing(arrived: float, started: float, prefilled: float) -> dict[str, float]:
-    """When the request arrived (wall clock) and its ms queued, prefilling and decoding."""
-    now = time.perf_counter()
-    prefilled = prefilled or now
-    return {
-        "arrived": round(time.time() - (now - arrived), 3),
-        "queued_ms": round((started - arrived) * 1000, 1),
-        "prefill_ms": round((prefilled - started) * 1000, 1),
-        "decode_ms": round((now - prefilled) * 1000, 1),
-    }
 
 
 def _first_stop(text: str, stops: Iterable[str], after_space: bool = False) -> int | None:

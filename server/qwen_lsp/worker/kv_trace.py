@@ -145,3 +145,15 @@ class KvTrace:
         return {"repo": "repository section changed", "suffix": "suffix changed"}.get(
             region, "typing"
         )
+
+
+def timings(arrived: float, started: float, prefilled: float) -> dict[str, float]:
+    """When the request arrived (wall clock) and its ms queued, prefilling and decoding."""
+    now = time.perf_counter()
+    prefilled = prefilled or now
+    return {
+        "arrived": round(time.time() - (now - arrived), 3),
+        "queued_ms": round((started - arrived) * 1000, 1),
+        "prefill_ms": round((prefilled - started) * 1000, 1),
+        "decode_ms": round((now - prefilled) * 1000, 1),
+    }
