@@ -84,6 +84,7 @@ def merge(rows: list[dict]) -> dict:
         return rows[0]
     out = dict(rows[-1])
     unanswered = sum(r["unanswered_pauses"] for r in rows)
+    out["pause_at"] = [p for r in rows for p in r.get("pause_at", [])]
     for key in ("felt_ms", "projected_m4_ms"):
         answered = [ms for r in rows for ms in r[f"{key}_answered"]]
         out[f"{key}_answered"] = answered

@@ -110,6 +110,7 @@ def summarize(name: str, user, raw: dict, rss: dict[str, float]) -> dict:
         "system": name,
         "felt_ms": {"p50": pct(felt, 0.5), "p95": pct(felt, 0.95)},
         "felt_ms_answered": [round(ms, 1) for ms in user.felt_ms],
+        "pause_at": user.pause_at,
         "pauses": len(user.felt_ms) + user.unanswered_pauses,
         "unanswered_pauses": user.unanswered_pauses,
         "empty_answers": user.empty_answers,

@@ -84,6 +84,8 @@ class UserResult:
     felt_ms: list[float] = field(default_factory=list)
     # per answered pause: (answered from a cache, uncached prompt tokens, generated tokens)
     pause_work: list[tuple] = field(default_factory=list)
+    # per answered pause: (wall-clock time of its keystroke, what came before it) for diagnosis
+    pause_at: list[tuple[float, str]] = field(default_factory=list)
     unanswered_pauses: int = 0
     empty_answers: int = 0
     keystrokes: int = 0
@@ -128,8 +130,9 @@ class Person:
         return self.answers.get((doc.path, doc.version))
 
     async def _wait_answer(
-        self, doc: Doc, since: float, pause_s: float, after_accept: bool = False
+        self, doc: Doc, since: float, pause_s: float, after_accept: bool = False, kind: str = ""
     ) -> None:
+        wall = time.time() - (time.perf_counter() - since)
         mark = await self.system.work_mark()
         deadline = since + max(pause_s, WAIT_CAP_S)
         while (answer := self._ghost(doc)) is None and time.perf_counter() < deadline:
@@ -145,6 +148,7 @@ class Person:
             self.result.unanswered_pauses += 1
         else:
             self.result.felt_ms.append((answer.at - since) * 1000)
+            self.result.pause_at.append((round(wall, 3), kind or "accept"))
             self.result.pause_work.append(await self.system.work_since(mark))
             if answer.text:
                 await self.system.shown(doc, answer)
@@ -159,6 +163,7 @@ class Person:
         doc.cursor = span_offset(self.trace, span, typed)
         await self.system.moved(doc, switched)
         done = 0  # characters of the span now in the document
+        n_keys = 0  # keys typed since the cursor moved here
         for step in span.steps:
             step_end = done + len(step.text)
             if step_end <= done:  # already inserted by an accepted suggestion
@@ -186,12 +191,14 @@ class Person:
                 await self._edit(doc, at, at + 1, "")
                 await asyncio.sleep(keystroke_delay_from(step.delay_s))
             key = span.text[done:step_end]
+            n_keys += 1
             at = doc.cursor
             since = await self._edit(doc, at, at, key)
             self.result.typed_chars += len(key)
             done = step_end
             if step.pause_s:
-                await self._wait_answer(doc, since, step.pause_s)
+                kind = f"{doc.path}:{'switch' if switched else 'jump'}+{n_keys}:{key!r}"
+                await self._wait_answer(doc, since, step.pause_s, kind=kind)
         typed.add(n)
 
     async def run(self) -> UserResult:

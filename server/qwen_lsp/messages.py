@@ -22,6 +22,14 @@ FinishReason = Literal["stop", "length", "cancelled", "error"]
 # docs job ("job"), which goes before work nobody asked for yet ("background": pre-warm, next
 # suggestion).
 Priority = Literal["interactive", "job", "background"]
+# `cache_key` K + ALTERNATE + a name: a second KV cache of K's document, filled by background
+# work for a state it expects next (after Enter); a keystroke of K takes it when it fits better.
+ALTERNATE = "\x1f"
+
+
+def cache_document(cache_key: str) -> str:
+    """The document (or session) a cache key belongs to: K for K and its alternates."""
+    return cache_key.split(ALTERNATE, 1)[0]
 
 
 class Sampling(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -69,6 +69,15 @@ class CompletionSettings(_Section, frozen=True):
     lowest priority, so the first keystroke there reuses it instead of starting cold. Local
     worker and `llamacpp` (`/infill` with `n_predict` 0) only: an OpenAI-compatible server
     cannot prefill without generating, so nothing is sent there."""
+    enter_prewarm: bool = False
+    """While the cursor rests (250 ms) at the end of a line that reads as finished, prefill at
+    the lowest priority the prompt a keystroke would send after Enter (the finished line above
+    the cursor, the editor's indentation on the new line) into a second KV cache of the
+    document: after Enter the whole suffix changes place in the prompt and would be read again.
+    Costs a background prefill of the suffix per rest and one more prompt's KV cache per
+    document (evicted before any document's own). Off by default: the typing replay, whose
+    person never pauses right after Enter, showed no gain (BENCHMARKS.md). Local worker only,
+    and only with `completion.prewarm`."""
     next_suggestion: bool = True
     """After a suggestion is served, compute at the lowest priority the one that would follow
     accepting it (the text as if accepted, the cursor at its end), so Tab shows the next ghost
@@ -118,6 +127,13 @@ class WorkerSettings(_Section, frozen=True):
     """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): a guess
     stops early where the copied text or tool-call syntax ends; longer guesses are more often
     wrong, and each guessed token widens the pass (8 measured best for actions, BENCHMARKS.md).
+    Restarts the worker."""
+    preempt_chunk_ms: NonNegative = 12
+    """How long a keystroke may wait for background work (a pre-warm, a code action's prompt) that
+    is reading its prompt: the worker reads such prompts in chunks of as many tokens as it
+    measured to fit in this time (8 to 64), and serves a waiting keystroke between two chunks.
+    Smaller: keystrokes wait less, background prompts take a little longer. `0`: fixed 64-token
+    chunks (the old behaviour; ~4 decode steps on an M4 Max, 10-20 on a small CPU model).
     Restarts the worker."""
     max_context_tokens: Positive = 32768
     """Longest prompt plus generation the worker accepts; a longer request fails with an error

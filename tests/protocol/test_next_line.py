@@ -31,7 +31,11 @@ SOURCE = "\n".join([*LINES[:ROW], TYPED, *LINES[ROW + 2 :]])
 
 @pytest_lsp.fixture(config=SERVER, params=[True, False], ids=["next-line", "off"])
 async def client(lsp_client: LanguageClient, request):
-    options = {"model": str(trained_model_dir()), "completion": {"nextLine": request.param}}
+    completion = {
+        "nextLine": request.param,
+        "enterPrewarm": False,
+    }  # counts background work: no pre-warm for Enter
+    options = {"model": str(trained_model_dir()), "completion": completion}
     await start_session(lsp_client, options)
     await wait_for_worker(lsp_client)
     lsp_client.next_line = request.param  # type: ignore[attr-defined]

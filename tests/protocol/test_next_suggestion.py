@@ -29,6 +29,7 @@ SOURCE, ROW = line_left_out("temperature.py", "    return ")
 async def client(lsp_client: LanguageClient, request):
     # A few tokens per suggestion: the line comes in parts, each Tab leaves the rest to suggest.
     completion = {"multiline": "never", "maxTokens": 3, "nextSuggestion": request.param}
+    completion["enterPrewarm"] = False  # counts background work: no pre-warm for Enter
     options = {"model": str(trained_model_dir()), "completion": completion}
     await start_session(lsp_client, options)
     await wait_for_worker(lsp_client)

@@ -41,6 +41,7 @@ GOAL = 0.95  # of prompt tokens reused over the first 12 keystrokes (issue 14)
 @pytest_lsp.fixture(config=SERVER, params=[True, False], ids=["prewarm", "cold"])
 async def client(lsp_client: LanguageClient, tiny_model, request):
     completion = {"maxTokens": 2, "prewarm": request.param, "nextSuggestion": False}
+    completion["enterPrewarm"] = False  # counts background work: no pre-warm for Enter
     options = {"model": str(tiny_model), "completion": completion}
     await start_session(lsp_client, options)
     await wait_for_worker(lsp_client)
@@ -101,7 +102,7 @@ async def test_a_file_opened_without_a_cursor_is_warmed_at_its_end(client: Langu
 
 @pytest_lsp.fixture(config=SERVER)
 async def ahead(lsp_client: LanguageClient, tiny_model):
-    completion = {"maxTokens": 4, "prewarm": True, "nextSuggestion": True}
+    completion = {"maxTokens": 4, "prewarm": True, "nextSuggestion": True, "enterPrewarm": False}
     await start_session(lsp_client, {"model": str(tiny_model), "completion": completion})
     await wait_for_worker(lsp_client)
     yield

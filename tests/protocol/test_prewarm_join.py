@@ -37,6 +37,7 @@ GOAL = 0.98  # share of the keystrokes' prompt tokens served from the KV cache
 
 async def session(client: LanguageClient, model, timeout_ms: int = 5000):
     completion = {"maxTokens": 2, "nextSuggestion": False, "timeoutMs": timeout_ms}
+    completion["enterPrewarm"] = False  # counts background work: no pre-warm for Enter
     context = {"maxPromptTokens": 4096}
     await start_session(client, {"model": str(model), "completion": completion, "context": context})
     await wait_for_worker(client)

@@ -88,3 +88,45 @@ def test_untrimmable_cache_with_a_changed_prompt_starts_fresh() -> None:
     store.put("a.py", [1, 2, 3], cache)
     same, reused = store.take("a.py", [1, 2, 3, 4])  # extends it: nothing to trim
     assert reused == 3 and same is cache
+
+
+ENTER = "a.py\x1fenter"  # the document's alternate cache (messages.ALTERNATE)
+
+
+def test_an_alternate_starts_from_a_copy_and_leaves_the_document_cache_in_place() -> None:
+    store = caches()
+    generate(store, "a.py", list(range(100)), [1])
+    own = store._entries["a.py"].cache
+    alternate, reused = store.take(ENTER, [*range(90), 7, 7])  # the line ended: prefix changed
+    assert reused == 90 and alternate is not own
+    assert store._entries["a.py"].cache is own and own[0] == 101  # untouched
+    alternate[0] = 92
+    store.put(ENTER, [*range(90), 7, 7], alternate)
+    assert len(store) == 1  # one document warm, with its alternate
+
+
+def test_a_keystroke_takes_whichever_of_the_two_shares_more_of_its_prompt() -> None:
+    store = caches()
+    generate(store, "a.py", list(range(100)), [1])
+    generate(store, ENTER, [*range(90), 7, 7], [])
+    enter_prompt = [*range(90), 7, 7, 8]
+    assert store.best("a.py", enter_prompt, alternates=True) == ENTER
+    assert store.best("a.py", enter_prompt) == "a.py"  # background work keeps to its own
+    alternate = store._entries[ENTER].cache
+    cache, reused = store.take("a.py", enter_prompt, alternates=True)
+    assert reused == 92 and cache is alternate and ENTER not in store._entries
+    cache[0] = 93
+    store.put("a.py", enter_prompt, cache)  # the document's cache is now the Enter one
+    assert list(store._entries) == ["a.py"]
+    # Not Enter: typing on the line fits the document's own cache better.
+    generate(store, ENTER, [*range(90), 5, 5], [])
+    cache, reused = store.take("a.py", [*enter_prompt, 9], alternates=True)
+    assert reused == 93 and ENTER in store._entries
+
+
+def test_alternates_are_evicted_before_any_document_cache() -> None:
+    store = caches(budget=230)
+    generate(store, "a.py", list(range(100)), [1])
+    generate(store, "b.py", list(range(100)), [1])
+    generate(store, ENTER, [*range(40), 3], [])  # over the budget: it goes, not a.py
+    assert set(store._entries) == {"a.py", "b.py"}

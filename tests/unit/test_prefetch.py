@@ -165,3 +165,18 @@ def test_the_next_suggestion_prompt_of_a_window_is_that_of_the_whole_text(
         expected.site,
     )
     assert should_complete(accepted) == should_complete(whole)
+
+
+def test_only_the_current_work_that_has_begun_generating_is_running() -> None:
+    upcoming: Upcoming[object] = Upcoming()
+    old, new = object(), object()
+    state = at(TEXT, CURSOR).accepting("3.14 * r * r")
+    upcoming.start("a.py", state, old)
+    assert not upcoming.running("a.py")  # queued: a request may ask anew after a while
+    upcoming.generating("a.py", old)
+    assert upcoming.running("a.py")
+    upcoming.start("a.py", state, new)  # superseded: the new one has not begun
+    assert not upcoming.running("a.py")
+    upcoming.generating("a.py", new)
+    upcoming.finished("a.py", new)
+    assert not upcoming.running("a.py") and not upcoming.running("b.py")

@@ -228,3 +228,30 @@ def test_a_keystroke_elsewhere_goes_before_a_queued_prewarm(scheduler, host):
     drain(scheduler)
     assert outcomes(answers) == [(2, "length"), (1, "length")]
     assert host.trace[0] == (2, 0)
+
+
+ENTER_KEY = "a.py" + m.ALTERNATE + "enter"
+
+
+@pytest.mark.parametrize(
+    ("typed", "outcome"),
+    [
+        (PROMPT + " ", [(1, "length"), (2, "length")]),
+        ("<|fim_prefix|>x", [(1, "cancelled"), (2, "length")]),
+    ],
+    ids=["enter-joins", "other-stops"],
+)
+def test_a_keystroke_joins_or_stops_the_prewarm_of_its_documents_alternate(
+    scheduler, host, typed, outcome
+):
+    """The pre-warm for Enter fills the document's alternate cache: the Enter keystroke (its
+    prompt) waits for it to end, any other keystroke of the document stops it."""
+    answers: list = []
+    warm = m.Generate(
+        id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key=ENTER_KEY, job="enter"
+    )
+    submit(scheduler, answers, warm)
+    keystroke = m.Generate(id=2, prompt=typed, max_tokens=1, cache_key="a.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, keystroke)
+    drain(scheduler)
+    assert outcomes(answers) == outcome

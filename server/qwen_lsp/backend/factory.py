@@ -39,6 +39,7 @@ def backend_spec(settings: Settings) -> BackendSpec:
         allow_download=worker.allow_download,
         speculation=worker.speculation,
         draft_tokens=worker.draft_tokens,
+        preempt_chunk_ms=worker.preempt_chunk_ms,
     )
 
 

@@ -34,6 +34,7 @@ class WorkerSpec:
     idle_timeout_s: int = 600
     speculation: str = "actions"  # off, actions or all: settings.WorkerSettings
     draft_tokens: int = 8
+    preempt_chunk_ms: int = 12
 
     def argv(self) -> list[str]:
         return [
@@ -50,6 +51,8 @@ class WorkerSpec:
             self.speculation,
             "--draft-tokens",
             str(self.draft_tokens),
+            "--preempt-chunk-ms",
+            str(self.preempt_chunk_ms),
             *(["--allow-download"] if self.allow_download else []),
         ]
 

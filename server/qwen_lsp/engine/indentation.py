@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .brackets import OPENERS, brackets
 from .shape import opens_block, split_lines_at
 from .site import Site
 
@@ -90,3 +91,33 @@ def first_code_line(text: str) -> str | None:
 
 
 # --- end of block ---------------------------------------------------------------------------
+
+
+def enter_text(before: str, after: str, language: str) -> str | None:
+    """What Enter inserts at the end of a line of code as an editor auto-indents it: a newline
+    and the line's indentation, one unit more after a line that opens a block; None where the
+    cursor does not end a line that reads as finished (Enter is not the likely next key)."""
+    line, rest = split_lines_at(before, after)
+    if rest.strip() or not ends_statement(line, language):
+        return None
+    lead = line[: indent(line)]
+    more = indent_unit(Site(before, after, language)) if opens_block(line, language) else ""
+    return "\n" + lead + more
+
+
+_GOES_ON = frozenset(
+    "([{,.=+-*/%&|^<>\\@:"
+)  # a line ending so is not finished (but a block opener)
+
+
+def ends_statement(line: str, language: str) -> bool:
+    """The line as typed so far reads as finished: a block opener, or no trailing blank, no
+    operator, comma or opening bracket at its end and no bracket left open on it."""
+    if not line.strip() or line[-1].isspace():
+        return False  # a pause after a word, within the line
+    if opens_block(line, language):
+        return True
+    if line[-1] in _GOES_ON:
+        return False
+    depth = sum(1 if char in OPENERS else -1 for _, char in brackets(line, language))
+    return depth <= 0

@@ -102,6 +102,7 @@ class Upcoming(Generic[H]):
 
     def __init__(self, remembered: int = 256) -> None:
         self._work: dict[str, tuple[State, H]] = {}
+        self._running: dict[str, H] = {}  # work that has begun generating (no longer queued)
         self._kept: deque[str] = deque(maxlen=remembered)  # suggestions computed ahead
 
     def kept(self, key: str) -> None:
@@ -110,6 +111,15 @@ class Upcoming(Generic[H]):
 
     def computed_ahead(self, key: str) -> bool:
         return bool(key) and key in self._kept
+
+    def generating(self, document: str, handle: H) -> None:
+        """`handle`'s work has begun generating: a request for its state waits for it."""
+        self._running[document] = handle
+
+    def running(self, document: str) -> bool:
+        """The document's work has begun generating (waiting for it beats asking anew)."""
+        entry = self._work.get(document)
+        return entry is not None and self._running.get(document) is entry[1]
 
     def start(self, document: str, state: State, handle: H) -> H | None:
         """Record new work; returns the handle it supersedes (to cancel)."""
@@ -139,5 +149,6 @@ class Upcoming(Generic[H]):
             del self._work[document]
 
     def forget(self, document: str) -> H | None:
+        self._running.pop(document, None)
         entry = self._work.pop(document, None)
         return entry[1] if entry else None

@@ -137,6 +137,7 @@ class BackgroundStats:
     reused_prompt_tokens: int = 0
     generated_tokens: int = 0
     prewarms: int = 0  # prompts sent to be prefilled
+    enter_prewarms: int = 0  # prompts after Enter sent at a line's end (lsp/enter_prewarm.py)
     next_suggestions: int = 0  # suggestions computed ahead and kept in the typing cache
     next_suggestion_hits: int = 0  # requests answered by one of them
     continuations: int = 0  # generations that went on after an early answer

@@ -23,7 +23,7 @@ from ..engine.completion import (
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from ..settings import Settings
-from . import debounce, early_answer, prefetch
+from . import debounce, early_answer, enter_prewarm, prefetch
 from .acceptance import accept_command
 from .completion_plan import generate_for, plan_for, snapshot
 from .positions import offset_at, open_document
@@ -75,6 +75,7 @@ async def inline_completion(
         return EMPTY
     request = snapshot(ls, document, offset_at(document, params.position))
     await prefetch.settle(ls, request)  # a next suggestion made for this very state: wait for it
+    enter_prewarm.rested(ls, request)  # resting at a line's end: warm the prompt after Enter
     if not asked.settings.completion.enabled or not should_complete(request):
         return EMPTY
     shown = typed_through(ls, document, request, asked)

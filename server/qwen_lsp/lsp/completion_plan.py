@@ -52,13 +52,16 @@ def generate_for(
     plan: CompletionPlan,
     priority: m.Priority = "interactive",
     max_tokens: int | None = None,
+    alternate: str = "",
 ) -> m.Generate:
-    ls.warm_prompts.note(request.uri, plan.prompt)  # the document's KV cache will hold it
+    """`alternate` (messages.ALTERNATE + a name): into the document's alternate KV cache."""
+    if not alternate:
+        ls.warm_prompts.note(request.uri, plan.prompt)  # the document's KV cache will hold it
     interactive = priority == "interactive"
     return m.Generate(
         id=0,
         prompt=plan.prompt,
-        cache_key=plan.cache_key,
+        cache_key=plan.cache_key + alternate,
         # The next keystroke's request replaces a queued one; background work is cancelled.
         job=f"complete:{request.uri}" if interactive else f"ahead:{request.uri}",
         max_tokens=plan.max_tokens if max_tokens is None else max_tokens,

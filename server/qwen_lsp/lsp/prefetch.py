@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -35,8 +36,8 @@ from .server import QwenLanguageServer
 log = logging.getLogger("qwen_lsp")
 DID_FOCUS = "qwen/didFocus"
 OPEN_GRACE_S = 0.2  # a client that follows didOpen with qwen/didFocus names the cursor meanwhile
-# A request waits this long at most for the next suggestion made for it (it may be queued
-# behind a long job at background priority); then it asks the model itself, as a keystroke.
+# A request waits this long for the next suggestion made for it (it may be queued behind a long
+# job at background priority); then it asks the model itself, unless that one is generating.
 JOIN_WAIT_S = 1.0
 # Pre-warms sent: a keystroke leaves them to the local worker (it joins one filling its prompt).
 _SENT: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
@@ -123,6 +124,8 @@ async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
         cancel.cancel()
     if wait is not None:
         await asyncio.wait([wait], timeout=JOIN_WAIT_S)  # never cancels it
+        if not wait.done() and ls.upcoming.running(request.uri):
+            await asyncio.wait([wait])  # generating for this very state: sooner than anew
 
 
 def served(
@@ -152,7 +155,11 @@ async def _next_suggestion(
     await asyncio.sleep(0)
     row = state.row + request.text.count("\n", 0, request.offset)
     plan = plan_for(ls, document, request, row)
-    done = await _send(ls, generate_for(ls, request, plan, "background"))
+    generate = generate_for(ls, request, plan, "background")
+    generate.stream = True  # its first text says it has left the queue
+    task = asyncio.current_task()
+    began = None if task is None else lambda _: ls.upcoming.generating(request.uri, task)
+    done = await _send(ls, generate, began)
     if done is None or done.finish_reason == "cancelled":
         return
     text = format_completion(done.text, plan, ls.settings.completion)
@@ -184,10 +191,12 @@ def _row(document: TextDocument, text: str, offset: int) -> int:
     return text.count("\n", 0, offset)
 
 
-async def _send(ls: QwenLanguageServer, generate: m.Generate) -> m.Done | None:
+async def _send(
+    ls: QwenLanguageServer, generate: m.Generate, on_chunk: Callable[[str], None] | None = None
+) -> m.Done | None:
     ls.background_requests.append(generate)  # its Done is counted apart (server.on_done)
     try:
-        return await ls.backend.request(generate)
+        return await ls.backend.request(generate, on_chunk)
     except QwenError as exc:
         log.debug("background request failed: %s", exc)
         return None

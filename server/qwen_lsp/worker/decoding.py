@@ -8,6 +8,7 @@ Every generator here can be paused between its yields and resumed later: its sta
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,25 +19,30 @@ from mlx_lm.models.cache import trim_prompt_cache
 from .speculation import NgramIndex, SpeculationStats, accepted_length
 
 # Prefill chunks: a cancel or a superseding keystroke waits for one. Work a keystroke may preempt
-# (jobs, background) goes in smaller ones: 64 prompt tokens cost about 4 decode steps (prefill is
-# ~15x cheaper per token than decoding, on the M4 Max as on the cost model).
+# (jobs, background) goes in smaller ones, sized by time (pace.py).
 PREFILL_STEP = 512
-PREEMPTIBLE_PREFILL_STEP = 64
 PENALTY_CONTEXT = 20  # tokens mlx-lm's repetition penalty looks back at (its default)
 
 
 def prefill(
-    model: Any, cache: list[Any], tokens: list[int], step: int | Callable[[], int]
+    model: Any,
+    cache: list[Any],
+    tokens: list[int],
+    step: int | Callable[[], int],
+    timed: Callable[[int, float], None] | None = None,
 ) -> Iterator[int]:
     """Feed `tokens` into the cache in chunks of `step` (or of what `step()` says before each),
     yielding how many are in after each: a caller that stops between chunks keeps a cache
-    holding exactly those."""
+    holding exactly those. `timed(n, seconds)` hears what each chunk took."""
     fed = 0
     with mx.stream(generation_stream):
         while fed < len(tokens):
             n = min(step() if callable(step) else step, len(tokens) - fed)
+            began = time.perf_counter()
             model(mx.array(tokens[fed : fed + n])[None], cache=cache)
             mx.eval([c.state for c in cache])
+            if timed is not None:
+                timed(n, time.perf_counter() - began)
             fed += n
             yield fed
 

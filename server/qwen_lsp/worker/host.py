@@ -25,16 +25,17 @@ from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from .decoding import (
     PENALTY_CONTEXT,
-    PREEMPTIBLE_PREFILL_STEP,
     PREFILL_STEP,
     plain_tokens,
     prefill,
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
-from .kv_trace import KvTrace
+from .kv_trace import KvTrace, timings
 from .memory import kv_bytes_per_token, too_large
 from .model_files import ModelLoadError, resolve_model_dir
+from .pace import PrefillPace
+from .prompt_tokens import prompt_encoder
 from .sampling import default_sampling, read_generation_config, sampling_kwargs
 from .speculation import (
     FIM_MIN_N,
@@ -53,6 +54,7 @@ class HostOptions:
     max_context_tokens: int = 32768
     speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
     draft_tokens: int = 8
+    preempt_chunk_ms: int = 12  # a preemptible prefill chunk's time (pace.py); 0: 64 tokens
     allow_download: bool = False
 
 
@@ -73,6 +75,8 @@ class ModelHost:
         self.context_length = 0
         self.generation_config: dict = {}
         self.kv_trace: KvTrace | None = None
+        self._prompt_tokens: Callable[[str], list[int]] = prompt_encoder(None)  # set by load
+        self.pace = PrefillPace(options.preempt_chunk_ms / 1000)  # a keystroke waits for one
 
     def load(self, progress: Callable[[str, int | None], None]) -> None:
         progress(f"Resolving {self.options.model}", 0)
@@ -99,6 +103,7 @@ class ModelHost:
         self.context_length = int(getattr(args, "max_position_embeddings", 0) or 0)
         markers = tokenizer.convert_tokens_to_ids([FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE])
         self.kv_trace = KvTrace.from_env(markers, tokenizer.decode)
+        self._prompt_tokens = prompt_encoder(tokenizer)
         self.kv_bytes_per_token = self._measure_kv_bytes_per_token()
         self.caches.budget_tokens = int(self.options.cache_bytes // self.kv_bytes_per_token)
         progress("Warming up", 97)
@@ -184,8 +189,12 @@ class ModelHost:
                 f"prompt of {len(tokens)} tokens + {request.max_tokens} to generate exceeds "
                 f"worker.maxContextTokens ({self.options.max_context_tokens})"
             )
-        before = self.caches.peek(request.cache_key) if self.kv_trace and request.id else None
-        cache, reused = self.caches.take(request.cache_key, tokens)
+        key, keystroke = request.cache_key, request.priority == "interactive"
+        traced = self.kv_trace and request.id  # what its cache held before (diagnostics)
+        before = (
+            self.caches.peek(self.caches.best(key, tokens, keystroke) or key) if traced else None
+        )
+        cache, reused = self.caches.take(key, tokens, alternates=keystroke)
         sampling = request.sampling or default_sampling(self.generation_config)
         since = started if arrived is None else arrived
         deadline = since + request.max_time_ms / 1000 if request.max_time_ms else None
@@ -208,7 +217,7 @@ class ModelHost:
 
         def step() -> int:
             hurry = request.priority == "interactive" or (urgent is not None and urgent())
-            return PREFILL_STEP if hurry else PREEMPTIBLE_PREFILL_STEP
+            return PREFILL_STEP if hurry else self.pace.chunk()
 
         produced: list[int] = []
         ttft = 0.0
@@ -218,12 +227,15 @@ class ModelHost:
             return text[: _first_stop(text, extra_stops, after_space)]
 
         finish: FinishReason | None = None
+        prefilled = 0.0  # when the prefill ended (diagnostics: the KV trace's timings)
         with wired_limit(self.model, [generation_stream]):  # type: ignore[list-item]
-            chunks = prefill(self.model, cache, tokens[reused : len(tokens) - tail], step)
+            rest = tokens[reused : len(tokens) - tail]
+            chunks = prefill(self.model, cache, rest, step, self.pace.record)
             for _ in chunks:
                 yield
                 if finish := stopped():
                     break
+            prefilled = time.perf_counter()
             decoding = (
                 self._tokens(request, sampling, cache, tokens, len(tokens) - tail, stats)
                 if tail and not finish
@@ -261,7 +273,10 @@ class ModelHost:
         self._keep_cache(request.cache_key, tokens + produced, cache)
         if self.kv_trace and request.id:  # diagnostics only (QWEN_LSP_KV_TRACE)
             held = len(self.caches.peek(request.cache_key) or ())
-            self.kv_trace.record(request, tokens, before, reused, held, finish, len(produced))
+            timing = timings(since, started, prefilled)
+            self.kv_trace.record(
+                request, tokens, before, reused, held, finish, len(produced), timing
+            )
         usage = Usage(
             prompt_tokens=len(tokens),
             reused_tokens=reused,
@@ -286,7 +301,7 @@ class ModelHost:
                 tokenize=False,
             )
         else:
-            prompt = request.prompt
+            return self._prompt_tokens(request.prompt)
         return list(self.tokenizer.encode(prompt, add_special_tokens=False))
 
     def _tokens(

@@ -95,6 +95,7 @@ class KvTrace:
         held: int,
         finish: str,
         generated: int,
+        timing: dict[str, float] | None = None,
     ) -> None:
         key = request.cache_key
         write = self._writes.get(key)
@@ -115,6 +116,7 @@ class KvTrace:
             "region": region_of(reused, tokens, self.markers),
             "cause": self._cause(key, tokens, before, reused, write),
             "before_by": None if write is None else write.__dict__,
+            **(timing or {}),
         }
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(row) + "\n")
@@ -143,3 +145,15 @@ class KvTrace:
         return {"repo": "repository section changed", "suffix": "suffix changed"}.get(
             region, "typing"
         )
+
+
+def timings(arrived: float, started: float, prefilled: float) -> dict[str, float]:
+    """When the request arrived (wall clock) and its ms queued, prefilling and decoding."""
+    now = time.perf_counter()
+    prefilled = prefilled or now
+    return {
+        "arrived": round(time.time() - (now - arrived), 3),
+        "queued_ms": round((started - arrived) * 1000, 1),
+        "prefill_ms": round((prefilled - started) * 1000, 1),
+        "decode_ms": round((now - prefilled) * 1000, 1),
+    }

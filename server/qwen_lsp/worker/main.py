@@ -91,6 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
     parser.add_argument("--speculation", choices=SPECULATION, default="actions")
     parser.add_argument("--draft-tokens", type=int, default=8)
+    parser.add_argument("--preempt-chunk-ms", type=int, default=12, help="0: 64-token chunks")
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
@@ -104,6 +105,7 @@ def host_options(args: argparse.Namespace):
         max_context_tokens=args.max_context_tokens,
         speculation=args.speculation,
         draft_tokens=args.draft_tokens,
+        preempt_chunk_ms=args.preempt_chunk_ms,
         allow_download=args.allow_download,
     )
 

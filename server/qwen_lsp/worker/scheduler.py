@@ -197,12 +197,14 @@ def _supersedes(later: Pending, pending: Pending) -> bool:
 
 
 def _wants_cache_of(waiting: Pending, background: Pending) -> bool:
+    """`waiting` outranks `background` and wants a cache of the same document (its own or the
+    alternate `background` fills: an Enter pre-warm)."""
     key = background.request.cache_key
     return (
         background.rank == RANK["background"]
         and waiting.rank < background.rank
         and bool(key)
-        and waiting.request.cache_key == key
+        and m.cache_document(waiting.request.cache_key) == m.cache_document(key)
     )
 
 
