@@ -6,7 +6,7 @@ import pytest
 
 from qwen_lsp.engine.completion import CompletionRequest, build_prompt
 from qwen_lsp.settings import CompletionSettings, ContextSettings
-from qwen_lsp.worker.host import _first_stop
+from qwen_lsp.worker.stops import first_stop
 
 pytestmark = pytest.mark.unit
 
@@ -67,4 +67,4 @@ def test_the_prompt_is_the_same_with_and_without_it():
 def test_a_stop_after_leading_space_skips_only_the_leading_whitespace(
     text: str, after_space: bool, at: int | None
 ):
-    assert _first_stop(text, ["\n"], after_space) == at
+    assert first_stop(text, ["\n"], after_space) == at

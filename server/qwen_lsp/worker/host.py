@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -45,6 +45,7 @@ from .speculation import (
     fim_lookup,
     tool_call_sketches,
 )
+from .stops import first_stop
 
 
 @dataclass
@@ -224,7 +225,7 @@ class ModelHost:
 
         def text_so_far() -> str:
             text = self.tokenizer.decode(produced).rstrip("\ufffd")  # a character half made
-            return text[: _first_stop(text, extra_stops, after_space)]
+            return text[: first_stop(text, extra_stops, after_space)]
 
         finish: FinishReason | None = None
         prefilled = 0.0  # when the prefill ended (diagnostics: the KV trace's timings)
@@ -250,7 +251,7 @@ class ModelHost:
                 detokenizer.add_token(token)
                 if on_text and detokenizer.last_segment:
                     on_text(detokenizer.last_segment)
-                if _first_stop(detokenizer.text, extra_stops, after_space) is not None:
+                if first_stop(detokenizer.text, extra_stops, after_space) is not None:
                     finish = "stop"
                     break
                 if len(produced) == request.max_tokens:
@@ -266,7 +267,7 @@ class ModelHost:
         # The streaming detokenizer drops a leading space: the answer is decoded whole.
         text = self.tokenizer.decode(produced)
         finish = finish or "length"
-        if (stop_at := _first_stop(text, extra_stops, after_space)) is not None:
+        if (stop_at := first_stop(text, extra_stops, after_space)) is not None:
             text = text[:stop_at]  # also in text the detokenizer held back until the end
             finish = "stop" if finish == "length" else finish
 
@@ -395,9 +396,3 @@ def _usage_so_far(
         ttft_ms=ttft * 1000,
         total_ms=(time.perf_counter() - started) * 1000,
     )
-
-
-def _first_stop(text: str, stops: Iterable[str], after_space: bool = False) -> int | None:
-    start = len(text) - len(text.lstrip()) if after_space else 0  # Generate.stop_after_space
-    hits = [i for s in stops if s and (i := text.find(s, start)) != -1]
-    return min(hits) if hits else None
