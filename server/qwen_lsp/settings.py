@@ -114,15 +114,15 @@ class WorkerSettings(_Section, frozen=True):
     """Memory, in MiB, the worker's KV prompt caches may hold: one live cache per document and
     per action session, reused in place; beyond this budget (counted in tokens of the model's
     KV size) the least recently used are dropped. Restarts the worker."""
-    speculation: Literal["off", "actions", "all"] = "actions"
+    speculation: Literal["off", "actions", "all"] = "all"
     """Prompt-lookup speculative decoding for greedy generation: the worker guesses the next
     tokens by finding the last few tokens earlier in the prompt (for actions also in the syntax
     of a tool call, for completions also below the cursor) and checks the guess in one forward
-    pass, keeping what the model agrees with. The text is the same as without it. `actions`
-    (default): for code actions with `actions.temperature` 0, where it measured 2.0-2.8x
-    faster generation on the trained test model; `all`: completions too, which measured
-    1.0-1.5x there (median 1.3x: their answers are short and seldom copied; 1.4-1.8x on those
-    that copy a line; see BENCHMARKS.md); `off`: never. Restarts the worker."""
+    pass, keeping what the model agrees with. The text is the same as without it. `all`
+    (default): completions and code actions with `actions.temperature` 0; on the trained test
+    model actions generated 2.1-2.5x faster, completions 1.0-1.5x (1.7-1.8x where they copy a
+    line), and the typing replay's median pause fell from 58 to 38 ms (BENCHMARKS.md);
+    `actions`: code actions only; `off`: never. Restarts the worker."""
     draft_tokens: NonNegative = 8
     """Most tokens guessed per forward pass by `worker.speculation` (0 turns it off): a guess
     stops early where the copied text or tool-call syntax ends; longer guesses are more often

@@ -106,13 +106,22 @@ def test_paused_speculative_generations_interleave_without_changing_answers(host
     assert all(done.usage.generated_tokens > 3 for done in expected)
 
 
-def test_by_default_actions_speculate_and_completions_do_not(tiny_model):
+def drafted(host: ModelHost, requests: list) -> int:
+    total = 0
+    for request in requests:
+        host.generate(request, lambda: False)
+        total += host.last_speculation.drafted
+    return total
+
+
+def test_by_default_completions_speculate_and_actions_alone_leaves_them_out(tiny_model):
+    fims = fim_requests(6, seed=4, max_tokens=16)
+    refactor = action_chats(seed=0, max_tokens=32)["refactor"][:1]
     default = ModelHost(HostOptions(str(tiny_model)))
     default.load(lambda text, percent: None)
-    default.generate(fim_requests(1, seed=4, max_tokens=16)[0], lambda: False)
-    assert default.last_speculation.drafted == 0
-    default.generate(action_chats(seed=0, max_tokens=32)["refactor"][0], lambda: False)
-    assert default.last_speculation.drafted > 0
+    assert drafted(default, fims) > 0 and drafted(default, refactor) > 0
+    default.options.speculation = "actions"
+    assert drafted(default, fims) == 0 and drafted(default, refactor) > 0
 
 
 def test_speculation_keeps_stop_strings_and_cancellation(host: ModelHost):

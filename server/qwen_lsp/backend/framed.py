@@ -32,7 +32,7 @@ class WorkerSpec:
     python: str = field(default_factory=lambda: sys.executable)
     shared: bool = False  # one worker for every server of this user: backend/socket.py
     idle_timeout_s: int = 600
-    speculation: str = "actions"  # off, actions or all: settings.WorkerSettings
+    speculation: str = "all"  # off, actions or all: settings.WorkerSettings
     draft_tokens: int = 8
     preempt_chunk_ms: int = 12
 

@@ -53,7 +53,7 @@ class HostOptions:
     model: str
     cache_bytes: int = 2 << 30
     max_context_tokens: int = 32768
-    speculation: str = "actions"  # "off", "actions" (chats) or "all" (FIM too)
+    speculation: str = "all"  # "off", "actions" (chats) or "all" (FIM too)
     draft_tokens: int = 8
     preempt_chunk_ms: int = 12  # a preemptible prefill chunk's time (pace.py); 0: 64 tokens
     allow_download: bool = False

@@ -89,7 +89,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-context-tokens", type=int, default=32768)
     parser.add_argument("--socket", help="serve several servers on this unix socket (detached)")
     parser.add_argument("--idle-timeout-s", type=int, default=600, help="with --socket")
-    parser.add_argument("--speculation", choices=SPECULATION, default="actions")
+    parser.add_argument("--speculation", choices=SPECULATION, default="all")
     parser.add_argument("--draft-tokens", type=int, default=8)
     parser.add_argument("--preempt-chunk-ms", type=int, default=12, help="0: 64-token chunks")
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
