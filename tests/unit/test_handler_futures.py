@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 
@@ -97,6 +98,32 @@ def test_cancelled_requests_leave_no_futures_behind() -> None:
         await _settle(protocol)
         cancelled = [m["id"] for m in sink.sent if m.get("error", {}).get("code") == -32800]
         assert cancelled == list(range(1, 51))
+        assert protocol._request_futures == {}, f"{len(protocol._request_futures)} kept"
+
+    asyncio.run(main())
+
+
+def test_shutdown_with_thread_handlers_still_queued_is_answered() -> None:
+    # pygls's shutdown cancels every future in the map while walking it; a queued thread
+    # handler's future runs its done-callbacks at once, inside that walk.
+    async def main() -> None:
+        server, protocol, sink, send = _session()
+        release = threading.Event()
+
+        @server.thread()
+        @server.feature("qwen/test.blocking")
+        def blocking(ls: object, params: object) -> int:
+            release.wait(10)
+            return 0
+
+        send("initialize", {"capabilities": {}, "rootUri": "file:///w"}, msg_id=1)
+        for msg_id in range(2, 42):  # more than the pool's threads: most wait in its queue
+            send("qwen/test.blocking", {}, msg_id=msg_id)
+        send("shutdown", None, msg_id=99)
+        release.set()
+        await _settle(protocol)
+        answer = next(m for m in sink.sent if m.get("id") == 99)
+        assert "error" not in answer, answer
         assert protocol._request_futures == {}, f"{len(protocol._request_futures)} kept"
 
     asyncio.run(main())

@@ -16,7 +16,20 @@ from typing import Any
 from pygls.protocol import JsonRPCProtocol
 
 
+class _FutureMap(dict):
+    """pygls's shutdown cancels every future while walking the map, and a cancelled
+    concurrent future (a thread or generator handler's) runs its done-callbacks at once, which
+    remove entries: the walk goes over a copy."""
+
+    def items(self):  # a list, where dict.items gives a view
+        return list(super().items())
+
+
 class ForgetFinishedHandlers(JsonRPCProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._request_futures = _FutureMap(self._request_futures)
+
     def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, *args: Any, **kw: Any):
         super()._execute_handler(msg_id, handler, callback, *args, **kw)
         if (future := self._request_futures.get(msg_id)) is not None:
