@@ -102,8 +102,8 @@ class ContextSettings(_Section, frozen=True):
     `<|file_sep|>` sections): the start of each other open document, chunks around places you
     edited recently, and definitions, found in other open documents, of names used near the
     cursor. To keep the model's KV cache warm, a document's repository section stays the same
-    while you type around one place; what was noted meanwhile joins it once the cursor has
-    moved on by about 16 lines."""
+    while you type around one place, and when you come back to it from another file; what was
+    noted meanwhile joins it once the cursor has moved on in it by about 16 lines."""
     max_chunks: Positive = 16
     """Most chunks (recently edited places and definitions from other open documents) kept as
     repository context; the oldest go first when new ones join."""

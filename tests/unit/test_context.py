@@ -262,3 +262,17 @@ def test_opening_and_typing_with_30_documents_open_never_parse(monkeypatch) -> N
         heads.add(_prompt_head(ctx, {**docs, "main.py": text}, text, cursor + i + 1))
     assert len(heads) == 1  # the repository section stayed as it was
     assert ctx.unindexed == {"late.py", "main.py"}  # for the server to index, in a thread
+
+
+def test_a_switch_back_keeps_the_documents_sections_wherever_its_cursor_is() -> None:
+    """Its warm KV cache holds them: a keystroke after a switch re-reads only its file."""
+    ctx = RepoContext(chunk_lines=8)
+    text = "\n".join(f"row {i}" for i in range(200))
+    opened = ctx.files_for("b.py", 199, {}, 10_000)  # the pre-warm on open: the end
+    ctx.edited("a.py", text, 10)
+    ctx.edited("a.py", text, 150)  # typing in a.py meanwhile notes a chunk
+    ctx.files_for("a.py", 150, {}, 10_000)
+    assert ctx.files_for("b.py", 20, {}, 10_000) == opened  # back in b, far from the end
+    assert ctx.files_for("b.py", 22, {}, 10_000) == opened  # typing on there
+    (chunk,) = ctx.files_for("b.py", 60, {}, 10_000)  # moving on within b rotates
+    assert "row 10" in chunk.text

@@ -4,10 +4,11 @@ Everything here lands in the prompt before the current file (`<|file_sep|>` sect
 change invalidates the KV cache for the whole file after it. So each document's repository
 section is a snapshot, kept while the user types around one place and rebuilt ("rotated") only
 when the cursor has moved on by half a chunk: chunks and definitions noted meanwhile wait for
-that rotation, which is also the only time the ring drops similar or old chunks. Nothing here
-scans a whole document per keystroke: definitions are looked up in indexes made elsewhere (off
-the event loop, `indexed`), once per document version; a document without one is skipped and
-listed in `unindexed`.
+that rotation, which is also the only time the ring drops similar or old chunks. A switch back
+to a document keeps its sections (its warm KV cache holds them) wherever its cursor lands.
+Nothing here scans a whole document per keystroke: definitions are looked up in indexes made
+elsewhere (off the event loop, `indexed`), once per document version; a document without one is
+skipped and listed in `unindexed`.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class RepoContext:
         self.indexing: str | None = None  # the path being indexed now (by the server)
         self._looked_up: dict[str, set[str]] = {}  # names near each path's cursor, already done
         self._snapshots: dict[str, _Snapshot] = {}
+        self._focus: str | None = None  # the path of the last prompt
 
     # --- events -------------------------------------------------------------------------
 
@@ -207,11 +209,17 @@ class RepoContext:
         self, path: str, line: int, documents: Mapping[str, str], budget_chars: int
     ) -> tuple[RepoFile, ...]:
         """Sections for a prompt at `line` of `path`: the same as the last prompt's while the
-        cursor stays within half a chunk of where they were made, else rotated."""
-        snapshot = self._snapshots.get(path)
-        near = snapshot is not None and abs(line - snapshot.line) <= self.chunk_lines // 2
-        if snapshot is not None and near and snapshot.budget == budget_chars:
-            return snapshot.files
+        cursor stays within half a chunk of where they were made, else rotated. Back from
+        another file, the document's last sections are kept wherever its cursor is: its warm
+        KV cache holds them (a switch is not a move on)."""
+        snapshot, switched = self._snapshots.get(path), path != self._focus
+        self._focus = path
+        if snapshot is not None and snapshot.budget == budget_chars:
+            if switched:
+                self._snapshots[path] = _Snapshot(line, budget_chars, snapshot.files)
+                return snapshot.files
+            if abs(line - snapshot.line) <= self.chunk_lines // 2:
+                return snapshot.files
         self._rotate()
         files = self._render(path, documents, budget_chars)
         self._snapshots[path] = _Snapshot(line, budget_chars, files)
