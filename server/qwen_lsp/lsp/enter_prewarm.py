@@ -19,7 +19,7 @@ from ..engine.grammars import language_for
 from ..engine.indentation import enter_text
 from .completion_plan import generate_for, plan_for
 from .positions import open_document
-from .prefetch import _send, _state
+from .prefetch import send_background, state_of
 from .server import QwenLanguageServer
 
 REST_S = 0.25  # the cursor rests this long at a line's end (a burst's keys come faster)
@@ -62,7 +62,7 @@ async def _warm(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     enter = enter_text(*near, language)
     if enter is None or not should_complete(request):
         return
-    state = _state(ls, request).accepting(enter)
+    state = state_of(ls, request).accepting(enter)
     following = state.request(request)  # the text near the cursor: a big text is not copied
     row = state.row + following.text.count("\n", 0, following.offset)
     plan = plan_for(ls, document, following, row)
@@ -72,7 +72,7 @@ async def _warm(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     ls.stats.background.enter_prewarms += 1
     if (task := asyncio.current_task()) is not None:
         _SENT.add(task)
-    await _send(ls, warm)
+    await send_background(ls, warm)
 
 
 def _key(uri: str) -> str:

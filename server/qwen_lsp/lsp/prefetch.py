@@ -101,7 +101,7 @@ async def _fill(
         _SENT.add(task)
     warm = generate_for(ls, request, plan, "background", max_tokens=0)
     warm.max_time_ms = 0  # nobody waits for it: completion.timeoutMs would cut it short
-    await _send(ls, warm)
+    await send_background(ls, warm)
 
 
 def _prewarm_key(uri: str) -> str:
@@ -119,7 +119,7 @@ async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     or to finish for this request). Wait for a next suggestion made for this very
     state; cancel one the user has left (typing the suggestion through keeps it)."""
     _cancel_prewarm(ls, request.uri, sent_too=ls.settings.backend != "local")
-    wait, cancel = ls.upcoming.settle(request.uri, _state(ls, request))
+    wait, cancel = ls.upcoming.settle(request.uri, state_of(ls, request))
     if cancel is not None:
         cancel.cancel()
     if wait is not None:
@@ -136,7 +136,7 @@ def served(
         ls.stats.background.next_suggestion_hits += 1
     if not ls.settings.completion.next_suggestion or hit.typed:
         return  # typed-through: the state after accepting it is that of the whole suggestion
-    state = _state(ls, request).accepting(hit.rest)
+    state = state_of(ls, request).accepting(hit.rest)
     following = state.request(request)  # the text near the cursor: a big text is not copied
     known = ls.typing_cache.find_near(request.uri, *_near(state))
     if not should_complete(following) or (known is not None and known.rest.strip()):
@@ -159,7 +159,7 @@ async def _next_suggestion(
     generate.stream = True  # its first text says it has left the queue
     task = asyncio.current_task()
     began = None if task is None else lambda _: ls.upcoming.generating(request.uri, task)
-    done = await _send(ls, generate, began)
+    done = await send_background(ls, generate, began)
     if done is None or done.finish_reason == "cancelled":
         return
     text = format_completion(done.text, plan, ls.settings.completion)
@@ -170,7 +170,7 @@ async def _next_suggestion(
         ls.stats.background.next_suggestions += 1
 
 
-def _state(ls: QwenLanguageServer, request: CompletionRequest) -> State:
+def state_of(ls: QwenLanguageServer, request: CompletionRequest) -> State:
     """`request`'s cursor as background work keeps it (a snapshot of the document as it is)."""
     document = open_document(ls, request.uri)
     syntax = syntax_of(document) if document is not None else None
@@ -191,7 +191,7 @@ def _row(document: TextDocument, text: str, offset: int) -> int:
     return text.count("\n", 0, offset)
 
 
-async def _send(
+async def send_background(
     ls: QwenLanguageServer, generate: m.Generate, on_chunk: Callable[[str], None] | None = None
 ) -> m.Done | None:
     ls.background_requests.append(generate)  # its Done is counted apart (server.on_done)
