@@ -62,7 +62,7 @@ class CompletionSettings(_Section, frozen=True):
     model call. A keystroke the cache cannot answer stops it. `0`: answer when the suggestion is
     complete. Local worker and remote servers alike (the server's stream is read on). Where the
     model generates slowly (~30 tokens/s), 100 answered the typing replay's median pause in
-    148 ms instead of 2.3 s (BENCHMARKS.md, "Today's tables")."""
+    150 ms instead of 3.0 s (BENCHMARKS.md, "Today's tables")."""
     prewarm: bool = True
     """When a document is opened or comes to the front (the clients send `qwen/didFocus` with
     the cursor), prefill its completion prompt at the cursor into the model's KV cache at the
