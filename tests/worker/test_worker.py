@@ -157,22 +157,35 @@ def chat(job: str) -> m.Chat:
     )
 
 
+async def hold_the_worker(worker: PipeBackend) -> asyncio.Future[m.Done]:
+    """A generation (~9 s here) that outlasts the requests sent next even on a loaded machine,
+    so they wait in the queue behind it; the caller cancels it once they are queued."""
+    busy = asyncio.ensure_future(worker.request(m.Generate(id=0, prompt="x", max_tokens=4000)))
+    await asyncio.sleep(0.2)
+    assert not busy.done(), "the busy generation ended before the requests under test queued"
+    return busy
+
+
 async def test_queued_jobs_sharing_a_cache_key_do_not_cancel_each_other(worker: PipeBackend):
-    busy = asyncio.ensure_future(worker.request(m.Generate(id=0, prompt="x", max_tokens=200)))
-    await asyncio.sleep(0.2)  # both chats below wait in the worker's queue behind it
+    busy = await hold_the_worker(worker)
     action = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
     await asyncio.sleep(0.05)
     on_save = asyncio.ensure_future(worker.request(chat("docs:docstring:geometry.py:3-5")))
-    results = await asyncio.gather(busy, action, on_save)
-    assert "cancelled" not in [r.finish_reason for r in results[1:]]
-    assert all(r.usage.generated_tokens > 0 for r in results[1:])
+    await asyncio.sleep(0.05)
+    assert not busy.done() and not action.done()  # both chats were queued together
+    busy.cancel()  # cancelling the awaiting task stops the generation in the worker
+    results = await asyncio.gather(action, on_save)
+    assert "cancelled" not in [r.finish_reason for r in results]
+    assert all(r.usage.generated_tokens > 0 for r in results)
 
 
 async def test_a_newer_request_for_the_same_job_supersedes_the_queued_one(worker: PipeBackend):
-    busy = asyncio.ensure_future(worker.request(m.Generate(id=0, prompt="x", max_tokens=200)))
-    await asyncio.sleep(0.2)
+    busy = await hold_the_worker(worker)
     older = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
     await asyncio.sleep(0.05)
     newer = asyncio.ensure_future(worker.request(chat("action:docstring:geometry.py:3-5")))
-    _, older_done, newer_done = await asyncio.gather(busy, older, newer)
+    await asyncio.sleep(0.05)
+    assert not busy.done()  # both chats reached the queue behind it
+    busy.cancel()
+    older_done, newer_done = await asyncio.gather(older, newer)
     assert older_done.finish_reason == "cancelled" and newer_done.finish_reason != "cancelled"
