@@ -40,8 +40,9 @@ def best_ms(run: Callable[[], object], repeats: int = 3) -> float:
 
 def prefill(model, ids: list[int], cached: int, step: int) -> None:
     cache = make_prompt_cache(model)
-    model(mx.array(ids[:cached])[None], cache=cache) if cached else None
-    mx.eval([c.state for c in cache])
+    if cached:
+        model(mx.array(ids[:cached])[None], cache=cache)
+        mx.eval([c.state for c in cache])
     for at in range(cached, len(ids), step):
         model(mx.array(ids[at : at + step])[None], cache=cache)
         mx.eval([c.state for c in cache])
