@@ -1,5 +1,6 @@
 -- Pre-warm: the plugin names the buffer in front and its cursor line (`qwen/didFocus`) when a
--- buffer is attached or entered and when the cursor rests on another line; not twice in a row.
+-- buffer is attached or entered and when the cursor rests (300 ms) on another line; not twice
+-- in a row.
 local T = dofile(vim.env.QWEN_LSP_REPO .. "/tests/editors/neovim/helper.lua")
 
 T.run(function()
@@ -28,12 +29,19 @@ T.run(function()
   T.wait("the attached buffer's cursor", function()
     return focused() == "first.py:0"
   end, 5000)
+  -- A move in Normal mode is named once the cursor has rested 300 ms: a line passed on the
+  -- way is not ('updatetime', CursorHold's wait, stays at its 4 s default here).
+  vim.api.nvim_win_set_cursor(0, { 2, 0 })
+  vim.cmd("doautocmd CursorMoved")
   vim.api.nvim_win_set_cursor(0, { 3, 0 })
-  vim.cmd("doautocmd CursorHold")
-  vim.cmd("doautocmd CursorHold") -- the same line again: nothing new
+  vim.cmd("doautocmd CursorMoved")
   T.wait("the line the cursor rests on", function()
     return focused() == "first.py:0 first.py:2"
-  end, 5000)
+  end, 2000)
+  vim.cmd("doautocmd CursorHold") -- the same line again: nothing new
+  vim.cmd("doautocmd CursorMoved")
+  T.sleep(600)
+  T.eq("first.py:0 first.py:2", focused(), "the same line again")
   vim.cmd("edit " .. T.write("second.py", "x = 1\n"))
   T.wait("the buffer entered", function()
     return focused() == "first.py:0 first.py:2 second.py:0"

@@ -1,0 +1,95 @@
+"""What a prompt's prefill costs on this CPU by where its tokens sit, and which operation pays it.
+
+    .venv/bin/python scripts/bench_prefill_positions.py [--model build/trained-model]
+
+The typing replay's slowest pause is a file switch's first keystrokes waiting for ~1,460 tokens
+of the file's own text to be prefilled after its ~630-token repository section. This measures
+(1) 512 tokens prefilled after 0, 500 and 1,500 cached ones, (2) the switch's prefill in chunks
+of several sizes, and (3) the attention's parts at one layer's shapes: on mlx's CPU backend the
+softmax's `exp`, one per attention score, dominates a small model's prefill at these lengths.
+Run with the sgemm shim preloaded as the replay does (scripts/typing_bench/servers.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import mlx.core as mx
+import numpy as np
+from mlx_lm import load
+from mlx_lm.models.cache import make_prompt_cache
+
+REPO = Path(__file__).resolve().parents[1]
+TEXT = REPO / "server/qwen_lsp/lsp/completion.py"
+
+
+def best_ms(run: Callable[[], object], repeats: int = 3) -> float:
+    run()
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return min(times) * 1000
+
+
+def prefill(model, ids: list[int], cached: int, step: int) -> None:
+    cache = make_prompt_cache(model)
+    if cached:
+        model(mx.array(ids[:cached])[None], cache=cache)
+        mx.eval([c.state for c in cache])
+    for at in range(cached, len(ids), step):
+        model(mx.array(ids[at : at + step])[None], cache=cache)
+        mx.eval([c.state for c in cache])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=REPO / "build/trained-model")
+    args = parser.parse_args()
+    if "LD_PRELOAD" not in os.environ:
+        print("note: the sgemm shim is not preloaded (the replay preloads it)", file=sys.stderr)
+    model, tokenizer = load(str(args.model))
+    ids = tokenizer.encode(TEXT.read_text() * 3)[:2090]
+
+    print("| cached tokens before | 512 tokens prefilled in one chunk, ms (best of 3) |")
+    print("|---|---|")
+    for cached in (0, 500, 1500):
+        tokens = ids[: cached + 512]
+        print(f"| {cached} | {best_ms(lambda t=tokens, c=cached: prefill(model, t, c, 512)):.0f} |")
+
+    print("\n| chunk tokens | 1,462 tokens after 628 cached, ms (best of 3) |")
+    print("|---|---|")
+    for step in (64, 128, 512, 1462):
+        print(f"| {step} | {best_ms(lambda s=step: prefill(model, ids, 628, s)):.0f} |")
+
+    config = model.args
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+    dim = config.head_dim
+    q = mx.random.normal((1, heads, 512, dim))
+    k, v = (mx.random.normal((1, kv_heads, 2000, dim)) for _ in range(2))
+    scores = mx.random.normal((1, heads, 512, 2000))
+    mx.eval(q, k, v, scores)
+    host = np.array(scores)
+    print(f"\none layer's attention, 512 queries x 2,000 keys, {heads} heads (best of 3, ms):")
+    sdpa = mx.fast.scaled_dot_product_attention
+    parts = {
+        "mx.fast.scaled_dot_product_attention (causal)": lambda: mx.eval(
+            sdpa(q, k, v, scale=dim**-0.5, mask="causal")
+        ),
+        "softmax of the scores": lambda: mx.eval(mx.softmax(scores, axis=-1, precise=True)),
+        "mx.exp of the scores": lambda: mx.eval(mx.exp(scores)),
+        "the scores minus 1 (an elementwise op for scale)": lambda: mx.eval(scores - 1.0),
+        "numpy.exp of the same scores": lambda: np.exp(host),
+    }
+    for name, run in parts.items():
+        print(f"- {name}: {best_ms(run):.1f}")
+
+
+if __name__ == "__main__":
+    main()
