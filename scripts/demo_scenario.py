@@ -20,7 +20,13 @@ from editor_sim import REPO, Editor, Session, start_session
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 # Actions greedy, so the test model answers as it learned; documentation written on save.
-SETTINGS = {"docs": {"onSave": True}, "actions": {"temperature": 0}}
+# Whole suggestions (answerWithinMs 0): each hole shows its line from one model call and Tab
+# accepts all of it; the default answers a slow model (or a loaded machine) with its first words.
+SETTINGS = {
+    "completion": {"answerWithinMs": 0},
+    "docs": {"onSave": True},
+    "actions": {"temperature": 0},
+}
 
 GHOST_FILE = "temperature.py"
 # Lines of GHOST_FILE (1-based) the user clears and writes again, each answered by ghost text

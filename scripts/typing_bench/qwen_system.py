@@ -198,7 +198,7 @@ class QwenLsp(System):
             mark["prompt_tokens"] - mark["reused_prompt_tokens"]
         )
         early = now.get("early_answers", 0) > mark.get("early_answers", 0)
-        box_ms = (self.settings.get("completion") or {}).get("answerWithinMs", 0)
+        box_ms = self._completion("answerWithinMs", CompletionSettings().answer_within_ms)
         return uncached, now["generated_tokens"] - mark["generated_tokens"], box_ms * early
 
     async def stats(self) -> dict:
@@ -227,8 +227,11 @@ class QwenLsp(System):
     @property
     def server_wait_ms(self) -> float:
         """The server's wait before asking the model (`completion.debounceMs`) in this run."""
-        completion = self.settings.get("completion", {})
-        return float(completion.get("debounceMs", CompletionSettings().debounce_ms))
+        return float(self._completion("debounceMs", CompletionSettings().debounce_ms))
+
+    def _completion(self, key: str, default: int) -> int:
+        """This run's `completion.<key>`, the server's default where the run sets none."""
+        return (self.settings.get("completion") or {}).get(key, default)
 
     @property
     def server_pid(self) -> int | None:

@@ -21,9 +21,23 @@ def capabilities(client: str = "visual-studio-code") -> types.ClientCapabilities
     return caps
 
 
+def whole_suggestions(options: dict[str, Any]) -> dict[str, Any]:
+    """`options` with `completion.answerWithinMs` 0 unless they set it: suggestions answered
+    whole, whatever the machine's load (the default answers a slow generation early)."""
+    completion = {"answerWithinMs": 0, **options.get("completion", {})}
+    return {**options, "completion": completion}
+
+
 async def start_session(
-    client: LanguageClient, options: dict[str, Any], client_name: str = "visual-studio-code"
+    client: LanguageClient,
+    options: dict[str, Any],
+    client_name: str = "visual-studio-code",
+    *,
+    whole: bool = True,
 ) -> types.InitializeResult:
+    """Initialize with `options`, answered to workspace/configuration too; `whole`: with
+    `whole_suggestions`, else the server's defaults for what `options` leave out."""
+    options = whole_suggestions(options) if whole else options
     client.set_configuration(options, section="qwen")
     return await client.initialize_session(
         types.InitializeParams(

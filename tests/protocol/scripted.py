@@ -48,8 +48,10 @@ class ScriptedBackend:
         self.before_answer: Callable[[m.Chat], Awaitable[None]] | None = None
         self.completion = ""  # what a fill-in-the-middle request gets
 
-    async def request(self, message: m.Generate | m.Chat, on_chunk: Any = None) -> m.Done:
-        if isinstance(message, m.Generate):
+    async def request(
+        self, message: m.Generate | m.Chat, on_chunk: Any = None, on_early: Any = None
+    ) -> m.Done:
+        if isinstance(message, m.Generate):  # at once: never an early answer
             return m.Done(id=message.id, text=self.completion, finish_reason="stop")
         self.requests.append(message)
         await asyncio.sleep(0)

@@ -132,11 +132,12 @@ function T.on_screen(lnum, text)
   return shown == text:gsub("%s+$", "")
 end
 
---- The setup{} options for the server and model of this checkout.
+--- The setup{} options for the server and model of this checkout; whole suggestions
+--- (answerWithinMs 0): an early answer would depend on the machine's load.
 function T.options()
   return {
     cmd = { vim.env.QWEN_TEST_SERVER or (repo .. "/.venv/bin/qwen-lsp"), "--stdio" },
-    settings = { model = vim.env.QWEN_LSP_MODEL },
+    settings = { model = vim.env.QWEN_LSP_MODEL, completion = { answerWithinMs = 0 } },
   }
 end
 

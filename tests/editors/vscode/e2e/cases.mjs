@@ -59,8 +59,14 @@ export const DOCS = KNOWN_TEXT
 // Greedy actions: VS Code and the oracle below then get the same edit for the same request.
 export const ACTION_LIMITS = { actions: { maxTokens: 256, temperature: 0 }, docs: { maxPerSave: 1 } };
 // Repository context would make VS Code's prompts depend on its typing history; off, the
-// prompt depends on the document alone and the oracle below sees the same one.
-export const SERVER_SETTINGS = { model: MODEL, context: { repoFiles: false }, ...ACTION_LIMITS };
+// prompt depends on the document alone and the oracle below sees the same one. Whole
+// suggestions (answerWithinMs 0): an early answer would depend on the machine's load.
+export const SERVER_SETTINGS = {
+  model: MODEL,
+  completion: { answerWithinMs: 0 },
+  context: { repoFiles: false },
+  ...ACTION_LIMITS,
+};
 
 /** VS Code's flat `qwen.a.b` keys for a nested server settings object. */
 export function flatten(obj, prefix = "qwen") {
