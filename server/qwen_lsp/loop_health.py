@@ -17,6 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .stall_trace import StallTrace
+from .stall_trace import from_env as trace_from_env
+
 STALL_MS = 50.0  # an iteration longer than this is a stall a typist can notice
 
 
@@ -70,17 +73,24 @@ def thread_groups() -> dict[str, int]:
 class _TimedSelector(selectors.BaseSelector):
     """Delegates to the loop's own selector, timing the work between two `select` calls."""
 
-    def __init__(self, inner: selectors.BaseSelector, meter: StallMeter) -> None:
+    def __init__(
+        self, inner: selectors.BaseSelector, meter: StallMeter, trace: StallTrace | None
+    ) -> None:
         self._inner = inner
         self._meter = meter
+        self._trace = trace  # diagnostics (stall_trace.py), off unless asked for
         self._woke: float | None = None
         self._woke_cpu = 0.0
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if self._woke is not None:
-            cpu = time.thread_time() - self._woke_cpu
-            self._meter.record(time.perf_counter() - self._woke, cpu)
+            busy, cpu = time.perf_counter() - self._woke, time.thread_time() - self._woke_cpu
+            self._meter.record(busy, cpu)
+            if self._trace is not None:
+                self._trace.slept(busy, cpu)
         ready = self._inner.select(timeout)
+        if self._trace is not None:
+            self._trace.woke()
         self._woke, self._woke_cpu = time.perf_counter(), time.thread_time()
         return ready
 
@@ -108,7 +118,7 @@ def watch(loop: asyncio.AbstractEventLoop, meter: StallMeter) -> None:
     inner = getattr(loop, "_selector", None)  # asyncio's selector loops keep it here
     if isinstance(inner, _TimedSelector) or not isinstance(inner, selectors.BaseSelector):
         return
-    loop._selector = _TimedSelector(inner, meter)  # type: ignore[attr-defined]
+    loop._selector = _TimedSelector(inner, meter, trace_from_env())  # type: ignore[attr-defined]
     meter.measured = True
 
 

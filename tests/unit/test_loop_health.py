@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -65,3 +66,26 @@ def test_thread_groups_count_a_pools_threads_under_one_name() -> None:
     assert groups["qwen-test-pool"] == 3
     assert groups["MainThread"] == 1
     assert "qwen-test-pool_0" not in groups
+
+
+def test_the_stall_trace_says_where_the_loop_was_during_a_stall(tmp_path, monkeypatch) -> None:
+    trace = tmp_path / "stalls.jsonl"
+    monkeypatch.setenv("QWEN_LSP_STALL_TRACE", str(trace))
+    monkeypatch.setenv("QWEN_LSP_STALL_TRACE_MS", "40")
+
+    def holds_the_loop() -> None:
+        time.sleep(0.1)
+
+    async def main() -> None:
+        watch(asyncio.get_running_loop(), StallMeter())
+        await asyncio.sleep(0.05)  # idle: not recorded
+        holds_the_loop()
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert len(records) == 1, records
+    stall = records[0]
+    assert stall["wall_ms"] >= 100 and stall["cpu_ms"] < stall["wall_ms"]
+    assert stall["samples"], stall
+    assert all("holds_the_loop" in sample["loop"][0] for sample in stall["samples"])
