@@ -113,6 +113,7 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
             "thread_groups": _start_end(after_open, end, "thread_groups"),
             "longest_stall_ms": _stalls(after_open, warm, end, ""),
             "longest_stall_cpu_ms": _stalls(after_open, warm, end, "_cpu"),
+            "longest_stall_own_ms": _stalls(after_open, warm, end, "_own"),
             "stalls_over_50ms": end["event_loop"]["stalls_over_50ms"],
             "latency_ms": end["latency_ms"],
             "server_overhead_ms": end["server_overhead_ms"],
@@ -122,7 +123,8 @@ def run_case(case: str, model: str, args: argparse.Namespace) -> dict:
 
 
 def _stalls(after_open: dict, warm: dict, end: dict, kind: str) -> dict[str, float]:
-    """The longest loop iteration while opening and while typing (wall or CPU time)."""
+    """The longest loop iteration while opening and while typing (wall, CPU, or wall less
+    the loop thread's wait for a core: `own`)."""
     key = f"longest_stall{kind}_since_last_stats_ms"
     typing = max(warm["event_loop"][key], end["event_loop"][key])
     return {"open": after_open["event_loop"][key], "typing": typing}

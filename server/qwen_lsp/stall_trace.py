@@ -6,11 +6,13 @@ iteration of `QWEN_LSP_STALL_TRACE_MS` (default 40) or more appends one JSON lin
 its wall and loop-thread CPU time, the time the loop thread spent waiting for a core (the
 kernel's run-queue delay, /proc schedstat; wall − CPU − that is time it slept: the GIL, a lock)
 and the samples (the loop thread's stack; the other threads' innermost frames; how late the
-sampler woke: a thread holding the GIL in a C call delays it).
+sampler woke: a thread holding the GIL in a C call delays it), and the garbage collector's
+full passes (they hold the GIL, on whichever thread they run).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -37,11 +39,14 @@ class StallTrace:
         self._woke: float | None = None
         self._sched = (0, 0)
         self._samples: list[dict] = []
+        self._collections: list[dict] = []  # the garbage collector's passes meanwhile
+        self._gc_began = 0.0
+        gc.callbacks.append(self._on_gc)
         threading.Thread(target=self._sample_forever, daemon=True, name="stall-trace").start()
 
     def woke(self) -> None:
         self._iteration += 1
-        self._samples = []
+        self._samples, self._collections = [], []
         self._sched = _schedstat(self._tid)
         self._woke = time.perf_counter()
 
@@ -56,10 +61,19 @@ class StallTrace:
             "cpu_ms": round(cpu_s * 1000, 2),
             "sched_cpu_ms": round(on_cpu / 1e6, 2),
             "runqueue_ms": round(queued / 1e6, 2),  # runnable, waiting for a core
+            "gc": self._collections,
             "samples": self._samples,
         }
         with self.path.open("a") as out:
             out.write(json.dumps(record) + "\n")
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        elif self._woke is not None and info["generation"] == 2:
+            took_ms = round((time.perf_counter() - self._gc_began) * 1000, 1)
+            thread = threading.current_thread().name
+            self._collections.append({"ms": took_ms, "thread": thread})
 
     def _sample_forever(self) -> None:
         names: dict[int | None, str] = {}
