@@ -3,7 +3,8 @@
 Drives the real server over stdio with the real worker (the tiny test model by default), one
 fresh server per case, and prints per case: server and worker resident memory after warm-up and
 at the end, the KV cache against its limit, asyncio tasks and threads at the start and the end,
-and the event loop's longest stall (from `qwen.stats`), apart for opening and for typing.
+and the event loop's longest stall (from `qwen.stats`: wall time, the loop thread's CPU time,
+and wall time less its wait for a core), apart for opening and for typing.
 
     .venv/bin/python scripts/bench_load.py                 # 10,000 keystrokes, all cases
     .venv/bin/python scripts/bench_load.py --keystrokes 1000 --big-keystrokes 50   # shorter
@@ -126,6 +127,8 @@ def _stalls(after_open: dict, warm: dict, end: dict, kind: str) -> dict[str, flo
     """The longest loop iteration while opening and while typing (wall, CPU, or wall less
     the loop thread's wait for a core: `own`)."""
     key = f"longest_stall{kind}_since_last_stats_ms"
+    if key not in end["event_loop"]:
+        return {}  # a server from before the figure (PYTHONPATH=<older checkout>/server)
     typing = max(warm["event_loop"][key], end["event_loop"][key])
     return {"open": after_open["event_loop"][key], "typing": typing}
 
