@@ -136,6 +136,8 @@ class _TimedSelector(selectors.BaseSelector):
         return self._inner.get_map()
 
     def close(self) -> None:
+        if self._trace is not None:
+            self._trace.close()
         if self._schedstat is not None:
             os.close(self._schedstat)
             self._schedstat = None

@@ -42,6 +42,7 @@ class StallTrace:
         self._collections: list[dict] = []  # the garbage collector's passes meanwhile
         self._gc_began = 0.0
         gc.callbacks.append(self._on_gc)
+        self._closed = False
         threading.Thread(target=self._sample_forever, daemon=True, name="stall-trace").start()
 
     def woke(self) -> None:
@@ -67,6 +68,12 @@ class StallTrace:
         with self.path.open("a") as out:
             out.write(json.dumps(record) + "\n")
 
+    def close(self) -> None:
+        """The loop is closing: stop sampling (the thread ends) and watching the collector."""
+        self._closed, self._woke = True, None
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._gc_began = time.perf_counter()
@@ -77,7 +84,7 @@ class StallTrace:
 
     def _sample_forever(self) -> None:
         names: dict[int | None, str] = {}
-        while True:
+        while not self._closed:
             asked = time.perf_counter()
             time.sleep(EVERY_S)
             now = time.perf_counter()
@@ -97,7 +104,7 @@ class StallTrace:
                     if ident not in (self._loop_thread, threading.get_ident())
                 },
             }
-            if self._iteration == iteration and self._woke is woke:
+            if self._iteration == iteration and self._woke is woke and len(self._samples) < 1000:
                 self._samples.append(sample)
 
 

@@ -86,9 +86,20 @@ def test_the_stall_trace_says_where_the_loop_was_during_a_stall(tmp_path, monkey
         await asyncio.sleep(0)
 
     asyncio.run(main())
+    assert "stall-trace" not in loop_health.thread_groups() or _ended("stall-trace")
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     assert len(records) == 1, records
     stall = records[0]
     assert stall["wall_ms"] >= 100 and stall["cpu_ms"] < stall["wall_ms"]
     assert stall["samples"], stall
     assert all("holds_the_loop" in sample["loop"][0] for sample in stall["samples"])
+
+
+def _ended(name: str, timeout: float = 1.0) -> bool:
+    """Whether the thread `name` ends within `timeout` (the loop closed: the trace stops)."""
+    deadline = time.monotonic() + timeout
+    while name in loop_health.thread_groups():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
