@@ -1,7 +1,8 @@
 """Typing load on the real server and worker: a few hundred keystrokes with cancellations over
 several documents and one big file. Every request is answered, nothing is left running, the KV
-cache stays under its limit and memory does not run away. No timing asserts: the speed figures
-come from scripts/bench_load.py (10,000 keystrokes, a 10 MB file, a 2 MB minified line)."""
+cache stays under its limit, memory does not run away, and the event loop is never held 50 ms
+by the server itself. The figures come from scripts/bench_load.py (10,000 keystrokes, a 10 MB
+file, a 2 MB minified line, 50 open documents)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .raw_client import RawClient
 pytestmark = pytest.mark.protocol
 
 CACHE_MB = 4  # small enough that the documents' KV caches must be evicted to stay under it
+STALL_OWN_MS = 50  # the goal (issue 17); BENCHMARKS.md has the figures at load 5-8
 
 
 @pytest.mark.timeout(900)  # ~30 s on a quiet machine; minutes at load 14 on 2 shared cores
@@ -43,6 +45,7 @@ def test_keystrokes_with_cancellations_leave_nothing_behind(tiny_model) -> None:
         warm_rss = rss_kb(client.proc.pid)
         warm = stats(client)
         typist.type(240)
+        typed = stats(client)["event_loop"]  # the loop's longest iterations while typing
         end = quiet_stats(client, start)
         grown_mb = (rss_kb(client.proc.pid) - warm_rss) / 1024
         report = typist.report
@@ -55,9 +58,9 @@ def test_keystrokes_with_cancellations_leave_nothing_behind(tiny_model) -> None:
     assert report.cancels > 0  # the editor really cancelled requests still in flight
     assert end["model_calls"] > 0 and end["worker"]["pid"] == worker["pid"]  # no restart
     # Nothing left running: the loop's tasks are back to what they were, and the threads to
-    # the warm-up's but one: pygls reads stdin through a thread pool that may start a second
-    # reader thread when a read is submitted before the last one's thread is idle again
-    # (bounded by its size; seen once in 10,000 keystrokes by scripts/bench_load.py).
+    # the warm-up's but one, a pool's (stdin has had one reader thread of its own since
+    # session 5; pygls's pool started a second one when a read came before the last one's
+    # thread was idle again: seen once in 10,000 keystrokes by scripts/bench_load.py).
     assert end["event_loop"]["tasks"] <= start["event_loop"]["tasks"]
     assert end["event_loop"]["threads"] <= warm["event_loop"]["threads"] + 1
     # and by name: only a pool may have grown, never a thread started per document or keystroke
@@ -71,6 +74,12 @@ def test_keystrokes_with_cancellations_leave_nothing_behind(tiny_model) -> None:
     # The worker's KV caches are reported, and kept under worker.cacheMb.
     assert end["kv_cache_limit_bytes"] == CACHE_MB << 20
     assert 0 < end["kv_cache_bytes"] <= end["kv_cache_limit_bytes"]
+    # The event loop never held up a message for long while documents opened (a 2 MB one
+    # among them) or while typing: at most STALL_OWN_MS of its own (wall time less the loop
+    # thread's wait for a core, which on a loaded machine is the other processes' doing).
+    assert start["event_loop"]["longest_stall_own_since_last_stats_ms"] < STALL_OWN_MS, start
+    assert warm["event_loop"]["longest_stall_own_since_last_stats_ms"] < STALL_OWN_MS, warm
+    assert typed["longest_stall_own_since_last_stats_ms"] < STALL_OWN_MS, typed
     # The server's memory after warm-up: a leak per keystroke would show here (a generous
     # bound; the text of the open documents alone is ~5 MB, bench_load.py reports the figure).
     assert grown_mb < 64, grown_mb

@@ -66,3 +66,21 @@ def test_malformed_big_message_is_reported_and_the_next_one_served() -> None:
     out = stdout.getvalue()
     assert b'"method": "window/showMessage"' in out and b"Error in server" in out  # as pygls
     assert b'{"id": 7, "jsonrpc": "2.0", "result": null}' in out  # nothing after it lost
+
+
+def test_a_big_opened_text_comes_with_its_line_index_and_chunks_made_in_the_thread() -> None:
+    # Else the first keystroke right after the open makes them on the event loop (10 MB:
+    # ~20 ms of CPU, several times that in wall time on a busy machine).
+    from qwen_lsp.lsp.text_document import QwenDocument
+
+    protocol = create_server().protocol
+    message = protocol.structure_valid(_decoded(_did_open(TEXT)))  # type: ignore[attr-defined]
+    text = message.params.text_document.text
+    document = QwenDocument("file:///a.py", text, language_id="python")
+    assert document.syntax is not None and document.syntax.structured()
+    assert document.syntax.line(3) == "    return x\r"
+    again = QwenDocument("file:///b.py", text, language_id="python")  # taken once
+    assert again.syntax is not None and not again.syntax.structured()
+    small = protocol.structure_valid(json.loads(_did_open("x = 1\n")))
+    document = QwenDocument("file:///c.py", small.params.text_document.text, language_id="python")
+    assert document.syntax is not None and not document.syntax.structured()

@@ -8,6 +8,7 @@ import io
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 
 from lsprotocol import types
@@ -84,7 +85,8 @@ async def test_handlers_see_their_message_arrival_and_answers_are_counted_once_w
     clock = count(1000.0)
     stdin = StampedStdin(io.BytesIO(frame(change) + frame(request)), clock=lambda: next(clock))
     protocol.stdin = stdin
-    await _read_messages(server, threading.Event(), stdin, protocol)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        await _read_messages(server, reader, threading.Event(), stdin, protocol)  # type: ignore[arg-type]
     for _ in range(10):
         await asyncio.sleep(0)
     # The fake clock stamped each message as the reader read it, in order.

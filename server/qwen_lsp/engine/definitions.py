@@ -100,7 +100,7 @@ def _is_definition(node: tree_sitter.Node, fam: str) -> bool:
 def _walk(
     node: tree_sitter.Node, fam: str, prefix: str, text_of: NodeText
 ) -> Iterator[tuple[tree_sitter.Node, str]]:
-    for child in node.named_children:
+    for child in _named_children(node):
         if _is_definition(child, fam):
             name = _name(child, fam, text_of)
             qual = f"{prefix}.{name}" if prefix and name else name
@@ -109,6 +109,19 @@ def _walk(
             yield from _walk(child, fam, qual or prefix, text_of)
         else:
             yield from _walk(child, fam, prefix, text_of)
+
+
+def _named_children(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """`node.named_children` one at a time. That list is kept by its node, and each child its
+    own as the walk goes down: a whole file's nodes stay alive until the walk ends, and the
+    garbage collector's full passes over them (~0.5 s each for 10 MB) hold the GIL."""
+    cursor = node.walk()
+    more = cursor.goto_first_child()
+    while more:
+        child = cursor.node
+        if child is not None and child.is_named:
+            yield child
+        more = cursor.goto_next_sibling()
 
 
 # A node's text, read from what its tree was parsed from. Not `Node.text`: on a tree parsed

@@ -24,6 +24,9 @@ from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
 _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qwen-index")
+# Its thread started now, before the event loop runs: `Thread.start` waits until the new thread
+# is scheduled (58 ms seen at a document's open on a busy machine).
+_THREAD.submit(int)
 
 
 def index_soon(ls: QwenLanguageServer) -> None:

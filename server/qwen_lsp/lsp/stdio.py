@@ -1,17 +1,20 @@
 """LSP over stdio as pygls serves it (`pygls.io_.run_async`), but a message is read in a thread
 whole, and a big one decoded there too, a piece at a time (`engine/big_json.py`), lone
 surrogates replaced: the event loop gets a 10 MB `didOpen` as a parsed message, not 70 ms of
-`json.loads`. Anything else, malformed JSON included, is decoded on the loop as pygls does.
+`json.loads`, and its text's line index and chunks made (`text_document.prepare`). Anything
+else, malformed JSON included, is decoded on the loop as pygls does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from pygls.exceptions import JsonRpcException
@@ -20,6 +23,7 @@ from pygls.server import JsonRPCServer
 
 from ..engine import big_json
 from .protocol import QwenProtocol, valid_unicode
+from .text_document import prepare
 
 log = logging.getLogger("qwen_lsp")
 BIG_BODY = 1 << 20  # bytes: smaller messages take under ~5 ms to decode on the loop
@@ -32,22 +36,31 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None, stdout: BinaryIO | None
     assert isinstance(protocol, QwenProtocol)
     server._stop_event = stop = threading.Event()  # pygls's `shutdown()` sets it
     protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    # One reader thread, started before the loop runs (pygls reads through a pool that started
+    # another thread, on the loop, whenever a read came before the last one's thread was idle).
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qwen-stdin")
+    reader.submit(int).result()
     try:
-        asyncio.run(_read_messages(server, stop, stdin or sys.stdin.buffer, protocol))
+        asyncio.run(_read_messages(server, reader, stop, stdin or sys.stdin.buffer, protocol))
     except BrokenPipeError:
         log.error("Connection to the client is lost! Shutting down the server.")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server.shutdown()
+        reader.shutdown(wait=False)
 
 
 async def _read_messages(
-    server: JsonRPCServer, stop: threading.Event, stdin: BinaryIO, protocol: QwenProtocol
+    server: JsonRPCServer,
+    reader: ThreadPoolExecutor,
+    stop: threading.Event,
+    stdin: BinaryIO,
+    protocol: QwenProtocol,
 ) -> None:
     loop = asyncio.get_running_loop()
     while not stop.is_set():
-        read = await loop.run_in_executor(server.thread_pool, _read, stdin)
+        read = await loop.run_in_executor(reader, _read, stdin)
         if read is None:
             break
         body, decoded = read
@@ -91,4 +104,11 @@ def _decoded(body: bytes) -> Any:
         value = big_json.loads(body, clean=valid_unicode, object_hook=hook)
     except Exception:  # malformed, or not for pieces: on the loop, as before
         return None
-    return value if len(messages) == 1 and isinstance(value, dict) and "jsonrpc" in value else None
+    if len(messages) != 1 or not isinstance(value, dict) or "jsonrpc" not in value:
+        return None
+    if value.get("method") == "textDocument/didOpen":
+        with contextlib.suppress(AttributeError, KeyError, TypeError):  # malformed: pygls says
+            text = value["params"]["textDocument"]["text"]
+            if isinstance(text, str):
+                prepare(text)
+    return value

@@ -7,11 +7,37 @@ place, and positions convert from the one line they are on.
 
 from __future__ import annotations
 
+import threading
+
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
+from ..engine.chunked_text import split
 from ..engine.grammars import language_for
+from ..engine.lines import LineIndex
 from ..engine.syntax import SyntaxDocument
+
+PREPARE_CHARS = 1 << 18  # a text this long is split and indexed in the reader thread
+_PREPARED: dict[int, tuple[str, LineIndex, list[str]]] = {}  # by id of the text
+_PREPARED_LOCK = threading.Lock()
+
+
+def prepare(text: str) -> None:
+    """Make a big opened text's line index and chunks now, in the thread that read the message,
+    for its document to take (else its first keystroke may make them on the event loop)."""
+    if len(text) < PREPARE_CHARS:
+        return
+    made = (text, LineIndex(text), split(text))
+    with _PREPARED_LOCK:
+        while len(_PREPARED) >= 4:  # a message that never became a document: forget it
+            del _PREPARED[next(iter(_PREPARED))]
+        _PREPARED[id(text)] = made
+
+
+def _take_prepared(text: str) -> tuple[LineIndex, list[str]] | None:
+    with _PREPARED_LOCK:
+        made = _PREPARED.pop(id(text), None)
+    return (made[1], made[2]) if made is not None and made[0] is text else None
 
 
 class QwenDocument(TextDocument):
@@ -22,6 +48,8 @@ class QwenDocument(TextDocument):
         if source is not None:  # None: a document not open, which pygls reads from disk
             language = language_for(self.path or uri, self.language_id or "")
             self.syntax = SyntaxDocument(language, source, lazy=True)  # parsed in a thread
+            if (prepared := _take_prepared(source)) is not None:
+                self.syntax.adopt_structure(source, *prepared)
 
     @property
     def source(self) -> str:
