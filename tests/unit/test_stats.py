@@ -37,6 +37,14 @@ def test_pygls_reading_and_writing_are_felt_but_not_server_overhead() -> None:
     assert list(stats.overhead_ms) == pytest.approx([2.0])
 
 
+def test_latency_is_the_wait_for_ghost_text_and_an_empty_answer_only_overhead() -> None:
+    stats = CompletionStats()
+    stats.record_latency(total_ms=30.0, model_ms=28.0, waited_ms=31.0, shown=False)
+    stats.record_latency(total_ms=45.0, model_ms=44.0, waited_ms=46.0)
+    assert list(stats.latencies_ms) == pytest.approx([46.0])  # what a user saw come
+    assert list(stats.overhead_ms) == pytest.approx([2.0, 1.0])  # the server's work on both
+
+
 def test_an_early_answer_counts_the_work_before_it_and_the_rest_apart() -> None:
     stats = CompletionStats()
     stats.record_early_answer(7, prompt=100, reused=90, generated=3, ttft_ms=20.0)

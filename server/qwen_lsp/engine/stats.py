@@ -57,13 +57,17 @@ class CompletionStats:
         waited_ms: float = 0.0,
         idle_ms: float = 0.0,
         transport_ms: float = 0.0,
+        shown: bool = True,
     ) -> None:
         """One answered request (from the model or not): its wall time (read to written), the
         part of it spent waiting for the model, how long the user waited (from the keystroke,
         when longer), and two parts felt but not the completion's own work: the server's wait
         before asking the model (`completion.debounceMs`) and pygls's, outside the handler
-        (reading the request before it ran, writing the answer after it returned)."""
-        self.latencies_ms.append(max(total_ms, waited_ms))
+        (reading the request before it ran, writing the answer after it returned). Latency is
+        the wait for ghost text: an answer with nothing to show (`shown` False) counts only in
+        the server's overhead."""
+        if shown:
+            self.latencies_ms.append(max(total_ms, waited_ms))
         self.overhead_ms.append(max(0.0, total_ms - transport_ms - model_ms - idle_ms))
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:

@@ -149,7 +149,7 @@ def suggestion(
     """The model's text made a suggestion (None: nothing left of it), kept for typing through;
     what follows it is made meanwhile (the whole text after an early answer, or the next)."""
     text = format_completion(answer.done.text, answer.plan, asked.settings.completion)
-    record_latency(ls, asked, answer.model_ms, answer.idle_ms)
+    record_latency(ls, asked, answer.model_ms, answer.idle_ms, shown=bool(text))
     if not text:
         return None
     key = ls.acceptance.suggest(request.language_id, text)
@@ -162,14 +162,16 @@ def suggestion(
     return Shown(text, ls.acceptance.item_id(key))
 
 
-def record_latency(ls: QwenLanguageServer, asked: Asked, model_ms: float, idle_ms: float = 0.0):
+def record_latency(
+    ls: QwenLanguageServer, asked: Asked, model_ms: float, idle_ms: float = 0.0, shown: bool = True
+):
     """Counted once the answer is written: what the user waits includes pygls's sending."""
     returned = time.perf_counter()  # the handler's own work ends here
 
     def written(at: float) -> None:
         total_ms, waited_ms = (at - asked.started) * 1000, (at - asked.since) * 1000
         transport_ms = (asked.handled - asked.started + at - returned) * 1000
-        ls.stats.record_latency(total_ms, model_ms, waited_ms, idle_ms, transport_ms)
+        ls.stats.record_latency(total_ms, model_ms, waited_ms, idle_ms, transport_ms, shown)
 
     when_answer_written(ls, written)
 
