@@ -115,6 +115,7 @@ class QwenLsp(System):
             self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
 
     async def edit(self, doc: Doc, old: str, start: int, end: int, text: str) -> None:
+        self.typed_at[doc.path] = time.perf_counter()  # the keystroke: before the editor sends
         self._cancel(doc)
         change = types.TextDocumentContentChangePartial(
             range=types.Range(start=position(old, start), end=position(old, end)), text=text
@@ -127,7 +128,6 @@ class QwenLsp(System):
                 content_changes=[change],
             )
         )
-        self.typed_at[doc.path] = time.perf_counter()
         self.pending[doc.path] = msg_id = next(self.ids)
         self.requests.append(asyncio.create_task(self._request(doc, msg_id)))
 
