@@ -61,8 +61,8 @@ async def test_a_message_is_stamped_when_it_comes_while_the_loop_is_busy():
 
     @server.feature("test/busy")
     def busy(ls: LanguageServer, params: object) -> None:
-        os.write(write_fd, frame({"jsonrpc": "2.0", "method": "test/next", "params": {}}))
         seen["written"] = time.perf_counter()
+        os.write(write_fd, frame({"jsonrpc": "2.0", "method": "test/next", "params": {}}))
         time.sleep(BUSY_S)  # the loop is held; the next message is in the pipe meanwhile
         seen["freed"] = time.perf_counter()
 
