@@ -242,6 +242,12 @@ def main() -> None:
                       f"{latency['p95']}; the client's, every answered request from its "
                       f"keystroke: p50 {client.get('p50')}, p95 {client.get('p95')} "
                       f"(felt at pauses: p50 {felt['p50']}, p95 {felt['p95']})")  # fmt: skip
+                if (felt_stats := row.get("felt_latency_ms")) and felt_stats["answers"]:
+                    mine, server = felt_stats["client"], felt_stats["server"]
+                    print(f"{row['system']} qwen.stats felt_latency_ms over the "
+                          f"{felt_stats['answers']} answers shown at pauses: the client's p50 "
+                          f"{mine['p50']}, p95 {mine['p95']}; the server's for the same answers: "
+                          f"p50 {server['p50']}, p95 {server['p95']}")  # fmt: skip
                 if shown := row.get("suggested_ms"):
                     print(f"{row['system']} the client's, every answer with a suggestion "
                           f"(cancelled too: those qwen.stats counts): p50 {shown['p50']}, p95 "

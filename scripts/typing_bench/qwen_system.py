@@ -31,6 +31,12 @@ def position(text: str, offset: int) -> types.Position:
     return types.Position(line=text.count("\n", 0, offset), character=column)
 
 
+def item_id(item: types.InlineCompletionItem) -> str | None:
+    """The server's id of an item: its accept command's argument."""
+    arguments = item.command.arguments if item.command else None
+    return arguments[0] if arguments and isinstance(arguments[0], str) else None
+
+
 CANCEL_TRANSIT_S = 0.25  # longer than a cancel takes to reach the server on loopback
 
 
@@ -53,6 +59,7 @@ class QwenLsp(System):
         self.answered_ms: list[float] = []  # each answered request, from its keystroke
         # Each answer with a suggestion, cancelled or not: those qwen.stats counts latency of
         self.suggested_ms: list[float] = []
+        self.felt_of: dict[str, float] = {}  # item id → ms from its keystroke to its answer
 
     worker_pid: int | None = None
 
@@ -115,6 +122,7 @@ class QwenLsp(System):
             self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
 
     async def edit(self, doc: Doc, old: str, start: int, end: int, text: str) -> None:
+        self.typed_at[doc.path] = time.perf_counter()  # the keystroke: before the editor sends
         self._cancel(doc)
         change = types.TextDocumentContentChangePartial(
             range=types.Range(start=position(old, start), end=position(old, end)), text=text
@@ -127,7 +135,6 @@ class QwenLsp(System):
                 content_changes=[change],
             )
         )
-        self.typed_at[doc.path] = time.perf_counter()
         self.pending[doc.path] = msg_id = next(self.ids)
         self.requests.append(asyncio.create_task(self._request(doc, msg_id)))
 
@@ -152,6 +159,8 @@ class QwenLsp(System):
         items = list(getattr(result, "items", None) or [])
         if items:
             self.suggested_ms.append((received - typed_at) * 1000)
+            if (key := item_id(items[0])) is not None:
+                self.felt_of[key] = (received - typed_at) * 1000
         if msg_id in self.cancelled_ids:
             # An answer already on its way when the cancel left is allowed (LSP) and dropped by
             # the client; one that comes long after the cancel means the server ignored it.
@@ -178,7 +187,10 @@ class QwenLsp(System):
     async def shown(self, doc: Doc, answer: Answer) -> None:
         if answer.item is not None:  # Copilot's protocol: acceptance telemetry (issue 18)
             item = self.client.protocol._converter.unstructure(answer.item)
-            self.client.protocol.notify("textDocument/didShowCompletion", {"item": item})
+            params = {"item": item}
+            if (felt := self.felt_of.pop(item_id(answer.item) or "", None)) is not None:
+                params["feltMs"] = round(felt, 2)  # ours: what the person waited for it
+            self.client.protocol.notify("textDocument/didShowCompletion", params)
 
     async def accepted(self, doc: Doc, answer: Answer) -> None:
         command = getattr(answer.item, "command", None)

@@ -63,6 +63,8 @@ def qwen_figures(stats: dict) -> dict:
         "superseded_generated_tokens": stats.get("cancelled_generated_tokens"),
         "server_overhead_ms": stats["server_overhead_ms"],
         "latency_ms": stats["latency_ms"],  # as qwen.stats reports it, beside the felt latency
+        # the client's own felt ms for the answers shown at pauses, and the server's for them
+        "felt_latency_ms": stats.get("felt_latency_ms"),
         "typing_through_hits": stats["cache_hits"],
         "acceptance": {k: v for k, v in stats.items() if "accept" in k or "shown" in k},
         "background": stats.get("background", {}),  # pre-warm and next suggestions

@@ -117,6 +117,8 @@ class Person:
             self.arrived.set()
 
     async def _edit(self, doc: Doc, start: int, end: int, text: str) -> float:
+        """The keystroke; when it was pressed (before the editor sends anything)."""
+        pressed = time.perf_counter()
         old = doc.text
         doc.text = old[:start] + text + old[end:]
         doc.cursor = start + len(text)
@@ -124,7 +126,7 @@ class Person:
         self.arrived.clear()
         self.result.keystrokes += 1
         await self.system.edit(doc, old, start, end, text)
-        return time.perf_counter()
+        return pressed
 
     def _ghost(self, doc: Doc) -> Answer | None:
         return self.answers.get((doc.path, doc.version))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -37,6 +38,7 @@ SOURCE = "\n".join([*LINES[:10], "    ", *LINES[11:]])  # line 11 cleared: the c
 OTHER = "\n".join([*LINES[:6], "    ", *LINES[7:]])  # line 7 cleared: the cursor at 6:4
 OPTIONS = {"completion": {"multiline": "never"}}
 ACCEPT = "qwen.didAcceptCompletionItem"
+SHOW = "textDocument/didShowCompletion"
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -173,3 +175,25 @@ async def test_nothing_is_written_when_persistence_is_off(private_state_dir):
         await accept(client, item)
         assert (await stats(client))["acceptance"]["accepted"] == 1
     assert not (private_state_dir / "qwen-lsp").exists()
+
+
+async def test_a_clients_felt_latency_is_shown_beside_the_servers_for_that_answer(
+    client: LanguageClient,
+):
+    """`feltMs` on didShowCompletion (ours): the client's time from the keystroke to the item
+    on screen; `qwen.stats` keeps it beside its own latency of the same answer, once."""
+    open_document(client, URI, SOURCE)
+    asked = time.perf_counter()
+    item = await suggest(client, 10, 4)
+    felt_ms = round((time.perf_counter() - asked) * 1000, 2)
+    client.protocol.notify(SHOW, {"item": wire(item), "feltMs": felt_ms})
+    client.protocol.notify(SHOW, {"item": wire(item), "feltMs": 1e3})
+    plain = await suggest(client, 10, 4)  # again, from the cache: shown without feltMs
+    show(client, plain)
+    figures = await stats(client)
+    felt = figures["felt_latency_ms"]
+    assert felt["answers"] == 1  # once an answer; one shown without a report is not counted
+    assert felt["client"]["p50"] == felt_ms
+    # The server's latency of that answer: the larger of the session's two (the other a cache hit).
+    assert felt["server"]["p50"] == figures["latency_ms"]["p95"] > 0
+    assert felt["server"]["p50"] <= felt_ms + 5  # what the client waited holds what the server saw

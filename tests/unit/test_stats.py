@@ -37,6 +37,28 @@ def test_pygls_reading_and_writing_are_felt_but_not_server_overhead() -> None:
     assert list(stats.overhead_ms) == pytest.approx([2.0])
 
 
+def test_latency_is_the_wait_for_ghost_text_and_an_empty_answer_only_overhead() -> None:
+    stats = CompletionStats()
+    stats.record_latency(total_ms=30.0, model_ms=28.0, waited_ms=31.0, shown=False)
+    stats.record_latency(total_ms=45.0, model_ms=44.0, waited_ms=46.0)
+    assert list(stats.latencies_ms) == pytest.approx([46.0])  # what a user saw come
+    assert list(stats.overhead_ms) == pytest.approx([2.0, 1.0])  # the server's work on both
+
+
+def test_a_clients_felt_latency_sits_beside_the_servers_for_the_same_answers() -> None:
+    stats = CompletionStats()
+    stats.record_latency(total_ms=40.0, model_ms=38.0, waited_ms=41.0, item_id="a+0")
+    stats.record_latency(total_ms=20.0, model_ms=19.0, waited_ms=22.0, item_id="b+0")
+    stats.record_latency(total_ms=9.0, model_ms=8.0, waited_ms=9.0, shown=False, item_id="c+0")
+    assert stats.record_felt("a+0", 43.5)
+    assert not stats.record_felt("a+0", 50.0)  # once an answer
+    assert not stats.record_felt("c+0", 11.0)  # nothing was shown: the server counted none
+    assert not stats.record_felt("unknown+0", 5.0)
+    felt = stats.snapshot()["felt_latency_ms"]
+    assert felt["answers"] == 1
+    assert (felt["client"]["p50"], felt["server"]["p50"]) == (43.5, 41.0)
+
+
 def test_an_early_answer_counts_the_work_before_it_and_the_rest_apart() -> None:
     stats = CompletionStats()
     stats.record_early_answer(7, prompt=100, reused=90, generated=3, ttft_ms=20.0)

@@ -1,22 +1,25 @@
 """The trip `qwen.stats` latency covers: a message's arrival is when the stdin reader
-(lsp/stdio.py) read its first line, and a request's answer is counted once pygls has written it."""
+(lsp/stdio.py), a thread reading ahead of the loop, read its first line, and a request's answer
+is counted once pygls has written it."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from qwen_lsp.lsp.protocol import QwenProtocol
-from qwen_lsp.lsp.stdio import _read_messages
-from qwen_lsp.lsp.trip import StampedStdin, arrival, when_answer_written
+from qwen_lsp.lsp.stdio import _read, _read_messages
+from qwen_lsp.lsp.trip import arrival, when_answer_written
+
+BUSY_S = 0.2
 
 
 def frame(message: dict) -> bytes:
@@ -38,16 +41,40 @@ class FakeStdout:
 def test_each_message_is_stamped_at_its_first_line():
     stream = io.BytesIO(frame({"a": 1}) + frame({"b": 2}))
     clock = count(100.0)
-    stdin = StampedStdin(stream, clock=lambda: next(clock))
-    stdin.readline()  # Content-Length: … (the message's first bytes)
-    stdin.readline()  # the blank line: the same message
-    stdin.read(len(json.dumps({"a": 1})))
-    assert stdin.arrived_at == 100.0
-    stdin.readline()
-    assert stdin.arrived_at == 101.0  # the next message's first line
-    stdin.readline()
-    stdin.read(8)
-    assert stdin.readline() == b"" and stdin.arrived_at == 101.0  # the end is no message
+    first = _read(stream, clock=lambda: next(clock))  # type: ignore[arg-type]
+    assert first is not None and first.at == 100.0 and json.loads(first.body) == {"a": 1}
+    second = _read(stream, clock=lambda: next(clock))  # type: ignore[arg-type]
+    assert second is not None and second.at == 101.0  # the next message's first line
+    assert _read(stream, clock=lambda: next(clock)) is None  # type: ignore[arg-type]  # the end
+
+
+async def test_a_message_is_stamped_when_it_comes_while_the_loop_is_busy():
+    """The reading thread reads ahead: a message written while a handler holds the loop is
+    stamped then, not when the loop is free to take it."""
+    server = LanguageServer("trip-test", "0", protocol_cls=QwenProtocol)
+    protocol = server.protocol
+    assert isinstance(protocol, QwenProtocol)
+    protocol.set_writer(FakeStdout())
+    seen: dict[str, float] = {}
+    read_fd, write_fd = os.pipe()
+    stdin = os.fdopen(read_fd, "rb")
+
+    @server.feature("test/busy")
+    def busy(ls: LanguageServer, params: object) -> None:
+        seen["written"] = time.perf_counter()
+        os.write(write_fd, frame({"jsonrpc": "2.0", "method": "test/next", "params": {}}))
+        time.sleep(BUSY_S)  # the loop is held; the next message is in the pipe meanwhile
+        seen["freed"] = time.perf_counter()
+
+    @server.feature("test/next")
+    def after(ls: LanguageServer, params: object) -> None:
+        seen["next"] = arrival()
+        os.close(write_fd)  # the end of the input
+
+    os.write(write_fd, frame({"jsonrpc": "2.0", "method": "test/busy", "params": {}}))
+    await _read_messages(server, threading.Event(), stdin, protocol)  # type: ignore[arg-type]
+    stdin.close()
+    assert seen["written"] <= seen["next"] < seen["freed"] - BUSY_S / 2, seen
 
 
 async def test_handlers_see_their_message_arrival_and_answers_are_counted_once_written():
@@ -83,10 +110,8 @@ async def test_handlers_see_their_message_arrival_and_answers_are_counted_once_w
         },
     }
     clock = count(1000.0)
-    stdin = StampedStdin(io.BytesIO(frame(change) + frame(request)), clock=lambda: next(clock))
-    protocol.stdin = stdin
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        await _read_messages(server, reader, threading.Event(), stdin, protocol)  # type: ignore[arg-type]
+    stdin = io.BytesIO(frame(change) + frame(request))
+    await _read_messages(server, threading.Event(), stdin, protocol, lambda: next(clock))  # type: ignore[arg-type]
     for _ in range(10):
         await asyncio.sleep(0)
     # The fake clock stamped each message as the reader read it, in order.

@@ -3,7 +3,8 @@ import type { LanguageClient } from "vscode-languageclient/node";
 
 /**
  * Reports what the user does with the server's suggestions, in Copilot's protocol: the item's
- * own command on accept (VS Code runs it), `textDocument/didShowCompletion` and
+ * own command on accept (VS Code runs it), `textDocument/didShowCompletion` (with our `feltMs`:
+ * from the keystroke to the answer in VS Code) and
  * `textDocument/didPartiallyAcceptCompletion` (UTF-16 length from the start of the item).
  *
  * VS Code's show / partial-accept hooks on a provider (handleDidShowCompletionItem, …) are
@@ -36,19 +37,35 @@ interface Shown {
   wire: WireItem;
 }
 
-export class AcceptanceReporter {
+export class AcceptanceReporter implements vscode.Disposable {
   private shown: Shown | undefined;
+  /** Per document: when it last changed, until the provider is asked about it. */
+  private readonly changedAt = new Map<string, number>();
+  private readonly changes = vscode.workspace.onDidChangeTextDocument((e) => {
+    if (e.contentChanges.length) this.changedAt.set(e.document.uri.toString(), performance.now());
+  });
 
   constructor(
     private readonly client: () => LanguageClient | undefined,
     private readonly reported: () => void,
   ) {}
 
-  /** The provider's answer reached VS Code for `position`: its first item of ours is on screen. */
+  /** The provider is asked at `asked` (performance.now()): since when the user has waited for
+   * its answer, the keystroke before it when none was asked about since. */
+  waitingSince(document: vscode.TextDocument, asked: number): number {
+    const key = document.uri.toString();
+    const changed = this.changedAt.get(key);
+    this.changedAt.delete(key);
+    return changed !== undefined && changed <= asked ? changed : asked;
+  }
+
+  /** The provider's answer reached VS Code for `position`: its first item of ours is on screen,
+   * `feltMs` after the user began to wait (sent with it: qwen.stats shows it beside its own). */
   offered(
     document: vscode.TextDocument,
     position: vscode.Position,
     result: vscode.InlineCompletionItem[] | vscode.InlineCompletionList | null | undefined,
+    feltMs?: number,
   ): void {
     const items = Array.isArray(result) ? result : (result?.items ?? []);
     const item = items.at(0);
@@ -62,7 +79,7 @@ export class AcceptanceReporter {
       command: { title: item.command.title, command: item.command.command, arguments: item.command.arguments ?? [] },
     };
     this.shown = { uri: document.uri.toString(), start: range.start, text: item.insertText, wire };
-    this.notify(DID_SHOW, { item: wire });
+    this.notify(DID_SHOW, feltMs === undefined ? { item: wire } : { item: wire, feltMs });
   }
 
   /** Run VS Code's accept-next-word / -line, then report how much of our item is now in place. */
@@ -82,6 +99,11 @@ export class AcceptanceReporter {
     if (accepted.length > 0 && shown.text.startsWith(accepted)) {
       this.notify(DID_PARTIALLY_ACCEPT, { item: shown.wire, acceptedLength: accepted.length });
     }
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+    this.changedAt.clear();
   }
 
   private notify(method: string, params: object): void {

@@ -78,10 +78,11 @@ function middleware({ status, state, acceptance }: ClientHooks): Middleware {
       // Asked at once: the server answers from its typing cache without waiting and waits
       // `completion.debounceMs` itself before the model; VS Code cancels this on the next keystroke.
       const started = performance.now();
+      const since = acceptance.waitingSince(document, started);
       const result = await next(document, position, context, token);
       if (!token.isCancellationRequested) {
         status.completed(performance.now() - started);
-        acceptance.offered(document, position, result);
+        acceptance.offered(document, position, result, performance.now() - since);
         state.scheduleStats();
       }
       return result;

@@ -144,6 +144,7 @@ class QwenExtension implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.acceptance.dispose();
     this.state.dispose();
     this.status.dispose();
     this.output.dispose();

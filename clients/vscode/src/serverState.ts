@@ -5,7 +5,7 @@ import { SERVER_CMD } from "./commands";
 import { errorText } from "./messages";
 import type { ActiveProgress } from "./progress";
 import { completionsEnabled } from "./settings";
-import { acceptanceSummary, type Stats, type StatusBar } from "./status";
+import { acceptanceSummary, feltSummary, type Stats, type StatusBar } from "./status";
 
 /** Stats are fetched this long after the last completion, so typing costs no extra requests. */
 const STATS_DELAY_MS = 300;
@@ -18,6 +18,7 @@ export class ServerState implements vscode.Disposable {
   private syncTimer: NodeJS.Timeout | undefined;
   private working = false;
   private lastAcceptance = "";
+  private lastFelt = "";
 
   constructor(
     private readonly client: () => LanguageClient | undefined,
@@ -106,12 +107,17 @@ export class ServerState implements vscode.Disposable {
     return !this.working && this.client()?.isRunning() === true;
   }
 
-  /** One log line each time the acceptance figures change. */
+  /** One log line each time the acceptance figures change, and the felt latency's. */
   private logAcceptance(stats: Stats): void {
     const summary = acceptanceSummary(stats);
     if (summary && summary !== this.lastAcceptance) {
       this.lastAcceptance = summary;
       this.output.info(`Acceptance: ${summary}`);
+    }
+    const felt = stats.felt_latency_ms?.answers ? feltSummary(stats.felt_latency_ms) : "";
+    if (felt && felt !== this.lastFelt) {
+      this.lastFelt = felt;
+      this.output.info(`Felt latency: ${felt}`);
     }
   }
 

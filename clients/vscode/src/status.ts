@@ -10,6 +10,9 @@ export interface Stats {
   generated_tokens: number;
   cancelled: number;
   latency_ms: { p50: number; p95: number };
+  /** The times from the keystroke to the suggestion in VS Code that this extension reported
+   * (`client`), beside the server's latency of those same answers (`server`). */
+  felt_latency_ms?: { answers: number; client: { p50: number }; server: { p50: number } };
   /** Of the suggestions shown, how many the user kept (lifetime figures, kept on the machine). */
   acceptance?: {
     shown: number;
@@ -177,6 +180,7 @@ export class StatusBar implements vscode.Disposable {
       "qwen-lsp is ready.",
       `Last completion: ${this.lastLatencyMs === undefined ? "–" : `${Math.round(this.lastLatencyMs)} ms`}`,
       `Latency p50 ${st.latency_ms.p50} ms, p95 ${st.latency_ms.p95} ms`,
+      ...(st.felt_latency_ms?.answers ? [feltSummary(st.felt_latency_ms)] : []),
       `Prompt tokens served from the KV cache: ${this.reuse() ?? 0}%`,
       `Requests ${st.requests}, model calls ${st.model_calls}, cache hits ${st.cache_hits}`,
       `Suggestions: ${acceptanceSummary(st) || "none shown yet"}`,
@@ -186,4 +190,10 @@ export class StatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** "In VS Code p50 41 ms from the keystroke (the server's 39 ms, 12 suggestions)". */
+export function feltSummary(felt: NonNullable<Stats["felt_latency_ms"]>): string {
+  const { answers, client, server } = felt;
+  return `In VS Code p50 ${client.p50} ms from the keystroke (the server's ${server.p50} ms, ${answers} suggestions)`;
 }

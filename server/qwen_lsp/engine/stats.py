@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 LATENCY_WINDOW = 1000
@@ -39,6 +39,11 @@ class CompletionStats:
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     overhead_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
     changed_at: dict[str, float] = field(default_factory=dict)  # uri → its last, unasked change
+    # What clients report they felt (keystroke to ghost text on screen: `feltMs`), beside
+    # `latency_ms` of the same answers; item id → its answer's latency until reported.
+    felt_client_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    felt_server_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    _latency_of_item: OrderedDict[str, float] = field(default_factory=OrderedDict)
     # request id → (prompt tokens known, tokens generated) at its early answer, until its Done
     _answered_early: dict[int, tuple[bool, int]] = field(default_factory=dict)
 
@@ -57,14 +62,33 @@ class CompletionStats:
         waited_ms: float = 0.0,
         idle_ms: float = 0.0,
         transport_ms: float = 0.0,
+        shown: bool = True,
+        item_id: str | None = None,
     ) -> None:
         """One answered request (from the model or not): its wall time (read to written), the
         part of it spent waiting for the model, how long the user waited (from the keystroke,
         when longer), and two parts felt but not the completion's own work: the server's wait
         before asking the model (`completion.debounceMs`) and pygls's, outside the handler
-        (reading the request before it ran, writing the answer after it returned)."""
-        self.latencies_ms.append(max(total_ms, waited_ms))
+        (reading the request before it ran, writing the answer after it returned). Latency is
+        the wait for ghost text: an answer with nothing to show (`shown` False) counts only in
+        the server's overhead. `item_id`: the item it was shown in, for a client's report."""
+        if shown:
+            self.latencies_ms.append(latency := max(total_ms, waited_ms))
+            if item_id is not None:
+                self._latency_of_item[item_id] = latency
+                while len(self._latency_of_item) > LATENCY_WINDOW:
+                    self._latency_of_item.popitem(last=False)
         self.overhead_ms.append(max(0.0, total_ms - transport_ms - model_ms - idle_ms))
+
+    def record_felt(self, item_id: str, felt_ms: float) -> bool:
+        """A client's own time from the keystroke to `item_id` on screen, kept beside the
+        server's latency of that answer; once an answer (False: unknown, or reported already)."""
+        server_ms = self._latency_of_item.pop(item_id, None)
+        if server_ms is None:
+            return False
+        self.felt_client_ms.append(felt_ms)
+        self.felt_server_ms.append(server_ms)
+        return True
 
     def record_model_usage(self, prompt: int, reused: int, generated: int, ttft_ms: float) -> None:
         self.prompt_tokens += prompt
@@ -122,6 +146,11 @@ class CompletionStats:
             "kv_cache_limit_bytes": self.kv_cache_limit_bytes,
             "background": self.background.snapshot(),
             "latency_ms": _percentiles(self.latencies_ms),
+            "felt_latency_ms": {
+                "answers": len(self.felt_client_ms),
+                "client": _percentiles(self.felt_client_ms),
+                "server": _percentiles(self.felt_server_ms),
+            },
             "ttft_ms": _percentiles(self.ttft_ms),
             "server_overhead_ms": _percentiles(self.overhead_ms),
         }

@@ -1,7 +1,8 @@
 """Acceptance events with Copilot's names and shapes, so clients that speak them work as is.
 
 Each inline item carries `command` `{command: "qwen.didAcceptCompletionItem", arguments: [id]}`,
-run by the client on accept; `textDocument/didShowCompletion` `{item}` and
+run by the client on accept; `textDocument/didShowCompletion` `{item}` (with our optional
+`feltMs`: the client's own time from the keystroke to the item on screen) and
 `textDocument/didPartiallyAcceptCompletion` `{item, acceptedLength}` (UTF-16 units from the start
 of the item's insertText) identify the item by that command's first argument.
 """
@@ -35,6 +36,9 @@ def accept_command(item_id: str) -> types.Command:
 def did_show(ls: QwenLanguageServer, params: Any) -> None:
     if (item_id := _item_id(field_of(params, "item"))) is not None:
         _changed(ls, ls.acceptance.shown(item_id))
+        felt = field_of(params, "feltMs")  # ours: keystroke to ghost text, as the client timed it
+        if isinstance(felt, (int, float)) and not isinstance(felt, bool) and 0 <= felt < 3.6e6:
+            ls.stats.record_felt(item_id, float(felt))
 
 
 def did_partially_accept(ls: QwenLanguageServer, params: Any) -> None:

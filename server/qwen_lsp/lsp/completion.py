@@ -103,9 +103,10 @@ def typed_through(
     if not hit.rest.strip():
         return None
     ls.stats.cache_hits += 1
-    record_latency(ls, asked, 0.0)
+    shown = Shown(hit.rest, ls.acceptance.item_id(hit.key, hit.typed))
+    record_latency(ls, asked, 0.0, 0.0, shown.item_id)
     prefetch.served(ls, document, request, hit)
-    return Shown(hit.rest, ls.acceptance.item_id(hit.key, hit.typed))
+    return shown
 
 
 async def model_answer(
@@ -149,27 +150,40 @@ def suggestion(
     """The model's text made a suggestion (None: nothing left of it), kept for typing through;
     what follows it is made meanwhile (the whole text after an early answer, or the next)."""
     text = format_completion(answer.done.text, answer.plan, asked.settings.completion)
-    record_latency(ls, asked, answer.model_ms, answer.idle_ms)
     if not text:
+        record_latency(ls, asked, answer.model_ms, answer.idle_ms, None)
         return None
     key = ls.acceptance.suggest(request.language_id, text)
+    shown = Shown(text, ls.acceptance.item_id(key))
+    record_latency(ls, asked, answer.model_ms, answer.idle_ms, shown.item_id)
     ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
     if answer.going is not None:  # answered early: the whole suggestion replaces it when it comes
         whole = early_answer.remember_whole(ls, document, request, answer.plan, answer.going)
         ls.background(whole)
     else:
         prefetch.served(ls, document, request, Hit(text, key, 0))
-    return Shown(text, ls.acceptance.item_id(key))
+    return shown
 
 
-def record_latency(ls: QwenLanguageServer, asked: Asked, model_ms: float, idle_ms: float = 0.0):
-    """Counted once the answer is written: what the user waits includes pygls's sending."""
+def record_latency(
+    ls: QwenLanguageServer, asked: Asked, model_ms: float, idle_ms: float, item_id: str | None
+):
+    """Counted once the answer is written: what the user waits includes pygls's sending.
+    `item_id`: the item shown (None: nothing to show)."""
     returned = time.perf_counter()  # the handler's own work ends here
 
     def written(at: float) -> None:
         total_ms, waited_ms = (at - asked.started) * 1000, (at - asked.since) * 1000
         transport_ms = (asked.handled - asked.started + at - returned) * 1000
-        ls.stats.record_latency(total_ms, model_ms, waited_ms, idle_ms, transport_ms)
+        ls.stats.record_latency(
+            total_ms,
+            model_ms,
+            waited_ms,
+            idle_ms,
+            transport_ms,
+            shown=item_id is not None,
+            item_id=item_id,
+        )
 
     when_answer_written(ls, written)
 

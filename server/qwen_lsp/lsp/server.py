@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections import deque
 from collections.abc import Awaitable, Coroutine
 from typing import Any, BinaryIO, TypeVar
@@ -27,7 +26,6 @@ from ..settings import Settings, SettingsError, parse_settings
 from . import stdio
 from .documents import DocumentEvents
 from .protocol import QwenProtocol
-from .trip import StampedStdin
 
 log = logging.getLogger("qwen_lsp")
 T = TypeVar("T")
@@ -73,12 +71,9 @@ class QwenLanguageServer(LanguageServer):
         return task
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """pygls's, but each message read in a thread, a big one decoded there (stdio.py), and
-        stamped with its arrival as it is read (trip.py)."""
-        stamped = StampedStdin(stdin or sys.stdin.buffer)
-        assert isinstance(self.protocol, QwenProtocol)
-        self.protocol.stdin = stamped
-        stdio.serve(self, stamped, stdout)  # type: ignore[arg-type]  # reads lines and bodies
+        """pygls's, but messages read ahead in a thread, each stamped with its arrival as it is
+        read (trip.py), a big one decoded there (stdio.py)."""
+        stdio.serve(self, stdin, stdout)
 
     def backend_spec(self) -> BackendSpec:
         return backend_spec(self.settings)

@@ -1,8 +1,9 @@
-"""LSP over stdio as pygls serves it (`pygls.io_.run_async`), but a message is read in a thread
-whole, and a big one decoded there too, a piece at a time (`engine/big_json.py`), lone
-surrogates replaced: the event loop gets a 10 MB `didOpen` as a parsed message, not 70 ms of
-`json.loads`, and its text's line index and chunks made (`text_document.prepare`). Anything
-else, malformed JSON included, is decoded on the loop as pygls does.
+"""LSP over stdio as pygls serves it (`pygls.io_.run_async`), but messages are read by a thread
+of their own, ahead of the loop, each whole and stamped with when it came; a big one is decoded
+there too, a piece at a time (`engine/big_json.py`), lone surrogates replaced: the event loop
+gets a 10 MB `didOpen` as a parsed message, not 70 ms of `json.loads`, and its text's line index
+and chunks made (`text_document.prepare`). Anything else, malformed JSON included, is decoded on
+the loop as pygls does.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import logging
 import re
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, BinaryIO
+import time
+from collections.abc import Callable
+from typing import Any, BinaryIO, NamedTuple
 
 from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter
@@ -36,55 +38,87 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None, stdout: BinaryIO | None
     assert isinstance(protocol, QwenProtocol)
     server._stop_event = stop = threading.Event()  # pygls's `shutdown()` sets it
     protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-    # One reader thread, started before the loop runs (pygls reads through a pool that started
-    # another thread, on the loop, whenever a read came before the last one's thread was idle).
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qwen-stdin")
-    reader.submit(int).result()
     try:
-        asyncio.run(_read_messages(server, reader, stop, stdin or sys.stdin.buffer, protocol))
+        asyncio.run(_read_messages(server, stop, stdin or sys.stdin.buffer, protocol))
     except BrokenPipeError:
         log.error("Connection to the client is lost! Shutting down the server.")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server.shutdown()
-        reader.shutdown(wait=False)
 
 
 async def _read_messages(
     server: JsonRPCServer,
-    reader: ThreadPoolExecutor,
     stop: threading.Event,
     stdin: BinaryIO,
     protocol: QwenProtocol,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> None:
+    """Each message handled on the loop, in order, as the reading thread hands it over with
+    the moment it came: the thread reads ahead, so a message that comes while the loop is busy
+    is stamped then, not when the loop is free again (lsp/trip.py)."""
     loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        read = await loop.run_in_executor(reader, _read, stdin)
-        if read is None:
-            break
-        body, decoded = read
+    reads: asyncio.Queue[Read | None] = asyncio.Queue()
+    reader = threading.Thread(
+        target=_read_ahead, args=(stdin, loop, reads, clock), name="qwen-lsp-stdin", daemon=True
+    )
+    reader.start()
+    while not stop.is_set() and (read := await reads.get()) is not None:
+        protocol.arrived_at = read.at
         try:
-            if decoded is None:
-                message = json.loads(body, object_hook=protocol.structure_message)
+            if read.decoded is None:
+                message = json.loads(read.body, object_hook=protocol.structure_message)
             else:
-                message = protocol.structure_valid(decoded)
+                message = protocol.structure_valid(read.decoded)
             protocol.handle_message(message)
         except Exception as exc:
             log.exception("Unable to handle message")
             server.report_server_error(exc, JsonRpcException)  # as pygls reports it
+        await asyncio.sleep(0)  # what it started takes its first step before the next message
 
 
-def _read(stdin: BinaryIO) -> tuple[bytes, Any] | None:
-    """The next message's body and, for a big one, its decoded value (else None); None at the
-    end of the input. Headers are read as pygls reads them (only Content-Length counts)."""
-    length = 0
+class Read(NamedTuple):
+    body: bytes
+    decoded: Any  # a big message's value, decoded in the thread; None: pygls decodes it
+    at: float  # when its first line was read (`time.perf_counter()`)
+
+
+def _read_ahead(
+    stdin: BinaryIO, loop: asyncio.AbstractEventLoop, reads: asyncio.Queue, clock: Callable
+) -> None:
+    """The reading thread: every message to the loop as soon as it is read; None at the end."""
+    stream = _own_reader(stdin)
+    try:
+        while (read := _read(stream, clock)) is not None:
+            loop.call_soon_threadsafe(reads.put_nowait, read)
+    except Exception:  # a stream that fails ends the session as its end does
+        log.exception("Unable to read from stdin")
+    with contextlib.suppress(RuntimeError):  # the loop closed first (exit)
+        loop.call_soon_threadsafe(reads.put_nowait, None)
+
+
+def _own_reader(stdin: BinaryIO) -> BinaryIO:
+    """A reader of stdin's descriptor not shared with `sys.stdin`: at exit, Python closes
+    `sys.stdin`, which would wait on the lock that this thread's blocked read holds."""
+    try:
+        return open(stdin.fileno(), "rb", closefd=False)  # the thread's own
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's BytesIO)
+        return stdin
+
+
+def _read(stdin: BinaryIO, clock: Callable[[], float] = time.perf_counter) -> Read | None:
+    """The next message: its body, its decoded value for a big one (else None) and when its
+    first line came; None at the end of the input. Headers are read as pygls reads them (only
+    Content-Length counts)."""
+    length, at = 0, None
     while header := stdin.readline():
+        at = clock() if at is None else at
         if not length and (match := _CONTENT_LENGTH.fullmatch(header)):
             length = int(match.group(1))
         if length and not header.strip():
             body = stdin.read(length)
-            return (body, _decoded(body)) if body else None
+            return Read(body, _decoded(body), at) if body else None
     return None
 
 

@@ -1,10 +1,8 @@
 """The whole trip the server sees, for `qwen.stats` latency: from when a message's first bytes
 are read off stdin to when its answer has been written and flushed to stdout.
 
-Over stdio a message (header lines, then the body) is read in a thread (lsp/stdio.py), then
-handled on the event loop, and only then is the next read: the last message read is the one
-being handled. A reader that reads ahead must hand each message's own stamp to
-`handle_message` (set `stdin.arrived_at` to it just before), or later ones would be taken.
+Over stdio a thread reads messages as they come, ahead of the event loop (lsp/stdio.py), and
+hands each to the loop with its stamp, set as `arrived_at` just before `handle_message`.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from pygls.protocol import LanguageServerProtocol
 
@@ -31,40 +29,17 @@ def arrival() -> float:
     return time.perf_counter() if arrived is None else arrived
 
 
-class StampedStdin:
-    """stdin as pygls reads it, noting when each message's first line came (in the reading
-    thread, before the event loop, busy with other work, gets to it)."""
-
-    def __init__(self, stream: BinaryIO, clock: Callable[[], float] = time.perf_counter) -> None:
-        self._stream = stream
-        self._clock = clock
-        self._between_messages = True
-        self.arrived_at: float | None = None
-
-    def readline(self) -> bytes:
-        line = self._stream.readline()
-        if line and self._between_messages:
-            self.arrived_at = self._clock()
-            self._between_messages = False
-        return line
-
-    def read(self, size: int) -> bytes:
-        body = self._stream.read(size)
-        self._between_messages = True  # the body ends the message
-        return body
-
-
 class TripTimes(LanguageServerProtocol):
     """Each message handled knows its arrival; a request's callback runs once its answer is
     written (pygls writes and flushes stdout synchronously in `_send_response`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stdin: StampedStdin | None = None
+        self.arrived_at: float | None = None  # the message about to be handled: when it came
         self._on_written: dict[Any, Written] = {}
 
     def handle_message(self, message: Any) -> None:
-        _ARRIVED.set(self.stdin.arrived_at if self.stdin is not None else None)
+        _ARRIVED.set(self.arrived_at)
         super().handle_message(message)  # runs the handler in a copy of this context
 
     def when_written(self, msg_id: Any, callback: Written) -> None:

@@ -9,14 +9,18 @@ local function first_word(text)
   return text:match("^%s*[%w_]+") or text:match("^%s*[^%w_%s]+") or text
 end
 
-local function stats()
+local function all_stats()
   local result
   qwen.stats(function(r)
     result = r
   end)
   return T.wait("qwen.stats", function()
     return result
-  end, 5000).acceptance
+  end, 5000)
+end
+
+local function stats()
+  return all_stats().acceptance
 end
 
 local function random_setup()
@@ -47,6 +51,15 @@ T.run(function()
     return figures.shown == 1 and figures
   end)
   T.eq(units(text), shown.shown_chars, "characters shown")
+  -- The plugin timed it from the keystroke: qwen.stats shows that beside its own latency.
+  local felt = T.wait("the felt latency reported", function()
+    local f = all_stats().felt_latency_ms
+    return f.answers == 1 and f
+  end)
+  T.log("felt %s ms, the server's %s ms", felt.client.p50, felt.server.p50)
+  T.eq(true, felt.client.p50 > 0 and felt.server.p50 > 0, "both figures")
+  -- What the editor waited holds what the server saw (20 ms: the stamps' own slack at load).
+  T.eq(true, felt.client.p50 + 20 >= felt.server.p50, "client's >= server's")
 
   local word = first_word(text)
   T.type("<M-Right>")

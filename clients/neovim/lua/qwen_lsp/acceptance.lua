@@ -1,5 +1,5 @@
 -- Tells the server what the user did with its suggestions, in Copilot's protocol: the item's
--- own command on accept, textDocument/didShowCompletion, and
+-- own command on accept, textDocument/didShowCompletion (with our feltMs), and
 -- textDocument/didPartiallyAcceptCompletion with the UTF-16 length from the start of the item's
 -- text to the end of what is accepted. The server keeps the figures (:QwenStats shows them).
 local lsp = require("qwen_lsp.lsp")
@@ -21,9 +21,10 @@ local function notify(client, method, params)
   end
 end
 
---- `item` (as the server sent it) is now on screen.
-function M.shown(client, item)
-  notify(client, "textDocument/didShowCompletion", { item = item })
+--- `item` (as the server sent it) is now on screen, `felt_ms` after the keystroke that asked
+--- for it (ours: qwen.stats shows it beside the server's latency of that answer).
+function M.shown(client, item, felt_ms)
+  notify(client, "textDocument/didShowCompletion", { item = item, feltMs = felt_ms })
 end
 
 --- `accepted`: the item's text from its start to the end of what the user has taken so far.

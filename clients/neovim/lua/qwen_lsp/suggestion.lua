@@ -121,7 +121,8 @@ local function show(state, text, replace)
   render(state)
 end
 
-local function on_response(state, seq, tick, err, result)
+-- `since`: when the user began to wait (uv.hrtime(): the keystroke, or the explicit ask).
+local function on_response(state, seq, tick, since, err, result)
   if seq ~= state.seq then
     return
   end
@@ -162,11 +163,12 @@ local function on_response(state, seq, tick, err, result)
     show(state, text, replace)
     -- `full`: the item's text, of which `text` is what is still to insert.
     state.shown.item, state.shown.full = item, insert_text(item)
-    acceptance.shown(state.client, item)
+    acceptance.shown(state.client, item, (uv.hrtime() - since) / 1e6)
   end
 end
 
-local function request(state, trigger_kind)
+local function request(state, trigger_kind, since)
+  since = since or uv.hrtime()
   cancel(state)
   local client = state.client
   if lsp.is_stopped(client) then
@@ -177,7 +179,7 @@ local function request(state, trigger_kind)
   params.context = { triggerKind = trigger_kind }
   local seq, tick = state.seq, api.nvim_buf_get_changedtick(bufnr)
   local ok, id = lsp.request(client, "textDocument/inlineCompletion", params, function(err, result)
-    on_response(state, seq, tick, err, result)
+    on_response(state, seq, tick, since, err, result)
   end, bufnr)
   state.request_id = ok and id or nil
 end
@@ -185,6 +187,7 @@ end
 -- On entering Insert mode, and after the cursor moved or the text changed: keep the suggestion
 -- if the user typed (or accepted) the start of it, else ask again.
 local function on_change(state)
+  local since = uv.hrtime() -- the keystroke: the user waits from here
   local s = state.shown
   if s then
     local row, col = cursor()
@@ -219,7 +222,7 @@ local function on_change(state)
         and api.nvim_get_mode().mode == "i"
         and vim.fn.pumvisible() == 0
       then
-        request(state, TRIGGER_AUTOMATIC)
+        request(state, TRIGGER_AUTOMATIC, since)
       end
     end)
   )

@@ -60,6 +60,12 @@ scenario("Ctrl+→ takes a word and Ctrl+Alt+→ the rest of the line; the stats
   await (keystrokes ? vsc.page.keyboard.type(typed, { delay: 20 }) : vsc.page.keyboard.insertText(typed));
   await vsc.waitForGhostText(KNOWN_TEXT ? expected.item.insertText : "");
   await waitForAcceptance("the suggestion shown", (f) => f.shown > start.shown);
+  // The extension timed it from the keystroke: qwen.stats keeps that beside its own latency.
+  const felt = /Felt latency: In VS Code p50 [\d.]+ ms from the keystroke \(the server's [\d.]+ ms, [1-9]\d* suggestions\)/;
+  for (const deadline = Date.now() + 15_000; !felt.test(await vsc.logText()); ) {
+    assert.ok(Date.now() < deadline, "the felt latency was never logged");
+    await vsc.page.waitForTimeout(200);
+  }
   await vsc.page.waitForTimeout(1000); // the figures of what typing did settle first
   // Typing may already have taken the start of a suggestion (typed-through): compare with now.
   const before = await loggedAcceptance();
