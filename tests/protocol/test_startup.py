@@ -25,6 +25,7 @@ from .lsp_helpers import (
     stats,
     wait_for_worker,
 )
+from .raw_client import RawClient
 
 pytestmark = pytest.mark.protocol
 
@@ -178,3 +179,18 @@ async def test_a_model_that_cannot_load_is_told_once_and_requests_answered_at_on
     errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert len(errors) == 1 and re.search(client.expected, errors[0]), errors  # type: ignore[attr-defined]
     assert sum(1 for t in client.progress_reports if t.startswith("qwen-load")) == 1
+
+
+def test_a_client_that_exits_without_waiting_ends_the_server(tiny_model):
+    # shutdown and exit sent at once while the worker is starting: the server must not hang on
+    # the worker's start (nor on writing answers to an output `exit` closed).
+    client = RawClient({"model": str(tiny_model)})
+    try:
+        client.start("shutdown", None)
+        client.notify("exit", None)
+        assert client.proc.stdin is not None
+        client.proc.stdin.close()
+        assert client.proc.wait(timeout=30) == 0  # TimeoutExpired: still running
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()

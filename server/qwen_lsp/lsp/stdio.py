@@ -16,7 +16,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, BinaryIO, NamedTuple
 
 from pygls.exceptions import JsonRpcException
@@ -29,6 +29,7 @@ from .text_document import prepare
 
 log = logging.getLogger("qwen_lsp")
 BIG_BODY = 1 << 20  # bytes: smaller messages take under ~5 ms to decode on the loop
+EXIT_GRACE_S = 3.0  # for the tasks left at exit: a worker being stopped gets its own 3 s grace
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 
 
@@ -37,15 +38,50 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None, stdout: BinaryIO | None
     protocol = server.protocol
     assert isinstance(protocol, QwenProtocol)
     server._stop_event = stop = threading.Event()  # pygls's `shutdown()` sets it
-    protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    protocol.set_writer(ClosingWriter(stdout or sys.stdout.buffer))
     try:
-        asyncio.run(_read_messages(server, stop, stdin or sys.stdin.buffer, protocol))
+        run_until_exit(_read_messages(server, stop, stdin or sys.stdin.buffer, protocol))
     except BrokenPipeError:
         log.error("Connection to the client is lost! Shutting down the server.")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server.shutdown()
+
+
+def run_until_exit(main: Coroutine[Any, Any, None]) -> None:
+    """`asyncio.run`, but the tasks left at the end get EXIT_GRACE_S to finish: in Python 3.11 a
+    task cancelled while it starts the worker process never ends (its child is never watched),
+    and `asyncio.run` waits for it forever (a client that sent `exit` right after `initialized`)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            if left := asyncio.all_tasks(loop):
+                for task in left:
+                    task.cancel()
+                loop.run_until_complete(asyncio.wait(left, timeout=EXIT_GRACE_S))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+class ClosingWriter(StdoutWriter):
+    """Writes after `exit` closed the output are dropped: for a client that sent `exit` before
+    its answers came, pygls reports each failed write through the same writer, without end."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
+
+    def write(self, data: bytes) -> None:
+        if not self.closed:
+            super().write(data)
 
 
 async def _read_messages(
