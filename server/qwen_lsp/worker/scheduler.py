@@ -7,8 +7,9 @@ paused (its KV cache and decoder state are its own) and the waiting one is serve
 resumes where it was. A keystroke thus waits for at most one decode step or prefill chunk of a
 long job. A keystroke whose prompt is the one a running pre-warm is prefilling (its document's,
 give or take what was typed since) joins it instead: the pre-warm goes on in big chunks and the
-keystroke then finds its prompt in the cache. Shared by the pipe worker (main.py) and the shared
-socket worker (socket_server.py).
+keystroke then finds its prompt in the cache; a queued one it would join goes first, ahead of
+any running work it outranks (after a file switch: another document's pre-warm). Shared by
+the pipe worker (main.py) and the shared socket worker (socket_server.py).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class Scheduler:
         with self._changed:
             if not self._queue and not self._closed:
                 self._changed.wait(timeout)
+        self._expire()
+        with self._changed:
             if not self._queue:
                 return not self._closed
             pending = self._prefill_first(heapq.heappop(self._queue)[2])
@@ -97,7 +100,8 @@ class Scheduler:
         return True
 
     def _prefill_first(self, pending: Pending) -> Pending:
-        """A queued pre-warm that `pending` would join goes first (it waits for it anyway)."""
+        """A queued pre-warm that `pending` would join goes first (it waits for it anyway);
+        called with the lock held."""
         for entry in self._queue:
             if _joins(pending, entry[2]):
                 self._queue.remove(entry)
@@ -138,11 +142,25 @@ class Scheduler:
                 next(steps)
             except StopIteration as finished:
                 return finished.value
+            self._expire()
             while not self._must_stop(pending) and (higher := self._pop_above(pending)):
                 self._serve(higher)
 
+    def _expire(self) -> None:
+        """Answer the waiting requests whose time limit has passed (empty, "length"), as it
+        would once started: one that waits for a long prefill (a joined pre-warm) stays in time."""
+        now = time.perf_counter()
+        with self._changed:
+            late = [e for e in self._queue if _deadline(e[2]) < now]
+            for entry in late:
+                self._queue.remove(entry)
+            heapq.heapify(self._queue)
+        for entry in late:
+            entry[2].send(m.Done(id=entry[2].request.id, text="", finish_reason="length"))
+
     def _pop_above(self, running: Pending) -> Pending | None:
-        """The first waiting request that outranks `running` and does not wait for it."""
+        """The first waiting request that outranks `running` and does not wait for it (or the
+        queued pre-warm it would join: after a file switch, another document's pre-warm runs)."""
         with self._changed:
             for entry in sorted(self._queue):
                 if entry[0] >= running.rank:
@@ -150,7 +168,7 @@ class Scheduler:
                 if not _joins(entry[2], running):
                     self._queue.remove(entry)
                     heapq.heapify(self._queue)
-                    return entry[2]
+                    return self._prefill_first(entry[2])
             return None
 
     def _joined(self, pending: Pending) -> bool:
@@ -173,6 +191,11 @@ class Scheduler:
                 or (_wants_cache_of(later, pending) and not _joins(later, pending))
                 for _, _, later in self._queue
             )
+
+
+def _deadline(pending: Pending) -> float:
+    limit = pending.request.max_time_ms
+    return pending.arrived + limit / 1000 if limit else float("inf")
 
 
 def _early(pending: Pending) -> Callable[[str, m.Usage], None]:
