@@ -281,7 +281,7 @@ def test_after_a_switch_the_keystroke_lets_its_queued_prewarm_pause_another_docu
 
 def test_a_keystroke_waiting_past_its_time_limit_is_answered_empty_at_once(scheduler, host):
     """Joined to a long pre-warm, a keystroke still answers within completion.timeoutMs (empty,
-    as its own prefill would have); the pre-warm goes on filling the cache."""
+    as its own prefill would have); the pre-warm goes on filling the cache, in big chunks."""
     answers: list = []
     prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
     submit(scheduler, answers, prewarm)
@@ -295,3 +295,4 @@ def test_a_keystroke_waiting_past_its_time_limit_is_answered_empty_at_once(sched
         (1, "0", "length"),  # a pre-warm's answer: every step ran
     ]
     assert (2, 0) not in host.trace
+    assert host.hurried == [(1, 1), (1, 2), (1, 3)]  # still hurried once the keystroke is gone

@@ -47,6 +47,7 @@ class Pending:
     gone: Callable[[], bool] = _never  # the owner went away: stop
     arrived: float = field(default_factory=time.perf_counter)  # its time limit counts from here
     order: int = 0
+    hurried: bool = False  # a waiting request joined it once (`Scheduler._hurried`)
 
     @property
     def rank(self) -> int:
@@ -125,7 +126,7 @@ class Scheduler:
                 on_text,
                 pending.arrived,
                 _early(pending),
-                urgent=lambda: self._joined(pending),
+                urgent=lambda: self._hurried(pending),
             )
             pending.send(self._run(pending, steps))
         except Exception as exc:  # the error goes back to the caller; the worker lives on
@@ -170,6 +171,12 @@ class Scheduler:
                     heapq.heapify(self._queue)
                     return self._prefill_first(entry[2])
             return None
+
+    def _hurried(self, pending: Pending) -> bool:
+        """Once a keystroke has joined it, a pre-warm goes in big chunks to its end: the person
+        is in that document, and small chunks read ~3x slower on a slow model (BENCHMARKS.md)."""
+        pending.hurried = pending.hurried or self._joined(pending)
+        return pending.hurried
 
     def _joined(self, pending: Pending) -> bool:
         """A waiting request outranks `pending` and waits for its prefill to end."""
