@@ -92,8 +92,6 @@ class Scheduler:
         with self._changed:
             if not self._queue and not self._closed:
                 self._changed.wait(timeout)
-        self._expire()
-        with self._changed:
             if not self._queue:
                 return not self._closed
             pending = self._prefill_first(heapq.heappop(self._queue)[2])
@@ -148,8 +146,9 @@ class Scheduler:
                 self._serve(higher)
 
     def _expire(self) -> None:
-        """Answer the waiting requests whose time limit has passed (empty, "length"), as it
-        would once started: one that waits for a long prefill (a joined pre-warm) stays in time."""
+        """Between another's steps, answer the waiting requests whose time limit has passed
+        (empty, "length", as once started): one waiting for a long prefill (a joined pre-warm)
+        stays in time. An idle worker starts a late one instead (its prompt warms the cache)."""
         now = time.perf_counter()
         with self._changed:
             late = [e for e in self._queue if _deadline(e[2]) < now]
