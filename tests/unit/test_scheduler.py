@@ -296,3 +296,13 @@ def test_a_keystroke_waiting_past_its_time_limit_is_answered_empty_at_once(sched
     ]
     assert (2, 0) not in host.trace
     assert host.hurried == [(1, 1), (1, 2), (1, 3)]  # still hurried once the keystroke is gone
+
+
+def test_a_cancelled_request_past_its_time_limit_is_answered_cancelled(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "job", steps=3))
+    late = Pending(request(2, "interactive", max_time_ms=5000), answers.append,
+                   arrived=time.perf_counter() - 6)  # fmt: skip
+    host.at[(1, 1)] = lambda: (scheduler.submit(late), scheduler.cancel(2))
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "cancelled"), (1, "length")]

@@ -155,8 +155,10 @@ class Scheduler:
             for entry in late:
                 self._queue.remove(entry)
             heapq.heapify(self._queue)
-        for entry in late:
-            entry[2].send(m.Done(id=entry[2].request.id, text="", finish_reason="length"))
+        for _, _, pending in late:
+            stopped = self._must_stop(pending)  # cancelled meanwhile: it says so, as it would
+            finish: m.FinishReason = "cancelled" if stopped else "length"
+            pending.send(m.Done(id=pending.request.id, text="", finish_reason=finish))
 
     def _pop_above(self, running: Pending) -> Pending | None:
         """The first waiting request that outranks `running` and does not wait for it (or the
