@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -255,3 +256,53 @@ def test_a_keystroke_joins_or_stops_the_prewarm_of_its_documents_alternate(
     host.at[(1, 1)] = lambda: submit(scheduler, answers, keystroke)
     drain(scheduler)
     assert outcomes(answers) == outcome
+
+
+def test_after_a_switch_the_keystroke_lets_its_queued_prewarm_pause_another_documents(
+    scheduler, host
+):
+    """Background work of another document is running (a pre-warm at open) when the switched-to
+    document's pre-warm is queued behind it: the first keystroke there waits for that pre-warm,
+    which goes first (hurried), instead of prefilling the whole prompt itself."""
+    answers: list = []
+    other = m.Generate(id=1, prompt="<|fim_prefix|>b", max_tokens=0, priority="background",
+                       cache_key="b.py")  # fmt: skip
+    submit(scheduler, answers, other)
+    focused = m.Generate(id=2, prompt=PROMPT, max_tokens=0, priority="background",
+                         cache_key="a.py")  # fmt: skip
+    keystroke = m.Generate(id=3, prompt=PROMPT + "=", max_tokens=1, cache_key="a.py")
+    host.at[(1, 1)] = lambda: submit(scheduler, answers, focused)
+    host.at[(1, 2)] = lambda: submit(scheduler, answers, keystroke)
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "length"), (3, "length"), (1, "length")]
+    assert host.trace == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2), (2, 3), (3, 0), (1, 3)]
+    assert host.hurried[:4] == [(2, 0), (2, 1), (2, 2), (2, 3)]  # the keystroke waits for it
+
+
+def test_a_keystroke_waiting_past_its_time_limit_is_answered_empty_at_once(scheduler, host):
+    """Joined to a long pre-warm, a keystroke still answers within completion.timeoutMs (empty,
+    as its own prefill would have); the pre-warm goes on filling the cache, in big chunks."""
+    answers: list = []
+    prewarm = m.Generate(id=1, prompt=PROMPT, max_tokens=0, priority="background", cache_key="a.py")
+    submit(scheduler, answers, prewarm)
+    keystroke = m.Generate(id=2, prompt=PROMPT + "=", max_tokens=1, cache_key="a.py",
+                           max_time_ms=5000)  # fmt: skip
+    late = Pending(keystroke, answers.append, arrived=time.perf_counter() - 6)
+    host.at[(1, 1)] = lambda: scheduler.submit(late)
+    drain(scheduler)
+    assert [(a.id, a.text, a.finish_reason) for a in answers] == [
+        (2, "", "length"),
+        (1, "0", "length"),  # a pre-warm's answer: every step ran
+    ]
+    assert (2, 0) not in host.trace
+    assert host.hurried == [(1, 1), (1, 2), (1, 3)]  # still hurried once the keystroke is gone
+
+
+def test_a_cancelled_request_past_its_time_limit_is_answered_cancelled(scheduler, host):
+    answers: list = []
+    submit(scheduler, answers, request(1, "job", steps=3))
+    late = Pending(request(2, "interactive", max_time_ms=5000), answers.append,
+                   arrived=time.perf_counter() - 6)  # fmt: skip
+    host.at[(1, 1)] = lambda: (scheduler.submit(late), scheduler.cancel(2))
+    drain(scheduler)
+    assert outcomes(answers) == [(2, "cancelled"), (1, "length")]

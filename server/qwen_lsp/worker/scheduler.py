@@ -7,8 +7,9 @@ paused (its KV cache and decoder state are its own) and the waiting one is serve
 resumes where it was. A keystroke thus waits for at most one decode step or prefill chunk of a
 long job. A keystroke whose prompt is the one a running pre-warm is prefilling (its document's,
 give or take what was typed since) joins it instead: the pre-warm goes on in big chunks and the
-keystroke then finds its prompt in the cache. Shared by the pipe worker (main.py) and the shared
-socket worker (socket_server.py).
+keystroke then finds its prompt in the cache; a queued one it would join goes first, ahead of
+any running work it outranks (after a file switch: another document's pre-warm). Shared by
+the pipe worker (main.py) and the shared socket worker (socket_server.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Pending:
     gone: Callable[[], bool] = _never  # the owner went away: stop
     arrived: float = field(default_factory=time.perf_counter)  # its time limit counts from here
     order: int = 0
+    hurried: bool = False  # a waiting request joined it once (`Scheduler._hurried`)
 
     @property
     def rank(self) -> int:
@@ -97,7 +99,8 @@ class Scheduler:
         return True
 
     def _prefill_first(self, pending: Pending) -> Pending:
-        """A queued pre-warm that `pending` would join goes first (it waits for it anyway)."""
+        """A queued pre-warm that `pending` would join goes first (it waits for it anyway);
+        called with the lock held."""
         for entry in self._queue:
             if _joins(pending, entry[2]):
                 self._queue.remove(entry)
@@ -121,7 +124,7 @@ class Scheduler:
                 on_text,
                 pending.arrived,
                 _early(pending),
-                urgent=lambda: self._joined(pending),
+                urgent=lambda: self._hurried(pending),
             )
             pending.send(self._run(pending, steps))
         except Exception as exc:  # the error goes back to the caller; the worker lives on
@@ -138,11 +141,28 @@ class Scheduler:
                 next(steps)
             except StopIteration as finished:
                 return finished.value
+            self._expire()
             while not self._must_stop(pending) and (higher := self._pop_above(pending)):
                 self._serve(higher)
 
+    def _expire(self) -> None:
+        """Between another's steps, answer the waiting requests whose time limit has passed
+        (empty, "length", as once started): one waiting for a long prefill (a joined pre-warm)
+        stays in time. An idle worker starts a late one instead (its prompt warms the cache)."""
+        now = time.perf_counter()
+        with self._changed:
+            late = [e for e in self._queue if _deadline(e[2]) < now]
+            for entry in late:
+                self._queue.remove(entry)
+            heapq.heapify(self._queue)
+        for _, _, pending in late:
+            stopped = self._must_stop(pending)  # cancelled meanwhile: it says so, as it would
+            finish: m.FinishReason = "cancelled" if stopped else "length"
+            pending.send(m.Done(id=pending.request.id, text="", finish_reason=finish))
+
     def _pop_above(self, running: Pending) -> Pending | None:
-        """The first waiting request that outranks `running` and does not wait for it."""
+        """The first waiting request that outranks `running` and does not wait for it (or the
+        queued pre-warm it would join: after a file switch, another document's pre-warm runs)."""
         with self._changed:
             for entry in sorted(self._queue):
                 if entry[0] >= running.rank:
@@ -150,8 +170,14 @@ class Scheduler:
                 if not _joins(entry[2], running):
                     self._queue.remove(entry)
                     heapq.heapify(self._queue)
-                    return entry[2]
+                    return self._prefill_first(entry[2])
             return None
+
+    def _hurried(self, pending: Pending) -> bool:
+        """Once a keystroke has joined it, a pre-warm goes in big chunks to its end: the person
+        is in that document, and small chunks read ~3x slower on a slow model (BENCHMARKS.md)."""
+        pending.hurried = pending.hurried or self._joined(pending)
+        return pending.hurried
 
     def _joined(self, pending: Pending) -> bool:
         """A waiting request outranks `pending` and waits for its prefill to end."""
@@ -173,6 +199,11 @@ class Scheduler:
                 or (_wants_cache_of(later, pending) and not _joins(later, pending))
                 for _, _, later in self._queue
             )
+
+
+def _deadline(pending: Pending) -> float:
+    limit = pending.request.max_time_ms
+    return pending.arrived + limit / 1000 if limit else float("inf")
 
 
 def _early(pending: Pending) -> Callable[[str, m.Usage], None]:
