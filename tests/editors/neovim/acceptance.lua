@@ -10,13 +10,7 @@ local function first_word(text)
 end
 
 local function stats()
-  local result
-  qwen.stats(function(r)
-    result = r
-  end)
-  return T.wait("qwen.stats", function()
-    return result
-  end, 5000).acceptance
+  return T.stats().acceptance
 end
 
 local function random_setup()

@@ -8,16 +8,6 @@ local qwen = require("qwen_lsp")
 
 local EARLY = { completion = { answerWithinMs = 1 }, worker = { speculation = "off" } }
 
-local function stats()
-  local got
-  qwen.stats(function(s)
-    got = s
-  end)
-  return T.wait("qwen.stats", function()
-    return got
-  end)
-end
-
 T.run(function()
   if not vim.env.QWEN_TEST_TRAINED_MODEL then
     T.skip("only the trained model's suggestion is known in advance")
@@ -35,7 +25,7 @@ T.run(function()
   for _, text in ipairs(seen) do
     T.eq(true, vim.startswith(expected, text), "a ghost text on the way: " .. text)
   end
-  local now = stats()
+  local now = T.stats()
   T.log("stats: %s", vim.inspect({ now.model_calls, now.cache_hits, now.early_answers }))
   T.eq(true, now.early_answers >= 1, "answered early")
   T.eq(1, now.suggestions_grew, "told the whole suggestion was ready")

@@ -170,6 +170,17 @@ function T.wait_ready()
   return client
 end
 
+--- The server's `qwen.stats`.
+function T.stats()
+  local result
+  require("qwen_lsp").stats(function(r)
+    result = r
+  end)
+  return T.wait("qwen.stats", function()
+    return result
+  end, 5000)
+end
+
 --- What the server itself suggests at the cursor (the text after the cursor).
 function T.ask(client)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
