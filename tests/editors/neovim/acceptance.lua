@@ -10,7 +10,13 @@ local function first_word(text)
 end
 
 local function stats()
-  return T.stats().acceptance
+  local result
+  qwen.stats(function(r)
+    result = r
+  end)
+  return T.wait("qwen.stats", function()
+    return result
+  end, 5000).acceptance
 end
 
 local function random_setup()
