@@ -59,9 +59,10 @@ class CompletionSettings(_Section, frozen=True):
     lines, when a line is finished), instead of when the model has finished it, as llama.vim
     bounds its prediction time. The model generates on, at the lowest priority, and the whole
     suggestion takes the short one's place in the server's cache: typing on through it, or
-    asking again, shows the rest without a new model call. A keystroke the cache cannot answer
-    stops it. 100 (default): where the model generates slowly (~30 tokens/s) the typing
-    replay's median pause was 150 ms against 945 ms for whole suggestions, 0.55x llama.vim's;
+    asking again, shows the rest without a new model call (the VS Code extension and the Neovim
+    plugin ask again themselves when it is ready: `qwen/suggestionGrew`). A keystroke the cache
+    cannot answer stops it. 100 (default): where the model generates slowly (~30 tokens/s) the
+    typing replay's median pause was 150 ms against 945 ms for whole suggestions, 0.55x llama.vim's;
     where it is fast (the trained test model) the two were on par, 40 and 38 ms (BENCHMARKS.md,
     "Today's tables").
     `0`: answer when the suggestion is complete, to see a multi-line suggestion whole at once

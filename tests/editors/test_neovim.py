@@ -22,7 +22,7 @@ SCENARIOS = REPO / "tests" / "editors" / "neovim"
 SERVER = REPO / ".venv" / "bin" / "qwen-lsp"
 SKIPPED = 77  # helper.lua's T.skip()
 # Scenarios only the trained model can drive (the committed one is copied in when none is built).
-NEEDS_TRAINED = {"next_line"}
+NEEDS_TRAINED = {"next_line", "grew"}
 
 
 def _binwheels_nvim() -> Path | None:

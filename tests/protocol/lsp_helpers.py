@@ -13,11 +13,16 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "qwen_lsp", "--stdio"])
 
 
-def capabilities(client: str = "visual-studio-code") -> types.ClientCapabilities:
-    """A real client's recorded capabilities, plus inline completion (they predate it)."""
+def capabilities(
+    client: str = "visual-studio-code", experimental: dict[str, Any] | None = None
+) -> types.ClientCapabilities:
+    """A real client's recorded capabilities, plus inline completion (they predate it) and
+    `experimental` ones (qwen-lsp's protocol extensions)."""
     caps = client_capabilities(client)
     assert caps.text_document is not None
     caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    if experimental is not None:
+        caps.experimental = experimental
     return caps
 
 
@@ -34,6 +39,7 @@ async def start_session(
     client_name: str = "visual-studio-code",
     *,
     whole: bool = True,
+    experimental: dict[str, Any] | None = None,
 ) -> types.InitializeResult:
     """Initialize with `options`, answered to workspace/configuration too; `whole`: with
     `whole_suggestions`, else the server's defaults for what `options` leave out."""
@@ -41,7 +47,7 @@ async def start_session(
     client.set_configuration(options, section="qwen")
     return await client.initialize_session(
         types.InitializeParams(
-            capabilities=capabilities(client_name),
+            capabilities=capabilities(client_name, experimental),
             initialization_options=options,
             root_uri="file:///work/demo",
         )

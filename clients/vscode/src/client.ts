@@ -10,6 +10,7 @@ import {
 
 import { ACCEPT_COMMAND, type AcceptanceReporter } from "./acceptance";
 import { SERVER_CMD } from "./commands";
+import { SuggestionGrewFeature } from "./grew";
 import { pipeServerLog } from "./log";
 import { PrewarmFeature } from "./prewarm";
 import { ProgressStatusFeature } from "./progress";
@@ -37,6 +38,7 @@ export function createClient(server: ServerCommand, hooks: ClientHooks): Languag
     clientOptions(hooks),
   );
   client.registerFeature(new PrewarmFeature(client));
+  client.registerFeature(new SuggestionGrewFeature(client, hooks.output));
   client.registerFeature(
     new ProgressStatusFeature(client, (active) => {
       hooks.state.progress(active);

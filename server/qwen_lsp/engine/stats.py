@@ -30,6 +30,7 @@ class CompletionStats:
     cancelled_generated_tokens: int = 0  # spent on requests superseded before they finished
     stale: int = 0
     early_answers: int = 0  # answered with the text so far while the model went on
+    suggestions_grew: int = 0  # `qwen/suggestionGrew` sent: the whole one ready, nothing typed
     errors: int = 0
     warm_documents: int = 0  # KV caches the worker holds (documents, action sessions), last seen
     kv_cache_bytes: int = 0  # what those caches hold, and the worker's limit, last seen
@@ -140,6 +141,7 @@ class CompletionStats:
             "cancelled_generated_tokens": self.cancelled_generated_tokens,
             "stale": self.stale,
             "early_answers": self.early_answers,
+            "suggestions_grew": self.suggestions_grew,
             "errors": self.errors,
             "warm_documents": self.warm_documents,
             "kv_cache_bytes": self.kv_cache_bytes,

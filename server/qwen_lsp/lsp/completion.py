@@ -56,6 +56,7 @@ class ModelAnswer:
     plan: CompletionPlan
     done: m.Done
     going: early_answer.Going | None  # the generation, when it goes on after an early answer
+    position: types.Position  # the client's cursor, as it asked
     model_ms: float  # the wait for the model: the worker's queue and pipe included
     idle_ms: float  # the server's wait before asking it (`completion.debounceMs`)
 
@@ -137,7 +138,7 @@ async def model_answer(
     if document.version != request.version:
         ls.stats.stale += 1  # computed for a text the user has already changed
         return None
-    return ModelAnswer(plan, done, going, model_ms, idle_ms)
+    return ModelAnswer(plan, done, going, params.position, model_ms, idle_ms)
 
 
 def suggestion(
@@ -158,7 +159,8 @@ def suggestion(
     record_latency(ls, asked, answer.model_ms, answer.idle_ms, shown.item_id)
     ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
     if answer.going is not None:  # answered early: the whole suggestion replaces it when it comes
-        whole = early_answer.remember_whole(ls, document, request, answer.plan, answer.going)
+        going, position = answer.going, answer.position
+        whole = early_answer.remember_whole(ls, document, request, answer.plan, going, position)
         ls.background(whole)
     else:
         prefetch.served(ls, document, request, Hit(text, key, 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from .. import messages as m
@@ -22,6 +23,8 @@ from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
 Going = asyncio.Task  # a generation still running after its early answer
+GREW = "qwen/suggestionGrew"
+GREW_CAPABILITY = "qwenSuggestionGrew"  # under the client's `experimental` capabilities
 
 
 async def ask_model(
@@ -83,6 +86,7 @@ async def remember_whole(
     request: CompletionRequest,
     plan: CompletionPlan,
     generation: Going,
+    position: types.Position,
 ) -> None:
     """When the generation ends, its whole suggestion replaces the early one (run this after
     the early one is in the typing cache)."""
@@ -99,3 +103,26 @@ async def remember_whole(
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
     prefetch.served(ls, document, request, Hit(text, key, 0))  # what follows accepting it
+    tell_grown(ls, document, request, position)
+
+
+def tell_grown(
+    ls: QwenLanguageServer,
+    document: TextDocument,
+    request: CompletionRequest,
+    position: types.Position,
+) -> None:
+    """`qwen/suggestionGrew` to a client that asked for it, while its document is still the
+    request's (open, same version) and no newer request for it is in flight."""
+    experimental = ls.client_capabilities.experimental
+    if not (isinstance(experimental, dict) and experimental.get(GREW_CAPABILITY) is True):
+        return
+    if ls.workspace.text_documents.get(request.uri) is not document:
+        return  # closed (and maybe opened again) since
+    if document.version != request.version or request.uri in ls.inflight:
+        return
+    ls.stats.suggestions_grew += 1
+    where = {"line": position.line, "character": position.character}
+    ls.protocol.notify(
+        GREW, {"textDocument": {"uri": request.uri, "version": request.version}, "position": where}
+    )

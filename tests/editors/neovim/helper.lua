@@ -170,6 +170,17 @@ function T.wait_ready()
   return client
 end
 
+--- The server's `qwen.stats`.
+function T.stats()
+  local result
+  require("qwen_lsp").stats(function(r)
+    result = r
+  end)
+  return T.wait("qwen.stats", function()
+    return result
+  end, 5000)
+end
+
 --- What the server itself suggests at the cursor (the text after the cursor).
 function T.ask(client)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
@@ -228,8 +239,9 @@ function T.learn(client, chunks, wanted)
 end
 
 --- temperature.py with the code of one line removed, opened with the trained model, the cursor
---- in the hole (Insert mode). Returns its path, the removed code and the whole file.
-function T.trained_hole()
+--- in the hole (Insert mode), `opts` merged into setup{}. Returns its path, the removed code
+--- and the whole file.
+function T.trained_hole(opts)
   local source = T.read(T.repo .. "/tests/fixtures/corpus/temperature.py")
   local indent, expected = "    ", "return celsius * 9 / 5 + 32"
   local hole = assert(source:find(indent .. expected, 1, true), "corpus changed")
@@ -237,7 +249,8 @@ function T.trained_hole()
     "temperature.py",
     source:sub(1, hole - 1) .. indent .. source:sub(hole + #indent + #expected)
   )
-  T.setup({ settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } })
+  local trained = { settings = { model = vim.env.QWEN_TEST_TRAINED_MODEL } }
+  T.setup(vim.tbl_deep_extend("force", trained, opts or {}))
   vim.cmd("edit " .. path)
   T.wait_ready()
   vim.api.nvim_win_set_cursor(0, { select(2, source:sub(1, hole):gsub("\n", "")) + 1, 0 })

@@ -11,3 +11,4 @@ import "./e2e/actions.mjs";
 import "./e2e/menu.mjs";
 import "./e2e/docs_on_save.mjs";
 import "./e2e/server_path.mjs";
+import "./e2e/grew.mjs";

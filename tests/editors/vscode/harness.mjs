@@ -279,12 +279,22 @@ function helpers(session) {
       }
       await page.keyboard.press("Enter");
       await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
+      await this.goToLine(line);
+    },
+    /** Bring the open editor of `file` to the front by its tab, the cursor as `openFile` puts it. */
+    async showTab(file, line) {
+      await page.locator(`.tab[aria-label^="${file}"]`).first().click();
+      await page.locator(`.tab.active[aria-label^="${file}"]`).first().waitFor({ timeout: 5000 });
+      await this.goToLine(line);
+    },
+    /** The cursor at the start of `line` of the active editor, or at its end. */
+    async goToLine(line) {
       await page.locator(".monaco-editor .view-lines").first().click();
       if (line === undefined) {
         await page.keyboard.press(`${MOD}+End`);
       } else {
         await page.keyboard.press(`${MOD}+G`);
-        await input.fill(`:${line}:1`);
+        await page.locator(".quick-input-widget input").fill(`:${line}:1`);
         await page.keyboard.press("Enter");
       }
     },

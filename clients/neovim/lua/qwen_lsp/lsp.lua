@@ -74,6 +74,10 @@ local function capabilities()
   -- Neovim < 0.12 does not announce inline completion; the plugin implements it.
   caps.textDocument.inlineCompletion = caps.textDocument.inlineCompletion
     or { dynamicRegistration = false }
+  if not require("qwen_lsp.suggestion").native then -- ghost text drawn here: asked again here
+    local grew = { qwenSuggestionGrew = true } -- `qwen/suggestionGrew`: suggestion.grew
+    caps.experimental = vim.tbl_extend("force", caps.experimental or {}, grew)
+  end
   return caps
 end
 
@@ -91,6 +95,11 @@ local function client_config(bufnr)
     init_options = settings,
     settings = { qwen = settings },
     capabilities = capabilities(),
+    handlers = {
+      ["qwen/suggestionGrew"] = function(_, params)
+        require("qwen_lsp.suggestion").grew(params)
+      end,
+    },
     on_attach = on_attach,
     commands = {
       ["qwen.refactor"] = function(...)

@@ -178,6 +178,8 @@ local function request(state, trigger_kind, since)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
   params.context = { triggerKind = trigger_kind }
   local seq, tick = state.seq, api.nvim_buf_get_changedtick(bufnr)
+  local row, col = cursor()
+  state.asked = { tick = tick, row = row, col = col } -- for `qwen/suggestionGrew` (M.grew)
   local ok, id = lsp.request(client, "textDocument/inlineCompletion", params, function(err, result)
     on_response(state, seq, tick, since, err, result)
   end, bufnr)
@@ -371,6 +373,28 @@ function M.trigger()
   clear(state)
   request(state, TRIGGER_INVOKED)
   return true
+end
+
+--- `qwen/suggestionGrew` (the whole suggestion after an early answer is ready): asks again
+--- when the buffer, its text, the cursor and Insert mode are as at the last request.
+function M.grew(params)
+  local bufnr = api.nvim_get_current_buf()
+  local state, where = buffers[bufnr], params.position
+  local asked = state and not native and M.enabled and state.asked
+  if not asked or vim.uri_from_bufnr(bufnr) ~= params.textDocument.uri then
+    return
+  end
+  local row, col = cursor()
+  if
+    api.nvim_get_mode().mode == "i"
+    and api.nvim_buf_get_changedtick(bufnr) == asked.tick
+    and row == asked.row
+    and col == asked.col
+    and where.line == row
+    and byte_col(api.nvim_get_current_line(), where.character, state.client.offset_encoding) == col
+  then
+    request(state, TRIGGER_INVOKED)
+  end
 end
 
 --- Turns suggestions on or off in every buffer.
