@@ -62,8 +62,8 @@ class CompletionSettings(_Section, frozen=True):
     asking again, shows the rest without a new model call (the VS Code extension and the Neovim
     plugin ask again themselves when it is ready: `qwen/suggestionGrew`). A keystroke the cache
     cannot answer stops it. 100 (default): where the model generates slowly (~30 tokens/s) the
-    typing replay's median pause was 150 ms against 945 ms for whole suggestions, 0.55x llama.vim's;
-    where it is fast (the trained test model) the two were on par, 40 and 38 ms (BENCHMARKS.md,
+    typing replay's median pause was 140 ms against 899 ms for whole suggestions, 0.44x llama.vim's;
+    where it is fast (the trained test model) the two were on par, 42 and 40 ms (BENCHMARKS.md,
     "Today's tables").
     `0`: answer when the suggestion is complete, to see a multi-line suggestion whole at once
     however long it takes, or where a shared model server should not generate on after the
