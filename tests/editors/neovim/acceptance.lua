@@ -9,18 +9,8 @@ local function first_word(text)
   return text:match("^%s*[%w_]+") or text:match("^%s*[^%w_%s]+") or text
 end
 
-local function all_stats()
-  local result
-  qwen.stats(function(r)
-    result = r
-  end)
-  return T.wait("qwen.stats", function()
-    return result
-  end, 5000)
-end
-
 local function stats()
-  return all_stats().acceptance
+  return T.stats().acceptance
 end
 
 local function random_setup()
@@ -53,7 +43,7 @@ T.run(function()
   T.eq(units(text), shown.shown_chars, "characters shown")
   -- The plugin timed it from the keystroke: qwen.stats shows that beside its own latency.
   local felt = T.wait("the felt latency reported", function()
-    local f = all_stats().felt_latency_ms
+    local f = T.stats().felt_latency_ms
     return f.answers == 1 and f
   end)
   T.log("felt %s ms, the server's %s ms", felt.client.p50, felt.server.p50)
