@@ -69,9 +69,10 @@ class CompletionSettings(_Section, frozen=True):
     however long it takes, or where a shared model server should not generate on after the
     answer. Local worker and remote servers alike (the server's stream is read on)."""
     prewarm: bool = True
-    """When a document is opened or comes to the front (the clients send `qwen/didFocus` with
-    the cursor), prefill its completion prompt at the cursor into the model's KV cache at the
-    lowest priority, so the first keystroke there reuses it instead of starting cold. Local
+    """When a document is opened (the last four opened, at their end) or comes to the front (the
+    clients send `qwen/didFocus` with the cursor), prefill its completion prompt at the cursor
+    into the model's KV cache at the lowest priority, so the first keystroke there reuses it
+    instead of starting cold. Local
     worker and `llamacpp` (`/infill` with `n_predict` 0) only: an OpenAI-compatible server
     cannot prefill without generating, so nothing is sent there."""
     enter_prewarm: bool = False

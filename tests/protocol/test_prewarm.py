@@ -10,6 +10,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from qwen_lsp.engine.prefetch import OPEN_PREWARMS
+
 from .lsp_helpers import (
     SERVER,
     background_done,
@@ -176,3 +178,21 @@ async def test_typing_after_a_switch_back_reuses_the_prompt(client: LanguageClie
     )
     # Rotating the section on the way back re-read the whole prompt: 91-92% (98% kept).
     assert reused / prompt >= 0.95
+
+
+async def test_of_many_documents_opened_at_once_only_the_last_few_are_warmed(
+    client: LanguageClient,
+):
+    # A restored session: ten files opened in one go, no cursor named yet.
+    uris = [f"file:///work/demo/restored_{i}.py" for i in range(10)]
+    for uri in uris:
+        open_document(client, uri, SOURCE)
+    if not client.prewarm:  # type: ignore[attr-defined]
+        await asyncio.sleep(1.0)  # past the open's grace: nothing is sent with the setting off
+        assert (await stats(client))["background"]["prewarms"] == 0
+        return
+    current = await settled(client, OPEN_PREWARMS)
+    assert current["background"]["prewarms"] == OPEN_PREWARMS
+    # The last one opened is among them: typing at its end starts warm.
+    line = SOURCE.count("\n")
+    assert await type_and_measure(client, uris[-1], line, 0) >= GOAL

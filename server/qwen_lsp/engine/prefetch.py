@@ -22,6 +22,9 @@ H = TypeVar("H")  # a handle on work in flight (the server's task)
 # Backends where a prompt can be prefilled without generating: the local worker, and llama.cpp
 # (`/infill` with n_predict 0, as llama.vim warms its cache). OpenAI servers would generate.
 WARMABLE_BACKENDS = frozenset({"local", "llamacpp"})
+# Documents pre-warmed at open: a restored session (or `nvim *.py`) opens many at once, each a
+# prompt's prefill and a KV cache; the user types in one, and `qwen/didFocus` names it.
+OPEN_PREWARMS = 4
 
 
 def can_prewarm(backend: str) -> bool:

@@ -52,6 +52,7 @@ def register(server: QwenLanguageServer) -> None:
 def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     # The cursor is not known: warm the end, where a new file is typed (qwen/didFocus corrects).
     if (document := open_document(ls, params.text_document.uri)) is not None:
+        ls.recent_opens.append(document.uri)
         ls.background(_prewarm(ls, document, None, OPEN_GRACE_S))
 
 
@@ -66,6 +67,8 @@ def did_focus(ls: QwenLanguageServer, params: Any) -> None:
 
 def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
+    if uri in ls.recent_opens:
+        ls.recent_opens.remove(uri)
     ls.warm_prompts.forget(uri)
     if (task := ls.upcoming.forget(uri)) is not None:
         task.cancel()
@@ -86,6 +89,8 @@ async def _fill(
     if not (settings.completion.prewarm and can_prewarm(settings.backend)):
         return
     await asyncio.sleep(delay)
+    if at is None and document.uri not in ls.recent_opens:
+        return  # one of many opened at once (a restored session): only the last few are warmed
     try:
         offset = len(document.source) if at is None else offset_at(document, at)
     except JsonRpcInvalidParams:

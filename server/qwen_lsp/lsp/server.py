@@ -18,7 +18,7 @@ from ..backend.factory import Backend, BackendSpec, backend_spec, make_backend, 
 from ..backend.framed import FramedBackend
 from ..engine.acceptance import AcceptanceLog
 from ..engine.context import RepoContext
-from ..engine.prefetch import Upcoming, WarmPrompts
+from ..engine.prefetch import OPEN_PREWARMS, Upcoming, WarmPrompts
 from ..engine.stats import CompletionStats
 from ..engine.typing_cache import TypingCache
 from ..loop_health import StallMeter
@@ -59,6 +59,8 @@ class QwenLanguageServer(LanguageServer):
             self.backend_spec(), _BackendEvents(self), configured=False
         )
         self.inflight: dict[str, asyncio.Task] = {}
+        # The documents opened last: only these are pre-warmed at open (lsp/prefetch.py).
+        self.recent_opens: deque[str] = deque(maxlen=OPEN_PREWARMS)
         self.load_progress: LoadProgress | None = None
         self._background: set[asyncio.Task] = set()
         self.document_events = DocumentEvents()
