@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_lsp.engine.stats import CompletionStats
+from qwen_lsp.engine.stats import AnsweredRequest, CompletionStats
 
 pytestmark = pytest.mark.unit
 
@@ -15,41 +15,61 @@ def test_latency_runs_from_the_keystroke_the_request_is_for() -> None:
     stats.changed("a.py", 10.2)  # typing on: the user waits from the last keystroke
     since = stats.waiting_since("a.py", asked_at=10.24)  # after the trip
     assert since == 10.2
-    stats.record_latency(total_ms=60.0, model_ms=58.5, waited_ms=(10.3 - since) * 1000)
+    stats.record_latency(
+        AnsweredRequest(
+            total_ms=60.0, model_ms=58.5, item_id="a+0", waited_ms=(10.3 - since) * 1000
+        )
+    )
     # Asked again without a keystroke (a cursor move): from the request's arrival.
     assert stats.waiting_since("a.py", asked_at=12.0) == 12.0
-    stats.record_latency(total_ms=50.0, model_ms=49.0, waited_ms=50.0)
+    stats.record_latency(
+        AnsweredRequest(total_ms=50.0, model_ms=49.0, item_id="b+0", waited_ms=50.0)
+    )
     assert list(stats.latencies_ms) == pytest.approx([100.0, 50.0])
     assert list(stats.overhead_ms) == pytest.approx([1.5, 1.0])
 
 
 def test_the_wait_before_the_model_is_felt_but_not_server_overhead() -> None:
     stats = CompletionStats()
-    stats.record_latency(total_ms=70.0, model_ms=29.0, waited_ms=71.0, idle_ms=40.0)
+    stats.record_latency(
+        AnsweredRequest(total_ms=70.0, model_ms=29.0, item_id="c+0", waited_ms=71.0, idle_ms=40.0)
+    )
     assert list(stats.latencies_ms) == pytest.approx([71.0])
     assert list(stats.overhead_ms) == pytest.approx([1.0])
 
 
 def test_pygls_reading_and_writing_are_felt_but_not_server_overhead() -> None:
     stats = CompletionStats()
-    stats.record_latency(total_ms=45.0, model_ms=38.0, waited_ms=48.0, transport_ms=5.0)
+    stats.record_latency(
+        AnsweredRequest(
+            total_ms=45.0, model_ms=38.0, item_id="d+0", waited_ms=48.0, transport_ms=5.0
+        )
+    )
     assert list(stats.latencies_ms) == pytest.approx([48.0])
     assert list(stats.overhead_ms) == pytest.approx([2.0])
 
 
 def test_latency_is_the_wait_for_ghost_text_and_an_empty_answer_only_overhead() -> None:
     stats = CompletionStats()
-    stats.record_latency(total_ms=30.0, model_ms=28.0, waited_ms=31.0, shown=False)
-    stats.record_latency(total_ms=45.0, model_ms=44.0, waited_ms=46.0)
+    stats.record_latency(
+        AnsweredRequest(total_ms=30.0, model_ms=28.0, item_id=None, waited_ms=31.0)
+    )
+    stats.record_latency(
+        AnsweredRequest(total_ms=45.0, model_ms=44.0, item_id="e+0", waited_ms=46.0)
+    )
     assert list(stats.latencies_ms) == pytest.approx([46.0])  # what a user saw come
     assert list(stats.overhead_ms) == pytest.approx([2.0, 1.0])  # the server's work on both
 
 
 def test_a_clients_felt_latency_sits_beside_the_servers_for_the_same_answers() -> None:
     stats = CompletionStats()
-    stats.record_latency(total_ms=40.0, model_ms=38.0, waited_ms=41.0, item_id="a+0")
-    stats.record_latency(total_ms=20.0, model_ms=19.0, waited_ms=22.0, item_id="b+0")
-    stats.record_latency(total_ms=9.0, model_ms=8.0, waited_ms=9.0, shown=False, item_id="c+0")
+    stats.record_latency(
+        AnsweredRequest(total_ms=40.0, model_ms=38.0, item_id="a+0", waited_ms=41.0)
+    )
+    stats.record_latency(
+        AnsweredRequest(total_ms=20.0, model_ms=19.0, item_id="b+0", waited_ms=22.0)
+    )
+    stats.record_latency(AnsweredRequest(total_ms=9.0, model_ms=8.0, item_id=None, waited_ms=9.0))
     assert stats.record_felt("a+0", 43.5)
     assert not stats.record_felt("a+0", 50.0)  # once an answer
     assert not stats.record_felt("c+0", 11.0)  # nothing was shown: the server counted none

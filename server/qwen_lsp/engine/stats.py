@@ -17,6 +17,31 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[rank]
 
 
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """One answered inline completion request (from the model or not), timed once its answer
+    was written."""
+
+    total_ms: float  # its wall time, read to written
+    model_ms: float  # the part of it spent waiting for the model
+    item_id: str | None  # the item shown in, for a client's report; None: nothing to show
+    waited_ms: float = 0.0  # how long the user waited (from the keystroke), when longer
+    # Felt but not the completion's own work: the server's wait before asking the model
+    # (`completion.debounceMs`) and pygls's reading the request and writing the answer.
+    idle_ms: float = 0.0
+    transport_ms: float = 0.0
+
+    @property
+    def latency_ms(self) -> float:
+        """What the user waited: from the keystroke, or from the request's arrival."""
+        return max(self.total_ms, self.waited_ms)
+
+    @property
+    def overhead_ms(self) -> float:
+        """The server's own work: its wall time less the model's and the waits around them."""
+        return max(0.0, self.total_ms - self.transport_ms - self.model_ms - self.idle_ms)
+
+
 @dataclass
 class CompletionStats:
     requests: int = 0
@@ -56,30 +81,15 @@ class CompletionStats:
         before it (the trip, and a client's own wait, included), when no request came since."""
         return self.changed_at.pop(uri, asked_at)
 
-    def record_latency(
-        self,
-        total_ms: float,
-        model_ms: float,
-        waited_ms: float = 0.0,
-        idle_ms: float = 0.0,
-        transport_ms: float = 0.0,
-        shown: bool = True,
-        item_id: str | None = None,
-    ) -> None:
-        """One answered request (from the model or not): its wall time (read to written), the
-        part of it spent waiting for the model, how long the user waited (from the keystroke,
-        when longer), and two parts felt but not the completion's own work: the server's wait
-        before asking the model (`completion.debounceMs`) and pygls's, outside the handler
-        (reading the request before it ran, writing the answer after it returned). Latency is
-        the wait for ghost text: an answer with nothing to show (`shown` False) counts only in
-        the server's overhead. `item_id`: the item it was shown in, for a client's report."""
-        if shown:
-            self.latencies_ms.append(latency := max(total_ms, waited_ms))
-            if item_id is not None:
-                self._latency_of_item[item_id] = latency
-                while len(self._latency_of_item) > LATENCY_WINDOW:
-                    self._latency_of_item.popitem(last=False)
-        self.overhead_ms.append(max(0.0, total_ms - transport_ms - model_ms - idle_ms))
+    def record_latency(self, answered: AnsweredRequest) -> None:
+        """Latency is the wait for ghost text: an answer with nothing to show counts only in the
+        server's overhead."""
+        if answered.item_id is not None:
+            self.latencies_ms.append(answered.latency_ms)
+            self._latency_of_item[answered.item_id] = answered.latency_ms
+            while len(self._latency_of_item) > LATENCY_WINDOW:
+                self._latency_of_item.popitem(last=False)
+        self.overhead_ms.append(answered.overhead_ms)
 
     def record_felt(self, item_id: str, felt_ms: float) -> bool:
         """A client's own time from the keystroke to `item_id` on screen, kept beside the

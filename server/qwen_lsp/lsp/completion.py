@@ -20,6 +20,7 @@ from ..engine.completion import (
     format_completion,
     should_complete,
 )
+from ..engine.stats import AnsweredRequest
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from ..settings import Settings
@@ -175,17 +176,15 @@ def record_latency(
     returned = time.perf_counter()  # the handler's own work ends here
 
     def written(at: float) -> None:
-        total_ms, waited_ms = (at - asked.started) * 1000, (at - asked.since) * 1000
-        transport_ms = (asked.handled - asked.started + at - returned) * 1000
-        ls.stats.record_latency(
-            total_ms,
-            model_ms,
-            waited_ms,
-            idle_ms,
-            transport_ms,
-            shown=item_id is not None,
+        answered = AnsweredRequest(
+            total_ms=(at - asked.started) * 1000,
+            model_ms=model_ms,
             item_id=item_id,
+            waited_ms=(at - asked.since) * 1000,
+            idle_ms=idle_ms,
+            transport_ms=(asked.handled - asked.started + at - returned) * 1000,
         )
+        ls.stats.record_latency(answered)
 
     when_answer_written(ls, written)
 
