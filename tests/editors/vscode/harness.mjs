@@ -1,5 +1,6 @@
 // Real VS Code for tests: code-server on a free loopback port with throwaway user-data and
 // extensions folders, the extension installed from its .vsix, driven by Debian's Chromium.
+// A session's helpers: workbench.mjs (the UI, as a user drives it), session_files.mjs (its files).
 import { spawn, execFile } from "node:child_process";
 import { once } from "node:events";
 import * as fs from "node:fs/promises";
@@ -11,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 import { descendants } from "./processes.mjs";
+import { sessionFiles } from "./session_files.mjs";
+import { workbench } from "./workbench.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
@@ -18,7 +21,6 @@ export const BUILD = path.join(ROOT, "build", "vscode-e2e");
 const CODE_SERVER = path.join(here, "node_modules", ".bin", "code-server");
 export const VSIX = process.env.QWEN_VSIX ?? path.join(ROOT, "clients", "vscode", "dist", "qwen-lsp.vsix");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const MOD = process.platform === "darwin" ? "Meta" : "Control";
 
 async function freePort() {
   const srv = net.createServer();
@@ -136,6 +138,17 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {}, un
     dir,
     workspace,
     page: undefined,
+    async screenshot(label) {
+      const out = path.join(BUILD, "failures");
+      await fs.mkdir(out, { recursive: true });
+      const png = path.join(out, `${label}.png`);
+      await session.page.screenshot({ path: png });
+      console.error(`screenshot: ${png}`);
+    },
+    /** The processes code-server started, at any depth: [{pid, ppid, argv}]. */
+    processes() {
+      return descendants(session.proc.pid);
+    },
     async close({ failed = false } = {}) {
       if (failed && session.page) {
         await saveFailure(session).catch(() => undefined);
@@ -187,7 +200,7 @@ export async function openVSCode({ name, settings = {}, files = {}, env = {}, un
     session.page = page;
     await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 30_000 });
-    return Object.assign(session, helpers(session));
+    return Object.assign(session, workbench(page), sessionFiles(session));
   } catch (err) {
     await session.close({ failed: true });
     throw err;
@@ -206,196 +219,4 @@ async function saveFailure(session) {
     await fs.cp(path.join(session.dir, part), path.join(logs, part), { recursive: true }).catch(() => undefined);
   }
   console.error(`screenshot: ${png}\nlogs: ${logs}`);
-}
-
-function helpers(session) {
-  const page = session.page;
-  const statusItem = page.locator(".statusbar-item", { hasText: "Qwen" });
-  return {
-    statusItem,
-    async screenshot(label) {
-      const out = path.join(BUILD, "failures");
-      await fs.mkdir(out, { recursive: true });
-      const png = path.join(out, `${label}.png`);
-      await page.screenshot({ path: png });
-      console.error(`screenshot: ${png}`);
-    },
-    /**
-     * Wait until the editor shows ghost text that contains `text`'s first non-blank line. The
-     * ghost text comes in one element per token and line: compared without whitespace.
-     */
-    async waitForGhostText(text, timeout = 20_000) {
-      const squeeze = (t) => t.replace(/\s+/g, "");
-      const want = squeeze(text.split("\n").find((line) => line.trim()) ?? "").slice(0, 40);
-      const ghost = page.locator(".ghost-text-decoration, .ghost-text");
-      const deadline = Date.now() + timeout;
-      let seen = "";
-      while (Date.now() < deadline) {
-        seen = (await ghost.allInnerTexts()).join("");
-        if (seen && squeeze(seen).includes(want)) return;
-        await page.waitForTimeout(100);
-      }
-      throw new Error(`no ghost text with ${JSON.stringify(want)}; last seen: ${JSON.stringify(seen)}`);
-    },
-    /** Wait until the Qwen status bar item's text contains `text`. */
-    async waitForStatus(text, timeout = 60_000) {
-      await statusItem.filter({ hasText: text }).first().waitFor({ timeout });
-    },
-    async statusText() {
-      // The item re-renders as the state changes; a detached read counts as no text.
-      return (await statusItem.first().innerText({ timeout: 1000 }).catch(() => "")).trim();
-    },
-    async runCommand(label) {
-      await page.keyboard.press(`${MOD}+Shift+P`);
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor();
-      await input.fill(`>${label}`);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
-      await page.keyboard.press("Enter");
-    },
-    /** Dismiss every notification, so a wait for one cannot match an earlier one. */
-    async clearNotifications() {
-      await this.runCommand("Notifications: Clear All Notifications");
-      await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
-    },
-    /** Open a workspace file in the editor, the cursor at the start of `line` or at the end. */
-    async openFile(file, line) {
-      const input = page.locator(".quick-input-widget input");
-      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first();
-      // Quick open lists files from a workspace search that can lag on a loaded machine (seen in
-      // a full run: nothing listed in 30 s, listed at once when asked again): ask again.
-      for (let attempt = 1; ; attempt++) {
-        await page.keyboard.press(`${MOD}+P`);
-        await input.waitFor();
-        await input.fill(file);
-        try {
-          await row.waitFor({ timeout: 10_000 });
-          break;
-        } catch (error) {
-          if (attempt === 4) throw error;
-          await page.keyboard.press("Escape");
-          await page.waitForTimeout(500);
-        }
-      }
-      await page.keyboard.press("Enter");
-      await page.locator(`.tab[aria-label^="${file}"]`).first().waitFor();
-      await this.goToLine(line);
-    },
-    /** Bring the open editor of `file` to the front by its tab, the cursor as `openFile` puts it. */
-    async showTab(file, line) {
-      await page.locator(`.tab[aria-label^="${file}"]`).first().click();
-      await page.locator(`.tab.active[aria-label^="${file}"]`).first().waitFor({ timeout: 5000 });
-      await this.goToLine(line);
-    },
-    /** The cursor at the start of `line` of the active editor, or at its end. */
-    async goToLine(line) {
-      await page.locator(".monaco-editor .view-lines").first().click();
-      if (line === undefined) {
-        await page.keyboard.press(`${MOD}+End`);
-      } else {
-        await page.keyboard.press(`${MOD}+G`);
-        await page.locator(".quick-input-widget input").fill(`:${line}:1`);
-        await page.keyboard.press("Enter");
-      }
-    },
-    /** Wait until the editor tab of `file` shows unsaved changes. */
-    async waitForDirty(file, timeout = 30_000) {
-      await page.locator(`.tab.dirty[aria-label^="${file}"]`).first().waitFor({ timeout });
-    },
-    async waitForNotification(text, timeout = 30_000) {
-      await page.locator(".notification-toast", { hasText: text }).first().waitFor({ timeout });
-    },
-    /** The extension's log so far (the "Qwen LSP" output channel, as VS Code writes it). */
-    async logText() {
-      const logs = await fs.readdir(path.join(session.dir, "user-data", "logs"), { recursive: true });
-      const file = logs.find((f) => f.endsWith(path.join("qwen-lsp.qwen-lsp", "Qwen LSP.log")));
-      return file ? fs.readFile(path.join(session.dir, "user-data", "logs", file), "utf8") : "";
-    },
-    /** Wait until the extension's log has `text` (a string, or a predicate on the whole log). */
-    async waitForLog(text, timeout = 30_000) {
-      const deadline = Date.now() + timeout;
-      const found = typeof text === "function" ? text : (log) => log.includes(text);
-      for (;;) {
-        if (found(await this.logText())) return;
-        if (Date.now() > deadline) throw new Error(`the Qwen LSP log never said ${typeof text === "function" ? text.toString() : JSON.stringify(text)}`);
-        await page.waitForTimeout(200);
-      }
-    },
-    async userSettings() {
-      return JSON.parse(await fs.readFile(path.join(session.dir, "user-data", "User", "settings.json"), "utf8"));
-    },
-    /** Change the user's settings on disk (User/ and Machine/, see openVSCode); null removes one. */
-    async updateUserSettings(changes) {
-      for (const scope of ["User", "Machine"]) {
-        const file = path.join(session.dir, "user-data", scope, "settings.json");
-        const current = JSON.parse(await fs.readFile(file, "utf8"));
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null) delete current[key];
-          else current[key] = value;
-        }
-        await fs.writeFile(file, JSON.stringify(current, null, 2));
-      }
-    },
-    /** The processes code-server started, at any depth: [{pid, ppid, argv}]. */
-    processes() {
-      return descendants(session.proc.pid);
-    },
-    /** Change settings as a person would, in the workspace's .vscode/settings.json. */
-    async updateSettings(changes) {
-      const file = path.join(session.workspace, ".vscode", "settings.json");
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      const current = JSON.parse(await fs.readFile(file, "utf8").catch(() => "{}"));
-      await fs.writeFile(file, JSON.stringify({ ...current, ...changes }, null, 2));
-    },
-    /**
-     * Open the light bulb's menu at the cursor and pick `title`. The bulb must first move to the
-     * cursor's line: one left over from an earlier position runs actions VS Code has already
-     * dropped ("Actual command not found").
-     */
-    async lightBulbAction(title, timeout = 15_000) {
-      const bulb = page.locator(".lightBulbWidget");
-      const cursor = page.locator(".monaco-editor.focused .cursor").first();
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        const [b, c] = await Promise.all([bulb.boundingBox().catch(() => null), cursor.boundingBox().catch(() => null)]);
-        if (b && c && Math.abs(b.y + b.height / 2 - (c.y + c.height / 2)) < c.height) break;
-        if (Date.now() > deadline) throw new Error("no light bulb on the cursor's line");
-        await page.waitForTimeout(100);
-      }
-      await bulb.click();
-      await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().click();
-    },
-    async save() {
-      await page.keyboard.press(`${MOD}+S`);
-    },
-    /** Save `file` until its tab is clean: a key pressed while an edit lands can go astray. */
-    async saveUntilClean(file, timeout = 15_000) {
-      const dirty = page.locator(`.tab.dirty[aria-label^="${file}"]`);
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        await page.locator(".monaco-editor .view-lines").first().focus().catch(() => undefined);
-        await page.keyboard.press(`${MOD}+S`);
-        try {
-          await dirty.first().waitFor({ state: "detached", timeout: 2_000 });
-          return;
-        } catch {
-          if (Date.now() > deadline) throw new Error(`${file} stayed unsaved`);
-        }
-      }
-    },
-    async readFile(file) {
-      return fs.readFile(path.join(session.workspace, file), "utf8");
-    },
-    /** Wait until `file` on disk satisfies `predicate`; returns its text. */
-    async waitForFile(file, predicate, timeout = 30_000) {
-      const deadline = Date.now() + timeout;
-      let text = "";
-      while (Date.now() < deadline) {
-        text = await fs.readFile(path.join(session.workspace, file), "utf8");
-        if (predicate(text)) return text;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error(`${file} never reached the expected content; last saved:\n${text}`);
-    },
-  };
 }
