@@ -47,13 +47,39 @@ class State:
 
     @classmethod
     def at(
-        cls, text: str, offset: int, window: int, row_of: Callable[[int], int] | None = None
+        cls,
+        text: str,
+        offset: int,
+        window: int,
+        row_of: Callable[[int], int] | None = None,
+        *,
+        base: int = 0,
+        base_row: int = 0,
+        length: int = -1,
     ) -> State:
-        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them)."""
+        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them).
+        `text` may be a window (as `CompletionRequest`'s, at least `window` either side of the
+        cursor where there is as much): from `base` of a text `length` long, on row `base_row`."""
         start = max(0, offset - window)
-        row = row_of(start) if row_of is not None else text.count("\n", 0, start)
+        row = row_of(base + start) if row_of is not None else base_row + text.count("\n", 0, start)
+        after_len = (len(text) if length < 0 else length - base) - offset
         after = text[offset : offset + window]
-        return cls(offset, len(text) - offset, text[start:offset], after, row, window)
+        return cls(base + offset, after_len, text[start:offset], after, row, window)
+
+    @classmethod
+    def of(
+        cls, request: CompletionRequest, window: int, row_of: Callable[[int], int] | None = None
+    ) -> State:
+        """`request`'s cursor."""
+        return cls.at(
+            request.text,
+            request.offset,
+            window,
+            row_of,
+            base=request.base,
+            base_row=request.base_row,
+            length=request.length,
+        )
 
     def accepting(self, suggestion: str) -> State:
         """The state after `suggestion` is accepted here: inserted, the cursor at its end."""
@@ -81,6 +107,8 @@ class State:
             offset=len(self.before),
             base=self.offset - len(self.before),
             base_row=self.row,
+            length=self.offset + self.after_len,
+            revision=-1,  # a text of its own, not the document's
         )
 
 

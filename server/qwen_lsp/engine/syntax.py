@@ -140,11 +140,22 @@ class SyntaxDocument:
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._same_literals = True  # no edit since the last parse could open or close a literal
         self._line_index: LineIndex | None = None
+        self.revision = 0  # counts edits: a snapshot of a window knows its text by it
         self.set_text(text)
 
     @property
     def text(self) -> str:
         return self._text.text
+
+    @property
+    def length(self) -> int:
+        """The text's length in code points (no `__len__`: an empty document is still one)."""
+        return len(self._text)
+
+    def slice(self, start: int, end: int) -> str:
+        """text[start:end], read from the chunks it spans (the whole text is not joined)."""
+        start, end = max(0, start), min(end, len(self._text))
+        return self._text.slice(start, end) if start < end else ""
 
     def _lines(self) -> LineIndex:
         if self._line_index is None:  # newline counts only: a block's starts when first needed
@@ -219,6 +230,7 @@ class SyntaxDocument:
         document: when the tree is first asked for). Its line index and chunks are made when
         first needed, unless `adopt_structure` brought them, made in a thread, before."""
         self._text = ChunkedText(text)
+        self.revision += 1
         self._line_index = None
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
@@ -246,6 +258,7 @@ class SyntaxDocument:
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._lines().edit(start, end - start, new)  # before the text: it may read a block
         self._text.replace(start, end, new)
+        self.revision += 1
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""

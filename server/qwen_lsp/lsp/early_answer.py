@@ -19,6 +19,7 @@ from ..engine.completion import CompletionPlan, CompletionRequest, format_comple
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from . import prefetch
+from .completion_plan import remember_shown
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -101,7 +102,7 @@ async def remember_whole(
     if not text:
         return
     key = ls.acceptance.suggest(request.language_id, text)
-    ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
+    remember_shown(ls, request, text, key)
     prefetch.served(ls, document, request, Hit(text, key, 0))  # what follows accepting it
     tell_grown(ls, document, request, position)
 
