@@ -141,6 +141,7 @@ class SyntaxDocument:
         self._same_literals = True  # no edit since the last parse could open or close a literal
         self._line_index: LineIndex | None = None
         self.revision = 0  # counts edits: a snapshot of a window knows its text by it
+        self._last_line: tuple[int, int, str] | None = None
         self.set_text(text)
 
     @property
@@ -181,10 +182,15 @@ class SyntaxDocument:
         return self._lines().start(row)
 
     def line(self, row: int) -> str:
-        """The text of `row` without its newline."""
+        """The text of `row` without its newline (the last one read is kept for this revision:
+        a keystroke reads its line several times, and a 2 MB line is a join of its chunks)."""
+        if (last := self._last_line) is not None and last[:2] == (self.revision, row):
+            return last[2]
         start = self._lines().start(row)
         end = self._lines().start(row + 1) - 1 if row + 1 < len(self._lines()) else len(self._text)
-        return self._text.slice(start, end)
+        line = self._text.slice(start, end)
+        self._last_line = (self.revision, row, line)
+        return line
 
     def lines(self) -> Sequence[str]:
         """The lines as `text.split("\\n")` has them, each read only when asked for."""
