@@ -84,7 +84,7 @@ def cursors(text: str, window: int) -> list[int]:
     )
 
 
-@pytest.mark.parametrize("tokens", [64, 512, 2048])
+@pytest.mark.parametrize("tokens", [64, 512, 2048, 8192])
 @pytest.mark.parametrize("multiline", ["auto", "never"])
 def test_a_window_gives_the_whole_texts_prompt_shape_and_stops(tokens: int, multiline: str):
     settings = parse_settings(
