@@ -18,7 +18,7 @@ from qwen_lsp.engine.completion import (
 from qwen_lsp.engine.context import lines_near, names_near
 from qwen_lsp.engine.prefetch import State
 from qwen_lsp.engine.syntax import SyntaxDocument
-from qwen_lsp.engine.typing_cache import TypingCache
+from qwen_lsp.engine.typing_cache import TypingCache, near
 from qwen_lsp.settings import parse_settings
 
 pytestmark = pytest.mark.unit
@@ -115,7 +115,7 @@ def test_the_typing_cache_sees_the_same_cursor_through_a_window():
         whole = CompletionRequest("file:///a.py", 3, "a.py", "python", text, offset)
         cut = window_of(replace(whole, text=""), doc, window)
         cache = TypingCache()
-        cache.remember_at("a", cut.text, cut.offset, "ab", "k", base=cut.base, length=cut.length)
+        cache.remember_near("a", *near(cut), "ab", "k")
         typed = text[:offset] + "a" + text[offset:]
         assert cache.find_at("a", typed, offset + 1) is not None  # typing through it, whole text
         assert cut.after_len == len(text) - offset

@@ -47,39 +47,25 @@ class State:
 
     @classmethod
     def at(
-        cls,
-        text: str,
-        offset: int,
-        window: int,
-        row_of: Callable[[int], int] | None = None,
-        *,
-        base: int = 0,
-        base_row: int = 0,
-        length: int = -1,
+        cls, text: str, offset: int, window: int, row_of: Callable[[int], int] | None = None
     ) -> State:
-        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them).
-        `text` may be a window (as `CompletionRequest`'s, at least `window` either side of the
-        cursor where there is as much): from `base` of a text `length` long, on row `base_row`."""
-        start = max(0, offset - window)
-        row = row_of(base + start) if row_of is not None else base_row + text.count("\n", 0, start)
-        after_len = (len(text) if length < 0 else length - base) - offset
-        after = text[offset : offset + window]
-        return cls(base + offset, after_len, text[start:offset], after, row, window)
+        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them)."""
+        return cls.of(CompletionRequest("", 0, "", "", text, offset), window, row_of)
 
     @classmethod
     def of(
         cls, request: CompletionRequest, window: int, row_of: Callable[[int], int] | None = None
     ) -> State:
-        """`request`'s cursor."""
-        return cls.at(
-            request.text,
-            request.offset,
-            window,
-            row_of,
-            base=request.base,
-            base_row=request.base_row,
-            length=request.length,
-        )
+        """`request`'s cursor (its text a window at least `window` either side of the cursor
+        where there is as much); `row_of(offset)` in the whole text saves counting rows."""
+        text, offset = request.text, request.offset
+        start = max(0, offset - window)
+        if row_of is not None:
+            row = row_of(request.base + start)
+        else:
+            row = request.base_row + text.count("\n", 0, start)
+        after = text[offset : offset + window]
+        return cls(request.cursor, request.after_len, text[start:offset], after, row, window)
 
     def accepting(self, suggestion: str) -> State:
         """The state after `suggestion` is accepted here: inserted, the cursor at its end."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
+from .completion import CompletionRequest
+
 ANCHOR_CHARS = 256  # characters either side of the cursor that identify where a suggestion was
 
 
@@ -62,20 +64,11 @@ class TypingCache:
         """Record suggestion `key` shown for a cursor between `before` and `after`."""
         self._remember(document, _Anchor.at(before, after), text, key)
 
-    def remember_at(
-        self,
-        document: str,
-        text: str,
-        offset: int,
-        shown: str,
-        key: str = "",
-        *,
-        base: int = 0,
-        length: int = -1,
-    ) -> None:
-        """`remember` for a cursor at `offset` of `text` (a big document is not copied; `text`
-        may be a window from `base` of a text `length` long, as `CompletionRequest`'s)."""
-        self.remember_near(document, *_near(text, offset, base, length), shown, key)
+    def remember_at(self, document: str, text: str, offset: int, shown: str, key: str = "") -> None:
+        """`remember` for a cursor at `offset` of `text` (a big document is not copied)."""
+        self.remember_near(
+            document, *near(CompletionRequest("", 0, "", "", text, offset)), shown, key
+        )
 
     def remember_near(
         self,
@@ -108,12 +101,9 @@ class TypingCache:
         (rest blank), which is no answer but was taken by the user."""
         return self._find(document, before, _Anchor.at(before, after))
 
-    def find_at(
-        self, document: str, text: str, offset: int, *, base: int = 0, length: int = -1
-    ) -> Hit | None:
-        """`find` for a cursor at `offset` of `text`, reading only the text near it (a window:
-        as `remember_at`)."""
-        return self.find_near(document, *_near(text, offset, base, length))
+    def find_at(self, document: str, text: str, offset: int) -> Hit | None:
+        """`find` for a cursor at `offset` of `text`, reading only the text near it."""
+        return self.find_near(document, *near(CompletionRequest("", 0, "", "", text, offset)))
 
     def find_near(
         self, document: str, offset: int, before: str, after_len: int, after: str
@@ -145,12 +135,11 @@ class TypingCache:
             del self._exact[key]
 
 
-def _near(text: str, offset: int, base: int = 0, length: int = -1) -> tuple[int, str, int, str]:
-    """What the typing cache reads of `text` (from `base` of a text `length` long; -1: to its
-    end) around a cursor at `offset`."""
+def near(request: CompletionRequest) -> tuple[int, str, int, str]:
+    """What the typing cache reads around `request`'s cursor (`find_near`, `remember_near`)."""
+    text, offset = request.text, request.offset
     before = text[max(0, offset - 2 * ANCHOR_CHARS) : offset]
-    after_len = (len(text) if length < 0 else length - base) - offset
-    return base + offset, before, after_len, text[offset : offset + ANCHOR_CHARS]
+    return request.cursor, before, request.after_len, text[offset : offset + ANCHOR_CHARS]
 
 
 def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> int | None:

@@ -54,21 +54,6 @@ def plan_for(
     )
 
 
-def remember_shown(
-    ls: QwenLanguageServer, request: CompletionRequest, shown: str, key: str
-) -> None:
-    """Keep `shown`, the suggestion at `request`'s cursor, for typing through."""
-    ls.typing_cache.remember_at(
-        request.uri,
-        request.text,
-        request.offset,
-        shown,
-        key,
-        base=request.base,
-        length=request.length,
-    )
-
-
 def generate_for(
     ls: QwenLanguageServer,
     request: CompletionRequest,
