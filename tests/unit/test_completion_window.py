@@ -139,3 +139,12 @@ def test_a_window_of_an_older_revision_uses_no_tree():
     stale = build_prompt(cut, settings.completion, settings.context, syntax_doc=doc)
     treeless = build_prompt(cut, settings.completion, settings.context)
     assert stale == treeless and stale.multiline
+
+
+def test_a_window_of_another_document_is_not_taken_for_this_ones():
+    """A document closed and opened again has a new SyntaxDocument: an old window must not
+    match it, whatever the number of edits of each."""
+    text = "def f():\n    pass\n"
+    first, again = SyntaxDocument("python", text), SyntaxDocument("python", text)
+    request = CompletionRequest("file:///a.py", 1, "a.py", "python", "", len(text))
+    assert window_of(request, first, 9000).revision != again.revision

@@ -6,6 +6,7 @@ heuristics.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any, overload
@@ -29,6 +30,9 @@ READ_CHUNK = 4096
 # Never use `Node.text` (or query predicates) on these trees: they call the callback again and
 # expect bytes (a crash on the buffer); read text from the source by byte offsets instead.
 _READ_BUFFERS = threading.local()
+# Text revisions, unique across documents: a window of a text knows it by its revision (a
+# document closed and opened again starts anew, and must not match an old window).
+_REVISIONS = itertools.count(1)
 
 
 def parse_bytes(
@@ -140,7 +144,7 @@ class SyntaxDocument:
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._same_literals = True  # no edit since the last parse could open or close a literal
         self._line_index: LineIndex | None = None
-        self.revision = 0  # counts edits: a snapshot of a window knows its text by it
+        self.revision = 0  # a new number per text (no two documents share one): see _REVISIONS
         self._last_line: tuple[int, int, str] | None = None
         self.set_text(text)
 
@@ -236,7 +240,7 @@ class SyntaxDocument:
         document: when the tree is first asked for). Its line index and chunks are made when
         first needed, unless `adopt_structure` brought them, made in a thread, before."""
         self._text = ChunkedText(text)
-        self.revision += 1
+        self.revision = next(_REVISIONS)
         self._line_index = None
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
@@ -264,7 +268,7 @@ class SyntaxDocument:
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._lines().edit(start, end - start, new)  # before the text: it may read a block
         self._text.replace(start, end, new)
-        self.revision += 1
+        self.revision = next(_REVISIONS)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""
