@@ -40,7 +40,7 @@ async def case(name: str, language: str, text: str, keystrokes: int, at_once: bo
     adopt(workspace)
     ls.protocol._workspace = workspace
 
-    async def nothing(_generate: object) -> None:
+    async def nothing(_generate: object, *_args: object, **_kwargs: object) -> None:
         return None
 
     ls.backend.request = nothing  # type: ignore[method-assign,assignment]

@@ -71,8 +71,8 @@ def test_similarity_is_line_jaccard() -> None:
 
 def test_chunk_around_stays_inside_the_file() -> None:
     text = "\n".join(str(i) for i in range(100))
-    assert chunk_around(text, 0, 10) == (0, "\n".join(str(i) for i in range(10)))
-    first, body = chunk_around(text, 99, 10)
+    assert chunk_around(text.split("\n"), 0, 10) == (0, "\n".join(str(i) for i in range(10)))
+    first, body = chunk_around(text.split("\n"), 99, 10)
     assert first == 90 and body.endswith("99")
 
 
@@ -142,11 +142,11 @@ def test_definitions_of_names_in_use_come_from_other_open_files() -> None:
 def test_ring_replaces_similar_chunks_and_is_bounded() -> None:
     ctx = RepoContext(max_chunks=3, chunk_lines=4)
     text = "\n".join(f"line {i}" for i in range(100))
-    ctx.add_chunk("a.py", text, 10)
-    ctx.add_chunk("a.py", text, 10)  # the same place again: replaced, not duplicated
+    ctx.add_chunk("a.py", text.split("\n"), 10)
+    ctx.add_chunk("a.py", text.split("\n"), 10)  # the same place again: replaced, not duplicated
     assert len(ctx.files_for("b.py", 0, {}, 10_000)) == 1
     for line in (30, 50, 70, 90):
-        ctx.add_chunk("a.py", text, line)
+        ctx.add_chunk("a.py", text.split("\n"), line)
     files = ctx.files_for("b.py", 100, {}, 10_000)  # the cursor moved on: rotated
     assert [f.text.split("\n")[0] for f in files] == ["line 48", "line 68", "line 88"]
 
@@ -154,20 +154,20 @@ def test_ring_replaces_similar_chunks_and_is_bounded() -> None:
 def test_an_edit_elsewhere_keeps_the_previous_place() -> None:
     ctx = RepoContext(chunk_lines=8)
     text = "\n".join(f"row {i}" for i in range(200))
-    ctx.edited("a.py", text, 10)
-    ctx.edited("a.py", text, 11)  # still the same place
+    ctx.edited("a.py", text.split("\n"), 10)
+    ctx.edited("a.py", text.split("\n"), 11)  # still the same place
     assert ctx.files_for("b.py", 0, {}, 10_000) == ()
-    ctx.edited("a.py", text, 150)
+    ctx.edited("a.py", text.split("\n"), 150)
     assert ctx.files_for("b.py", 0, {}, 10_000) == ()  # b's cursor has not moved: kept
     (chunk,) = ctx.files_for("b.py", 50, {}, 10_000)
     assert "row 10" in chunk.text
-    ctx.saved("a.py", text)
+    ctx.saved("a.py", text.split("\n"))
     assert "row 150" in ctx.files_for("b.py", 0, {}, 10_000)[-1].text
 
 
 def test_chunks_of_the_current_file_are_left_out() -> None:
     ctx = RepoContext()
-    ctx.add_chunk("a.py", "x = 1\ny = 2", 0)
+    ctx.add_chunk("a.py", ["x = 1", "y = 2"], 0)
     assert ctx.files_for("a.py", 0, {}, 10_000) == ()
     assert len(ctx.files_for("b.py", 0, {}, 10_000)) == 1
 
@@ -221,7 +221,9 @@ def test_lookups_use_indexes_of_the_current_text_and_never_index() -> None:
     ctx, docs = _context()
     cursor = MAIN.index("return length")
     changed = UTILS + "\n\ndef speed_limit():\n    return 3\n"
-    ctx.edited("utils.py", changed, 30)  # utils.py changed: its index is for another text
+    ctx.edited(
+        "utils.py", changed.split("\n"), 30
+    )  # utils.py changed: its index is for another text
     ctx.note_definitions("main.py", MAIN, cursor, {**docs, "utils.py": changed})
     assert ctx.unindexed == {"utils.py"}  # skipped, for the server to index
     assert ctx.files_for("main.py", 6, docs, 10_000)[1:] == ()  # nothing noted meanwhile
@@ -258,7 +260,7 @@ def test_opening_and_typing_with_30_documents_open_never_parse(monkeypatch) -> N
     heads = set()
     for i, char in enumerate("total = clamp(length, 0, 9)"):
         text = text[: cursor + i] + char + text[cursor + i :]
-        ctx.edited("main.py", text, 6)
+        ctx.edited("main.py", text.split("\n"), 6)
         heads.add(_prompt_head(ctx, {**docs, "main.py": text}, text, cursor + i + 1))
     assert len(heads) == 1  # the repository section stayed as it was
     assert ctx.unindexed == {"late.py", "main.py"}  # for the server to index, in a thread
@@ -269,8 +271,8 @@ def test_a_switch_back_keeps_the_documents_sections_wherever_its_cursor_is() -> 
     ctx = RepoContext(chunk_lines=8)
     text = "\n".join(f"row {i}" for i in range(200))
     opened = ctx.files_for("b.py", 199, {}, 10_000)  # the pre-warm on open: the end
-    ctx.edited("a.py", text, 10)
-    ctx.edited("a.py", text, 150)  # typing in a.py meanwhile notes a chunk
+    ctx.edited("a.py", text.split("\n"), 10)
+    ctx.edited("a.py", text.split("\n"), 150)  # typing in a.py meanwhile notes a chunk
     ctx.files_for("a.py", 150, {}, 10_000)
     assert ctx.files_for("b.py", 20, {}, 10_000) == opened  # back in b, far from the end
     assert ctx.files_for("b.py", 22, {}, 10_000) == opened  # typing on there

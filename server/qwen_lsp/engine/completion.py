@@ -37,10 +37,24 @@ class CompletionRequest:
     language_id: str
     text: str
     offset: int
-    # Background work sends a window of a big text (`text_window` wide): text[0] is at `base`
-    # of the whole, on its row `base_row`. 0, 0: the whole text.
+    # A window of the text (at least `text_window` either side of the cursor): text[0] is at
+    # `base` of the whole, on its row `base_row`; the whole is `length` long. 0, 0, -1: whole.
     base: int = 0
     base_row: int = 0
+    length: int = -1
+    # The `SyntaxDocument.revision` the window was read at (-1: a text no document had).
+    revision: int = -1
+
+    @property
+    def cursor(self) -> int:
+        """The cursor's offset in the whole text."""
+        return self.base + self.offset
+
+    @property
+    def after_len(self) -> int:
+        """Characters of the whole text after the cursor."""
+        end = self.base + len(self.text) if self.length < 0 else self.length
+        return end - self.cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +68,23 @@ class CompletionPlan:
     site: Site
     # At a line's end a one-line suggestion may be the next line: its leading newline is no stop.
     next_line: bool = False
+
+
+def window_of(request: CompletionRequest, doc: SyntaxDocument, window: int) -> CompletionRequest:
+    """`request` at offset `request.offset` of `doc` as it is now, its text the `window`
+    characters either side of the cursor (`text_window`: all that a prompt there reads; a
+    keystroke in a 10 MB file copies a window, never the whole text)."""
+    offset = request.offset
+    start = max(0, offset - window)
+    return replace(
+        request,
+        text=doc.slice(start, offset + window),
+        offset=offset - start,
+        base=start,
+        base_row=doc.row_of(start) if start else 0,
+        length=doc.length,
+        revision=doc.revision,
+    )
 
 
 def should_complete(request: CompletionRequest) -> bool:
@@ -94,7 +125,7 @@ def build_prompt(
     syntax_doc: SyntaxDocument | None = None,
 ) -> CompletionPlan:
     prefix_chars, suffix_chars = char_budgets(_fim_tokens(context))
-    if syntax_doc is not None and syntax_doc.text != request.text:
+    if syntax_doc is not None and not _is_text_of(syntax_doc, request):
         syntax_doc = None  # a tree for another version would misplace the cursor
     row_of = syntax_doc.row_of if syntax_doc is not None else None
     if request.base:  # a window: rows count from the whole text's start
@@ -113,7 +144,7 @@ def build_prompt(
     text, offset = request.text, request.offset
     before, after = text[max(0, offset - SITE_BEFORE) : offset], text[offset : offset + SITE_AFTER]
     language = language_for(request.path, request.language_id)
-    shape = decide_shape(before, after, language, completion.multiline, syntax_doc, offset)
+    shape = decide_shape(before, after, language, completion.multiline, syntax_doc, request.cursor)
     multiline = shape.multiline
     # `never`: nothing past the first newline, this next line included.
     next_line = (
@@ -139,6 +170,13 @@ def at_line_end(before: str, after: str) -> bool:
     """The cursor ends a line of code: nothing but whitespace after it on that line."""
     line_prefix, line_suffix = split_lines_at(before, after)
     return bool(line_prefix.strip()) and not line_suffix.strip()
+
+
+def _is_text_of(doc: SyntaxDocument, request: CompletionRequest) -> bool:
+    """Whether `request` was read from `doc` as it is now (a window: by its revision)."""
+    if request.revision >= 0:
+        return request.revision == doc.revision
+    return not request.base and len(request.text) == doc.length and doc.text == request.text
 
 
 def _row_in_window(request: CompletionRequest, offset: int) -> int:

@@ -14,7 +14,7 @@ skipped and listed in `unindexed`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .definitions import spans
@@ -47,14 +47,28 @@ def similarity(a: str, b: str) -> float:
     return len(left & right) / len(union) if union else 1.0
 
 
-def chunk_around(text: str, line: int, lines: int) -> tuple[int, str]:
-    """(first line, text) of about `lines` lines centred on `line`."""
-    all_lines = text.split("\n")
+def chunk_around(all_lines: Sequence[str], line: int, lines: int) -> tuple[int, str]:
+    """(first line, text) of about `lines` lines centred on `line`; `all_lines` as
+    `text.split("\\n")` has them (a document's `lines()` reads only those asked for)."""
     first = max(0, min(line - lines // 2, len(all_lines) - lines))
     return first, "\n".join(all_lines[first : first + lines])
 
 
-def names_near(text: str, offset: int, above: int = 8, below: int = 4) -> list[str]:
+NAMES_ABOVE, NAMES_BELOW = 8, 4  # lines around the cursor's whose names are looked up
+
+
+def lines_near(lines: Sequence[str], row: int) -> tuple[str, int]:
+    """(text, offset) for which `names_near` gives the names it gives for the whole text at
+    row `row` (`lines` as `text.split("\\n")`): only those lines, the cursor's left empty."""
+    first = max(0, row - NAMES_ABOVE)
+    above, below = lines[first:row], lines[row + 1 : row + 1 + NAMES_BELOW]
+    offset = sum(len(line) + 1 for line in above)
+    return "\n".join([*above, "", *below]), offset
+
+
+def names_near(
+    text: str, offset: int, above: int = NAMES_ABOVE, below: int = NAMES_BELOW
+) -> list[str]:
     """Identifiers on the lines around the cursor's line (not on it: it changes per keystroke)."""
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
@@ -145,22 +159,23 @@ class RepoContext:
         self._looked_up.pop(path, None)
         self._snapshots.pop(path, None)
 
-    def edited(self, path: str, text: str, line: int) -> None:
-        """An edit at `line`: when the user moves on to another place, keep the old one."""
+    def edited(self, path: str, lines: Sequence[str], line: int) -> None:
+        """An edit at `line` of `lines` (read only when the user moves on to another place:
+        then the old one is kept)."""
         previous = self._last_edit.get(path)
         self._last_edit[path] = line
         self._index.pop(path, None)
         self._forget_lookups(path)
         if previous is not None and abs(previous - line) > self.chunk_lines // 2:
-            self.add_chunk(path, text, previous)
+            self.add_chunk(path, lines, previous)
 
-    def saved(self, path: str, text: str) -> None:
+    def saved(self, path: str, lines: Sequence[str]) -> None:
         line = self._last_edit.get(path)
         if line is not None:
-            self.add_chunk(path, text, line)
+            self.add_chunk(path, lines, line)
 
-    def add_chunk(self, path: str, text: str, line: int) -> None:
-        first, body = chunk_around(text, line, self.chunk_lines)
+    def add_chunk(self, path: str, lines: Sequence[str], line: int) -> None:
+        first, body = chunk_around(lines, line, self.chunk_lines)
         if body.strip():
             self._note(Chunk(path, body, f"{path}:{first}"))
 

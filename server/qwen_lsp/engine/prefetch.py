@@ -50,10 +50,22 @@ class State:
         cls, text: str, offset: int, window: int, row_of: Callable[[int], int] | None = None
     ) -> State:
         """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them)."""
+        return cls.of(CompletionRequest("", 0, "", "", text, offset), window, row_of)
+
+    @classmethod
+    def of(
+        cls, request: CompletionRequest, window: int, row_of: Callable[[int], int] | None = None
+    ) -> State:
+        """`request`'s cursor (its text a window at least `window` either side of the cursor
+        where there is as much); `row_of(offset)` in the whole text saves counting rows."""
+        text, offset = request.text, request.offset
         start = max(0, offset - window)
-        row = row_of(start) if row_of is not None else text.count("\n", 0, start)
+        if row_of is not None:
+            row = row_of(request.base + start)
+        else:
+            row = request.base_row + text.count("\n", 0, start)
         after = text[offset : offset + window]
-        return cls(offset, len(text) - offset, text[start:offset], after, row, window)
+        return cls(request.cursor, request.after_len, text[start:offset], after, row, window)
 
     def accepting(self, suggestion: str) -> State:
         """The state after `suggestion` is accepted here: inserted, the cursor at its end."""
@@ -81,6 +93,8 @@ class State:
             offset=len(self.before),
             base=self.offset - len(self.before),
             base_row=self.row,
+            length=self.offset + self.after_len,
+            revision=-1,  # a text of its own, not the document's
         )
 
 

@@ -6,6 +6,7 @@ heuristics.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any, overload
@@ -29,6 +30,9 @@ READ_CHUNK = 4096
 # Never use `Node.text` (or query predicates) on these trees: they call the callback again and
 # expect bytes (a crash on the buffer); read text from the source by byte offsets instead.
 _READ_BUFFERS = threading.local()
+# Text revisions, unique across documents: a window of a text knows it by its revision (a
+# document closed and opened again starts anew, and must not match an old window).
+_REVISIONS = itertools.count(1)
 
 
 def parse_bytes(
@@ -140,11 +144,23 @@ class SyntaxDocument:
         self._since_snapshot: list[dict[str, Any]] | None = None  # the edits made since
         self._same_literals = True  # no edit since the last parse could open or close a literal
         self._line_index: LineIndex | None = None
+        self.revision = 0  # a new number per text (no two documents share one): see _REVISIONS
+        self._last_line: tuple[int, int, str] | None = None
         self.set_text(text)
 
     @property
     def text(self) -> str:
         return self._text.text
+
+    @property
+    def length(self) -> int:
+        """The text's length in code points (no `__len__`: an empty document is still one)."""
+        return len(self._text)
+
+    def slice(self, start: int, end: int) -> str:
+        """text[start:end], read from the chunks it spans (the whole text is not joined)."""
+        start, end = max(0, start), min(end, len(self._text))
+        return self._text.slice(start, end) if start < end else ""
 
     def _lines(self) -> LineIndex:
         if self._line_index is None:  # newline counts only: a block's starts when first needed
@@ -170,10 +186,15 @@ class SyntaxDocument:
         return self._lines().start(row)
 
     def line(self, row: int) -> str:
-        """The text of `row` without its newline."""
+        """The text of `row` without its newline (the last one read is kept for this revision:
+        a keystroke reads its line several times, and a 2 MB line is a join of its chunks)."""
+        if (last := self._last_line) is not None and last[:2] == (self.revision, row):
+            return last[2]
         start = self._lines().start(row)
         end = self._lines().start(row + 1) - 1 if row + 1 < len(self._lines()) else len(self._text)
-        return self._text.slice(start, end)
+        line = self._text.slice(start, end)
+        self._last_line = (self.revision, row, line)
+        return line
 
     def lines(self) -> Sequence[str]:
         """The lines as `text.split("\\n")` has them, each read only when asked for."""
@@ -219,6 +240,7 @@ class SyntaxDocument:
         document: when the tree is first asked for). Its line index and chunks are made when
         first needed, unless `adopt_structure` brought them, made in a thread, before."""
         self._text = ChunkedText(text)
+        self.revision = next(_REVISIONS)
         self._line_index = None
         self._tree, self._stale, self.gave_up = None, False, False
         self._unparsed = self.lazy and self._parser is not None
@@ -246,6 +268,7 @@ class SyntaxDocument:
             self._same_literals &= _LITERAL_MARKS.isdisjoint(changed)
         self._lines().edit(start, end - start, new)  # before the text: it may read a block
         self._text.replace(start, end, new)
+        self.revision = next(_REVISIONS)
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace code points [start, end) with `new_text` (offsets instead of a range)."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
+from .completion import CompletionRequest
+
 ANCHOR_CHARS = 256  # characters either side of the cursor that identify where a suggestion was
 
 
@@ -64,7 +66,9 @@ class TypingCache:
 
     def remember_at(self, document: str, text: str, offset: int, shown: str, key: str = "") -> None:
         """`remember` for a cursor at `offset` of `text` (a big document is not copied)."""
-        self.remember_near(document, *_near(text, offset), shown, key)
+        self.remember_near(
+            document, *near(CompletionRequest("", 0, "", "", text, offset)), shown, key
+        )
 
     def remember_near(
         self,
@@ -99,7 +103,7 @@ class TypingCache:
 
     def find_at(self, document: str, text: str, offset: int) -> Hit | None:
         """`find` for a cursor at `offset` of `text`, reading only the text near it."""
-        return self.find_near(document, *_near(text, offset))
+        return self.find_near(document, *near(CompletionRequest("", 0, "", "", text, offset)))
 
     def find_near(
         self, document: str, offset: int, before: str, after_len: int, after: str
@@ -131,10 +135,11 @@ class TypingCache:
             del self._exact[key]
 
 
-def _near(text: str, offset: int) -> tuple[int, str, int, str]:
-    """What the typing cache reads of `text` around a cursor at `offset`."""
+def near(request: CompletionRequest) -> tuple[int, str, int, str]:
+    """What the typing cache reads around `request`'s cursor (`find_near`, `remember_near`)."""
+    text, offset = request.text, request.offset
     before = text[max(0, offset - 2 * ANCHOR_CHARS) : offset]
-    return offset, before, len(text) - offset, text[offset : offset + ANCHOR_CHARS]
+    return request.cursor, before, request.after_len, text[offset : offset + ANCHOR_CHARS]
 
 
 def _typed_through(suggestion: _Suggestion, before: str, anchor: _Anchor) -> int | None:

@@ -21,7 +21,7 @@ from ..engine.completion import (
     should_complete,
 )
 from ..engine.stats import AnsweredRequest
-from ..engine.typing_cache import Hit
+from ..engine.typing_cache import Hit, near
 from ..errors import QwenError
 from ..settings import Settings
 from . import debounce, early_answer, enter_prewarm, prefetch
@@ -99,7 +99,7 @@ def typed_through(
     ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, asked: Asked
 ) -> Shown | None:
     """The rest of a suggestion the user is typing through (or asks for again): no model."""
-    if (hit := ls.typing_cache.find_at(request.uri, request.text, request.offset)) is None:
+    if (hit := ls.typing_cache.find_near(request.uri, *near(request))) is None:
         return None
     ls.acceptance.typed(hit.key, hit.typed)  # typing a shown suggestion takes it
     if not hit.rest.strip():
@@ -158,7 +158,7 @@ def suggestion(
     key = ls.acceptance.suggest(request.language_id, text)
     shown = Shown(text, ls.acceptance.item_id(key))
     record_latency(ls, asked, answer.model_ms, answer.idle_ms, shown.item_id)
-    ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
+    ls.typing_cache.remember_near(request.uri, *near(request), text, key)
     if answer.going is not None:  # answered early: the whole suggestion replaces it when it comes
         going, position = answer.going, answer.position
         whole = early_answer.remember_whole(ls, document, request, answer.plan, going, position)

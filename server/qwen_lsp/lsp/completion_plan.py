@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from pygls.workspace import TextDocument
 
@@ -13,7 +14,10 @@ from ..engine.completion import (
     CompletionRequest,
     build_prompt,
     repo_budget_chars,
+    text_window,
+    window_of,
 )
+from ..engine.context import lines_near
 from ..engine.fim import RepoFile
 from .indexing import index_soon
 from .positions import document_path, syntax_of
@@ -21,14 +25,18 @@ from .server import QwenLanguageServer
 
 
 def snapshot(ls: QwenLanguageServer, document: TextDocument, offset: int) -> CompletionRequest:
-    return CompletionRequest(
+    """The document at a cursor: the text within `text_window` of it (engine `window_of`)."""
+    request = CompletionRequest(
         uri=document.uri,
         version=document.version or 0,
         path=document_path(ls, document.uri),
         language_id=document.language_id or "",
-        text=document.source,
+        text="",
         offset=offset,
     )
+    if (syntax := syntax_of(document)) is None:
+        return replace(request, text=document.source)
+    return window_of(request, syntax, text_window(ls.settings.context))
 
 
 def plan_for(
@@ -40,7 +48,7 @@ def plan_for(
         request,
         settings.completion,
         settings.context,
-        files=_repo_files(ls, request, line),
+        files=_repo_files(ls, document, request, line),
         repo_name=_repo_name(ls),
         syntax_doc=syntax_of(document),
     )
@@ -74,13 +82,17 @@ def generate_for(
 
 
 def _repo_files(
-    ls: QwenLanguageServer, request: CompletionRequest, line: int
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, line: int
 ) -> tuple[RepoFile, ...]:
     budget = repo_budget_chars(ls.settings.context)
     if not budget:
         return ()
     documents = OpenTexts(ls)
-    ls.repo_context.note_definitions(request.path, request.text, request.offset, documents)
+    text, offset = request.text, request.offset
+    syntax = syntax_of(document)
+    if syntax is not None and request.revision == syntax.revision:  # its lines, not the window
+        text, offset = lines_near(syntax.lines(), syntax.row_of(request.cursor))
+    ls.repo_context.note_definitions(request.path, text, offset, documents)
     index_soon(ls)  # documents the lookup skipped (changed since their index) get one
     return ls.repo_context.files_for(request.path, line, documents, budget)
 

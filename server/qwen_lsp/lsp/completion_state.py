@@ -9,7 +9,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from .indexing import index_soon
-from .positions import document_path, open_document, syntax_of
+from .positions import document_path, lines_of, open_document, syntax_of
 from .server import QwenLanguageServer
 from .trip import arrival
 
@@ -34,7 +34,7 @@ def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams
         return
     last = params.content_changes[-1]
     line = last.range.start.line if isinstance(last, types.TextDocumentContentChangePartial) else 0
-    ls.repo_context.edited(document_path(ls, document.uri), document.source, line)
+    ls.repo_context.edited(document_path(ls, document.uri), lines_of(document), line)
 
 
 def did_save(ls: QwenLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -43,7 +43,7 @@ def did_save(ls: QwenLanguageServer, params: types.DidSaveTextDocumentParams) ->
         return
     if (syntax := syntax_of(document)) is not None:
         syntax.retry()  # a tree given up on while typing gets one more try, once per save
-    ls.repo_context.saved(document_path(ls, document.uri), document.source)
+    ls.repo_context.saved(document_path(ls, document.uri), lines_of(document))
 
 
 def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:

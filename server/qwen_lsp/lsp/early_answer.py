@@ -16,7 +16,7 @@ from pygls.workspace import TextDocument
 
 from .. import messages as m
 from ..engine.completion import CompletionPlan, CompletionRequest, format_completion
-from ..engine.typing_cache import Hit
+from ..engine.typing_cache import Hit, near
 from ..errors import QwenError
 from . import prefetch
 from .server import QwenLanguageServer
@@ -101,7 +101,7 @@ async def remember_whole(
     if not text:
         return
     key = ls.acceptance.suggest(request.language_id, text)
-    ls.typing_cache.remember_at(request.uri, request.text, request.offset, text, key)
+    ls.typing_cache.remember_near(request.uri, *near(request), text, key)
     prefetch.served(ls, document, request, Hit(text, key, 0))  # what follows accepting it
     tell_grown(ls, document, request, position)
 

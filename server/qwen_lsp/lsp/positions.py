@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -37,11 +38,23 @@ def offset_at(document: TextDocument, position: types.Position) -> int:
             f"({count} lines)"
         )
     if position.line == count:
-        return len(document.source)
+        return text_length(document)
     line = syntax.line(position.line) if syntax else document.lines[position.line]
     content = line.rstrip("\r\n")
     clamped = min(position.character, client_units(document, content))
     return document.offset_at_position(types.Position(line=position.line, character=clamped))
+
+
+def text_length(document: TextDocument) -> int:
+    """The document's length in code points (its text is not joined for it)."""
+    syntax = syntax_of(document)
+    return syntax.length if syntax is not None else len(document.source)
+
+
+def lines_of(document: TextDocument) -> Sequence[str]:
+    """The document's lines as `source.split("\\n")` has them, each read when asked for."""
+    syntax = syntax_of(document)
+    return syntax.lines() if syntax is not None else document.source.split("\n")
 
 
 def client_units(document: TextDocument, text: str) -> int:
@@ -61,8 +74,8 @@ def _line_count(document: TextDocument, syntax: SyntaxDocument | None) -> int:
     """Lines as pygls counts them (a final newline opens no line), without splitting the text."""
     if syntax is None:
         return len(document.lines)
-    text = syntax.text
-    return 0 if not text else syntax.line_count - text.endswith("\n")
+    length = syntax.length
+    return 0 if not length else syntax.line_count - (syntax.slice(length - 1, length) == "\n")
 
 
 def document_path(ls: QwenLanguageServer, uri: str) -> str:

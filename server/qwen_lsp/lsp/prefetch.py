@@ -30,7 +30,7 @@ from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from .acceptance import field_of
 from .completion_plan import generate_for, plan_for, snapshot
-from .positions import offset_at, open_document, syntax_of
+from .positions import offset_at, open_document, syntax_of, text_length
 from .server import QwenLanguageServer
 
 log = logging.getLogger("qwen_lsp")
@@ -92,13 +92,13 @@ async def _fill(
     if at is None and document.uri not in ls.recent_opens:
         return  # one of many opened at once (a restored session): only the last few are warmed
     try:
-        offset = len(document.source) if at is None else offset_at(document, at)
+        offset = text_length(document) if at is None else offset_at(document, at)
     except JsonRpcInvalidParams:
         return  # a position outside the document
     request = snapshot(ls, document, offset)
     if not settings.completion.enabled or not should_complete(request):
         return  # a keystroke there would not ask either
-    plan = plan_for(ls, document, request, _row(document, request.text, offset))
+    plan = plan_for(ls, document, request, _row(document, request))
     if ls.warm_prompts.holds(request.uri, plan.prompt):
         return  # the document's KV cache holds it already
     ls.stats.background.prewarms += 1
@@ -179,8 +179,9 @@ def state_of(ls: QwenLanguageServer, request: CompletionRequest) -> State:
     """`request`'s cursor as background work keeps it (a snapshot of the document as it is)."""
     document = open_document(ls, request.uri)
     syntax = syntax_of(document) if document is not None else None
-    row_of = syntax.row_of if syntax is not None and syntax.text is request.text else None
-    return State.at(request.text, request.offset, text_window(ls.settings.context), row_of)
+    current = syntax is not None and syntax.revision == request.revision
+    row_of = syntax.row_of if syntax is not None and current else None
+    return State.of(request, text_window(ls.settings.context), row_of)
 
 
 def _near(state: State) -> tuple[int, str, int, str]:
@@ -188,12 +189,12 @@ def _near(state: State) -> tuple[int, str, int, str]:
     return state.offset, state.before, state.after_len, state.after
 
 
-def _row(document: TextDocument, text: str, offset: int) -> int:
-    """The row of `offset` in `text`, the document's source: its line index knows it."""
+def _row(document: TextDocument, request: CompletionRequest) -> int:
+    """The row of `request`'s cursor in the document it was read from: its line index knows it."""
     syntax = syntax_of(document)
-    if syntax is not None and syntax.text is text:
-        return syntax.row_of(offset)
-    return text.count("\n", 0, offset)
+    if syntax is not None and syntax.revision == request.revision:
+        return syntax.row_of(request.cursor)
+    return request.base_row + request.text.count("\n", 0, request.offset)
 
 
 async def send_background(
