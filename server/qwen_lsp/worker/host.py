@@ -57,6 +57,7 @@ class HostOptions:
     draft_tokens: int = 8
     preempt_chunk_ms: int = 12  # a preemptible prefill chunk's time (pace.py); 0: 64 tokens
     allow_download: bool = False
+    cpu_attention: str = "numpy"  # "mlx": mlx's own kernels also on the CPU (cpu_attention.py)
 
 
 class ModelHost:

@@ -69,6 +69,10 @@ def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready |
     """Load once, reporting progress; the answer tells the servers whether the model is usable."""
     try:
         host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
+        if host.options.cpu_attention == "numpy":
+            from . import cpu_attention  # imports mlx: not before a worker loads
+
+            cpu_attention.install(host.model, min_queries=max(16, host.options.draft_tokens + 2))
     except (ModelLoadError, OSError, ValueError) as exc:
         return m.LoadFailed(model=host.options.model, error=str(exc))
     except Exception as exc:  # any other crash while loading fails the load, told once
@@ -92,6 +96,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speculation", choices=SPECULATION, default="all")
     parser.add_argument("--draft-tokens", type=int, default=8)
     parser.add_argument("--preempt-chunk-ms", type=int, default=12, help="0: 64-token chunks")
+    parser.add_argument("--cpu-attention", choices=["numpy", "mlx"], default="numpy")
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
@@ -107,6 +112,7 @@ def host_options(args: argparse.Namespace):
         draft_tokens=args.draft_tokens,
         preempt_chunk_ms=args.preempt_chunk_ms,
         allow_download=args.allow_download,
+        cpu_attention=args.cpu_attention,
     )
 
 
