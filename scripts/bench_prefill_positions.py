@@ -68,7 +68,7 @@ def main() -> None:
     def both(run: Callable[[], object]) -> str:
         cpu_attention.uninstall(model)
         mlx_ms = best_ms(run)
-        cpu_attention.install(model, min_queries=16)
+        cpu_attention.install(model)
         numpy_ms = best_ms(run)
         cpu_attention.uninstall(model)
         return f"{mlx_ms:.0f} | {numpy_ms:.0f} | {mlx_ms / numpy_ms:.1f}x"

@@ -1,10 +1,10 @@
-"""Prompt prefill's attention on mlx's CPU backend, done by numpy.
+"""Attention on mlx's CPU backend, done by numpy.
 
 On the CPU, mlx's `exp` is not vectorised (~27 ns per element, numpy's ~1.7) and the Linux
-wheel's matmul is the reference BLAS: a prefill chunk's attention over a 2k-token cache spent
-~90% of each layer there (BENCHMARKS.md, issue 14). Chunks of some tokens or more (`install`)
-take numpy's path (OpenBLAS, vectorised `exp`); decoding and speculation's verify passes keep
-mlx's, so speculation's tokens are the same as without it. On a GPU nothing changes.
+wheel's matmul is the reference BLAS: a prompt chunk's attention over a 2k-token cache spent
+~90% of each layer there (BENCHMARKS.md, issue 14). Every forward pass (prompt chunks, decode
+steps, speculation's verify passes) takes numpy's path (OpenBLAS, vectorised `exp`), so
+speculation's tokens are computed as without it. On a GPU nothing changes.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ _FLOATS = (mx.float32, mx.float16, mx.bfloat16)  # computed in float32, as mlx's
 _ORIGINAL = "_qwen_lsp_mlx_attention"  # kept on the patched module, for `uninstall`
 
 
-def install(model: Any, min_queries: int) -> bool:
-    """Route the model's attention for chunks of `min_queries` tokens or more through
-    `attention` when mlx computes on the CPU; True if it does now. Patches the module of the
-    model's class (mlx-lm's models call `scaled_dot_product_attention` by that name)."""
+def install(model: Any) -> bool:
+    """Route the model's attention through `attention` when mlx computes on the CPU; True if it
+    does now. Patches the module of the model's class (mlx-lm's models call
+    `scaled_dot_product_attention` by that name): one model per worker process."""
     module: Any = sys.modules.get(type(model).__module__)
     if mx.default_device() != mx.cpu or not hasattr(module, "scaled_dot_product_attention"):
         return False
     original = getattr(module, _ORIGINAL, module.scaled_dot_product_attention)
     setattr(module, _ORIGINAL, original)
-    module.scaled_dot_product_attention = _routed(original, min_queries)
+    module.scaled_dot_product_attention = _routed(original)
     return True
 
 
@@ -40,10 +40,10 @@ def uninstall(model: Any) -> None:
         delattr(module, _ORIGINAL)
 
 
-def _routed(original: Any, min_queries: int) -> Any:
+def _routed(original: Any) -> Any:
     def scaled_dot_product_attention(queries, keys, values, cache, scale, mask, sinks=None):
         plain = sinks is None and not hasattr(cache, "bits")  # quantized caches: mlx's kernels
-        if plain and queries.shape[-2] >= min_queries and handles(queries, keys, mask):
+        if plain and handles(queries, keys, mask):
             return attention(queries, keys, values, scale, mask)
         return original(queries, keys, values, cache=cache, scale=scale, mask=mask, sinks=sinks)
 

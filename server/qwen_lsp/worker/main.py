@@ -69,10 +69,6 @@ def load_model(host: ModelHost, send: Callable[[m.Progress], None]) -> m.Ready |
     """Load once, reporting progress; the answer tells the servers whether the model is usable."""
     try:
         host.load(lambda text, pct: send(m.Progress(message=text, percent=pct)))
-        if host.options.cpu_attention == "numpy":
-            from . import cpu_attention  # imports mlx: not before a worker loads
-
-            cpu_attention.install(host.model, min_queries=max(16, host.options.draft_tokens + 2))
     except (ModelLoadError, OSError, ValueError) as exc:
         return m.LoadFailed(model=host.options.model, error=str(exc))
     except Exception as exc:  # any other crash while loading fails the load, told once
