@@ -5,10 +5,10 @@
 The typing replay's slowest pause is a file switch's first keystrokes waiting for ~1,460 tokens
 of the file's own text to be prefilled after its ~630-token repository section. This measures
 (1) 512 tokens prefilled after 0, 500 and 1,500 cached ones, (2) the switch's prefill in chunks
-of several sizes, and (3) the attention's parts at one layer's shapes: on mlx's CPU backend the
-softmax's `exp`, one per attention score, dominates a small model's prefill at these lengths.
-Each prefill is timed with mlx's attention and with the worker's numpy one (`worker.cpuAttention`,
-server/qwen_lsp/worker/cpu_attention.py), alternated in one process.
+of several sizes, (3) decoding after a 2,000-token prompt, and (4) the attention's parts at one
+layer's shapes: on mlx's CPU backend the softmax's `exp`, one per attention score, dominates a
+small model's prefill at these lengths. Each is timed with mlx's attention and with the worker's
+numpy one (`worker.cpuAttention`, server/qwen_lsp/worker/cpu_attention.py) in one process.
 Run with the sgemm shim preloaded as the replay does (scripts/typing_bench/servers.py).
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 import mlx.core as mx
 import numpy as np
 from mlx_lm import load
+from mlx_lm.generate import generate_step
 from mlx_lm.models.cache import make_prompt_cache
 
 from qwen_lsp.worker import cpu_attention
@@ -56,6 +57,17 @@ def prefill(model, ids: list[int], cached: int, step: int) -> float:
     return time.perf_counter() - began
 
 
+def decode(model, prompt: list[int], n: int) -> tuple[float, list[int]]:
+    """Seconds per token decoding `n` after `prompt` (prefilled first, untimed), and the tokens."""
+    cache = make_prompt_cache(model)
+    model(mx.array(prompt[:-1])[None], cache=cache)
+    mx.eval([c.state for c in cache])
+    began, tokens = time.perf_counter(), []
+    for token, _ in generate_step(mx.array(prompt[-1:]), model, prompt_cache=cache, max_tokens=n):
+        tokens.append(int(token))
+    return (time.perf_counter() - began) / n, tokens
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=REPO / "build/trained-model")
@@ -85,6 +97,20 @@ def main() -> None:
     print("|---|---|---|---|")
     for step in (64, 128, 512, 1462):
         print(f"| {step} | {both(lambda s=step: prefill(model, ids, 628, s))} |")
+
+    print("\n40 tokens decoded greedily after a 2,000-token prompt (mlx-lm's generate_step)\n")
+    print("| attention | ms per token (median of 5, alternated) | the same 40 tokens |")
+    print("|---|---|---|")
+    decoded: dict[str, list[tuple[float, list[int]]]] = {"mlx": [], "numpy": []}
+    for _ in range(5):
+        for name in decoded:
+            (cpu_attention.install if name == "numpy" else cpu_attention.uninstall)(model)
+            decoded[name].append(decode(model, ids[:2000], 40))
+    cpu_attention.uninstall(model)
+    same = decoded["mlx"][0][1] == decoded["numpy"][0][1]
+    for name, runs in decoded.items():
+        median_ms = sorted(t for t, _ in runs)[2] * 1000
+        print(f"| {name} | {median_ms:.2f} | {'yes' if same else 'no'} |")
 
     config = model.args
     heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
