@@ -141,6 +141,12 @@ class WorkerSettings(_Section, frozen=True):
     Smaller: keystrokes wait less, background prompts take a little longer. `0`: fixed 64-token
     chunks (the old behaviour; ~4 decode steps on an M4 Max, 10-20 on a small CPU model).
     Restarts the worker."""
+    cpu_attention: Literal["numpy", "mlx"] = "numpy"
+    """How a worker whose mlx runs on the CPU (Linux; not Apple silicon's GPU) computes
+    attention: `numpy` (default) hands it to numpy, whose vectorised `exp` and OpenBLAS read the
+    trained test model's prompts ~2.5x faster than mlx's CPU kernels (BENCHMARKS.md); `mlx`:
+    mlx's own kernels, as mlx-lm computes. The two agree to float32 rounding. Restarts the
+    worker."""
     max_context_tokens: Positive = 32768
     """Longest prompt plus generation the worker accepts; a longer request fails with an error
     naming this setting. Qwen3-Coder's native limit (262,144) needs far more memory. Restarts

@@ -113,7 +113,7 @@ async def test_a_cancel_stops_a_long_prefill_between_chunks(worker):
     assert alone.usage.prompt_tokens >= 2500  # five chunks and more
     request = long_prompt("cancelled.py")
     task = asyncio.ensure_future(worker.request(request))
-    await asyncio.sleep(prefill_s / 5)
+    await asyncio.sleep(prefill_s / 10)  # early: a machine whose load falls reads faster
     task.cancel()
     cancelled_at = time.perf_counter()
     while not any(d.id == request.id for d in recorded(worker)):

@@ -40,6 +40,7 @@ def backend_spec(settings: Settings) -> BackendSpec:
         speculation=worker.speculation,
         draft_tokens=worker.draft_tokens,
         preempt_chunk_ms=worker.preempt_chunk_ms,
+        cpu_attention=worker.cpu_attention,
     )
 
 

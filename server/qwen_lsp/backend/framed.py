@@ -35,6 +35,7 @@ class WorkerSpec:
     speculation: str = "all"  # off, actions or all: settings.WorkerSettings
     draft_tokens: int = 8
     preempt_chunk_ms: int = 12
+    cpu_attention: str = "numpy"  # numpy or mlx: settings.WorkerSettings
 
     def argv(self) -> list[str]:
         return [
@@ -53,6 +54,8 @@ class WorkerSpec:
             str(self.draft_tokens),
             "--preempt-chunk-ms",
             str(self.preempt_chunk_ms),
+            "--cpu-attention",
+            self.cpu_attention,
             *(["--allow-download"] if self.allow_download else []),
         ]
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import mlx.core as mx
-from mlx.utils import tree_flatten
 from mlx_lm import load
 from mlx_lm.generate import generation_stream, wired_limit
 from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_prompt_cache
@@ -23,6 +22,7 @@ from ..engine.answer_box import AnswerBox
 from ..engine.fim import END_OF_TEXT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
 from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
+from . import cpu_attention
 from .decoding import (
     PENALTY_CONTEXT,
     PREFILL_STEP,
@@ -33,7 +33,7 @@ from .decoding import (
 from .doc_cache import DocumentCaches
 from .kv_trace import KvTrace, timings
 from .memory import kv_bytes_per_token, too_large
-from .model_files import ModelLoadError, resolve_model_dir
+from .model_files import ModelLoadError, materialize, resolve_model_dir
 from .pace import PrefillPace
 from .prompt_tokens import prompt_encoder
 from .sampling import default_sampling, read_generation_config, sampling_kwargs
@@ -57,6 +57,7 @@ class HostOptions:
     draft_tokens: int = 8
     preempt_chunk_ms: int = 12  # a preemptible prefill chunk's time (pace.py); 0: 64 tokens
     allow_download: bool = False
+    cpu_attention: str = "numpy"  # "mlx": mlx's own kernels also on the CPU (cpu_attention.py)
 
 
 class ModelHost:
@@ -94,7 +95,9 @@ class ModelHost:
             )[:2]
         except Exception as exc:
             raise ModelLoadError(f"'{model_dir}' is not a loadable MLX model: {exc}") from exc
-        self._materialize(model, progress)
+        materialize(model, progress)
+        if self.options.cpu_attention == "numpy":  # mlx's own is slow there: cpu_attention.py
+            cpu_attention.install(model)
         self.model, self.tokenizer = model, tokenizer
         # FIM and repo markers end a completion like eos does (they are not all special).
         stop_ids = {tokenizer.convert_tokens_to_ids(m) for m in STOP_MARKERS} - {None}
@@ -110,22 +113,6 @@ class ModelHost:
         progress("Warming up", 97)
         self._warm_up()
         progress("Model ready", 100)
-
-    @staticmethod
-    def _materialize(model: Any, progress: Callable[[str, int | None], None]) -> None:
-        """Evaluate the lazily loaded weights in slices so loading can report a percentage."""
-        params: list[Any] = [pair[1] for pair in tree_flatten(model.parameters())]
-        total = sum(p.nbytes for p in params) or 1
-        done, batch, batch_bytes = 0, [], 0
-        for p in params:
-            batch.append(p)
-            batch_bytes += p.nbytes
-            if batch_bytes >= total // 20:
-                mx.eval(batch)
-                done += batch_bytes
-                batch, batch_bytes = [], 0
-                progress("Loading weights", 5 + int(90 * done / total))
-        mx.eval(batch)
 
     def _measure_kv_bytes_per_token(self) -> float:
         cache = make_prompt_cache(self.model)

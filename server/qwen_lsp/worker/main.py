@@ -92,6 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speculation", choices=SPECULATION, default="all")
     parser.add_argument("--draft-tokens", type=int, default=8)
     parser.add_argument("--preempt-chunk-ms", type=int, default=12, help="0: 64-token chunks")
+    parser.add_argument("--cpu-attention", choices=["numpy", "mlx"], default="numpy")
     parser.add_argument("--allow-download", action="store_true", help="fetch a missing repo id")
     return parser.parse_args(argv)
 
@@ -107,6 +108,7 @@ def host_options(args: argparse.Namespace):
         draft_tokens=args.draft_tokens,
         preempt_chunk_ms=args.preempt_chunk_ms,
         allow_download=args.allow_download,
+        cpu_attention=args.cpu_attention,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
@@ -70,3 +71,22 @@ def download_size(model: str) -> int | None:
         return None
     files = info.siblings or []
     return sum(f.size or 0 for f in files if any(fnmatch(f.rfilename, p) for p in WEIGHT_PATTERNS))
+
+
+def materialize(model: Any, progress: Callable[[str, int | None], None]) -> None:
+    """Evaluate the lazily loaded weights in slices so loading can report a percentage."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+
+    params: list[Any] = [pair[1] for pair in tree_flatten(model.parameters())]
+    total = sum(p.nbytes for p in params) or 1
+    done, batch, batch_bytes = 0, [], 0
+    for p in params:
+        batch.append(p)
+        batch_bytes += p.nbytes
+        if batch_bytes >= total // 20:
+            mx.eval(batch)
+            done += batch_bytes
+            batch, batch_bytes = [], 0
+            progress("Loading weights", 5 + int(90 * done / total))
+    mx.eval(batch)
