@@ -31,7 +31,8 @@ def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list
         for d in params.context.diagnostics
     ]
     language, syntax_doc = doc.language_id or "", syntax_of(doc)  # the kept tree: no parse
-    offers = engine.offers(language, doc.source, start.line, last, start != end, diags, syntax_doc)
+    text = doc.source if syntax_doc is None else ""  # a cursor move in 10 MB: no join
+    offers = engine.offers(language, text, start.line, last, start != end, diags, syntax_doc)
     fixed = iter(params.context.diagnostics)  # one Fix per diagnostic, in their order
     out = []
     for offer in offers:
