@@ -62,9 +62,10 @@ class CompletionSettings(_Section, frozen=True):
     asking again, shows the rest without a new model call (the VS Code extension and the Neovim
     plugin ask again themselves when it is ready: `qwen/suggestionGrew`). A keystroke the cache
     cannot answer stops it. 100 (default): where the model generates slowly (~30 tokens/s) the
-    typing replay's median pause was 140 ms against 899 ms for whole suggestions, 0.44x llama.vim's;
-    where it is fast (the trained test model) the two were on par, 42 and 40 ms (BENCHMARKS.md,
-    "Today's tables").
+    typing replay's median pause was 136 ms against 573 ms for whole suggestions; where it is
+    fast (the trained test model) 50 and 45 ms (BENCHMARKS.md, "Today's tables"). On a slow
+    machine (a Linux CPU, a busy shared server) 50 shows text sooner (medians 71 and 33 ms in
+    the same replay), at the price of more suggestions that grow after they are shown.
     `0`: answer when the suggestion is complete, to see a multi-line suggestion whole at once
     however long it takes, or where a shared model server should not generate on after the
     answer. Local worker and remote servers alike (the server's stream is read on)."""
