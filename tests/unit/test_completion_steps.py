@@ -11,7 +11,7 @@ import pytest
 from qwen_lsp.engine.acceptance import AcceptanceLog
 from qwen_lsp.engine.completion import CompletionRequest
 from qwen_lsp.engine.stats import CompletionStats
-from qwen_lsp.engine.typing_cache import TypingCache
+from qwen_lsp.engine.typing_cache import TypingCache, near
 from qwen_lsp.lsp.completion import read_request, typed_through
 from qwen_lsp.settings import Settings
 
@@ -39,7 +39,7 @@ def at_end(text: str) -> CompletionRequest:
 def test_typing_through_a_suggestion_answers_its_rest_timed_from_the_keystroke():
     ls = server()
     key = ls.acceptance.suggest("python", "return x * 2")
-    ls.typing_cache.remember_at(URI, BEFORE, len(BEFORE), "return x * 2", key)
+    ls.typing_cache.remember_near(URI, *near(at_end(BEFORE)), "return x * 2", key)
     keystroke = time.perf_counter() - 0.05  # the keystroke was read 50 ms ago
     ls.stats.changed(URI, keystroke)
     asked = read_request(ls, URI)  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ def test_typing_through_a_suggestion_answers_its_rest_timed_from_the_keystroke()
 def test_a_suggestion_typed_to_its_end_leaves_the_request_to_the_model():
     ls = server()
     key = ls.acceptance.suggest("python", "return x")
-    ls.typing_cache.remember_at(URI, BEFORE, len(BEFORE), "return x", key)
+    ls.typing_cache.remember_near(URI, *near(at_end(BEFORE)), "return x", key)
     asked = read_request(ls, URI)  # type: ignore[arg-type]
     done = typed_through(ls, None, at_end(BEFORE + "return x"), asked)  # type: ignore[arg-type]
     assert done is None and ls.stats.cache_hits == 0 and not ls.stats.latencies_ms

@@ -103,7 +103,7 @@ def test_a_window_gives_the_whole_texts_prompt_shape_and_stops(tokens: int, mult
         assert plan == expected, offset
         assert plan.prompt.encode() == expected.prompt.encode()
         assert should_complete(cut) == should_complete(whole)
-        assert State.of(cut, window) == State.at(text, offset, window)
+        assert State.of(cut, window) == State.of(whole, window)
         checked += 1
     assert checked >= 20
 
@@ -117,7 +117,8 @@ def test_the_typing_cache_sees_the_same_cursor_through_a_window():
         cache = TypingCache()
         cache.remember_near("a", *near(cut), "ab", "k")
         typed = text[:offset] + "a" + text[offset:]
-        assert cache.find_at("a", typed, offset + 1) is not None  # typing through it, whole text
+        through = replace(whole, text=typed, offset=offset + 1)  # typing through it, whole text
+        assert cache.find_near("a", *near(through)) is not None
         assert cut.after_len == len(text) - offset
 
 

@@ -26,7 +26,7 @@ WINDOW = 4096
 
 
 def at(text: str, offset: int, window: int = WINDOW) -> State:
-    return State.at(text, offset, window)
+    return State.of(CompletionRequest("", 0, "", "", text, offset), window)
 
 
 def test_accepting_inserts_the_suggestion_and_moves_the_cursor_to_its_end() -> None:
@@ -152,7 +152,7 @@ def test_the_next_suggestion_prompt_of_a_window_is_that_of_the_whole_text(
     settings = parse_settings({"context": {"maxPromptTokens": tokens}})
     window = text_window(settings.context)
     snapshot = CompletionRequest("file:///a.py", 1, "a.py", "python", text, offset)
-    accepted = State.at(text, offset, window).accepting(suggestion).request(snapshot)
+    accepted = State.of(snapshot, window).accepting(suggestion).request(snapshot)
     whole_text = text[:offset] + suggestion + text[offset:]
     whole = replace(snapshot, text=whole_text, offset=offset + len(suggestion))
     plan, expected = (

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qwen_lsp.engine.typing_cache import TypingCache
+from qwen_lsp.engine.completion import CompletionRequest
+from qwen_lsp.engine.typing_cache import TypingCache, near
 
 try:  # tests/unit may or may not be a package
     from . import typing_replay
@@ -98,17 +99,22 @@ def test_find_names_the_suggestion_and_what_was_typed_of_it() -> None:
     assert cache.lookup("a.py", "x = f(1)", "\n") is None
 
 
+def whole_at(text: str, offset: int) -> CompletionRequest:
+    return CompletionRequest("file:///a.py", 1, "a.py", "python", text, offset)
+
+
 def test_a_cursor_in_a_big_text_is_found_as_with_the_text_cut_at_it() -> None:
-    """find_at/remember_at read only the text near the cursor, with the same answers as
-    find/remember given all of it."""
+    """find_near/remember_near read only the text near the cursor (`near`), with the same
+    answers as find/remember given all of it."""
     head = "".join(f"v{i} = {i}\n" for i in range(2000))
     whole, cut = TypingCache(), TypingCache()
     text = head + "x = \n" + head
     at = len(head) + 4
     whole.remember("a.py", text[:at], text[at:], "compute(1, 2)", "k")
-    cut.remember_at("a.py", text, at, "compute(1, 2)", "k")
+    cut.remember_near("a.py", *near(whole_at(text, at)), "compute(1, 2)", "k")
     for typed in ["", "c", "comp", "compute(1, 2)", "d"]:
         now = text[:at] + typed + text[at:]
         where = at + len(typed)
-        assert whole.find("a.py", now[:where], now[where:]) == cut.find_at("a.py", now, where)
-    assert cut.find_at("a.py", text[:at] + "co" + text[at:], at + 2) is not None
+        found = cut.find_near("a.py", *near(whole_at(now, where)))
+        assert whole.find("a.py", now[:where], now[where:]) == found
+    assert cut.find_near("a.py", *near(whole_at(text[:at] + "co" + text[at:], at + 2)))

@@ -46,13 +46,6 @@ class State:
     window: int
 
     @classmethod
-    def at(
-        cls, text: str, offset: int, window: int, row_of: Callable[[int], int] | None = None
-    ) -> State:
-        """`text` at `offset`; `row_of(offset)` saves counting rows (a line index knows them)."""
-        return cls.of(CompletionRequest("", 0, "", "", text, offset), window, row_of)
-
-    @classmethod
     def of(
         cls, request: CompletionRequest, window: int, row_of: Callable[[int], int] | None = None
     ) -> State:

@@ -64,12 +64,6 @@ class TypingCache:
         """Record suggestion `key` shown for a cursor between `before` and `after`."""
         self._remember(document, _Anchor.at(before, after), text, key)
 
-    def remember_at(self, document: str, text: str, offset: int, shown: str, key: str = "") -> None:
-        """`remember` for a cursor at `offset` of `text` (a big document is not copied)."""
-        self.remember_near(
-            document, *near(CompletionRequest("", 0, "", "", text, offset)), shown, key
-        )
-
     def remember_near(
         self,
         document: str,
@@ -100,10 +94,6 @@ class TypingCache:
         """Like `lookup`, naming the suggestion; also a suggestion typed out to its end
         (rest blank), which is no answer but was taken by the user."""
         return self._find(document, before, _Anchor.at(before, after))
-
-    def find_at(self, document: str, text: str, offset: int) -> Hit | None:
-        """`find` for a cursor at `offset` of `text`, reading only the text near it."""
-        return self.find_near(document, *near(CompletionRequest("", 0, "", "", text, offset)))
 
     def find_near(
         self, document: str, offset: int, before: str, after_len: int, after: str
