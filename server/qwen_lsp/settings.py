@@ -53,7 +53,7 @@ class CompletionSettings(_Section, frozen=True):
     timeout_ms: Positive = 5000
     """A suggestion still generating this many milliseconds after it was asked for (time spent
     waiting in the model worker counts) is cut short and returned as it is."""
-    answer_within_ms: NonNegative = 100
+    answer_within_ms: NonNegative = 50
     """Answer a suggestion with the text generated so far once this many milliseconds have
     passed since the request reached the model (at its first word, if none came yet; whole
     lines, when a line is finished), instead of when the model has finished it, as llama.vim
@@ -61,14 +61,16 @@ class CompletionSettings(_Section, frozen=True):
     suggestion takes the short one's place in the server's cache: typing on through it, or
     asking again, shows the rest without a new model call (the VS Code extension and the Neovim
     plugin ask again themselves when it is ready: `qwen/suggestionGrew`). A keystroke the cache
-    cannot answer stops it. 100 (default): where the model generates slowly (~30 tokens/s) the
-    typing replay's median pause was 136 ms against 573 ms for whole suggestions; where it is
-    fast (the trained test model) 50 and 45 ms (BENCHMARKS.md, "Today's tables"). On a slow
-    machine (a Linux CPU, a busy shared server) 50 shows text sooner (medians 71 and 33 ms in
-    the same replay), at the price of more suggestions that grow after they are shown.
-    `0`: answer when the suggestion is complete, to see a multi-line suggestion whole at once
-    however long it takes, or where a shared model server should not generate on after the
-    answer. Local worker and remote servers alike (the server's stream is read on)."""
+    cannot answer stops it. 50 (default): in the typing replay (35 pauses, side by side with
+    100) the slowest pauses on the trained test model fell from 126 to 66 ms (p95) and the
+    median on the cost-realistic model from 132 to 88 ms, while the median of fast
+    suggestions stayed (30 and 29 ms); the price is more suggestions shown before the model
+    finished them, that grow (25% of the trained model's keystroke generations against 6% at
+    100; BENCHMARKS.md, "Answering before the generation ends"). 100 or more: fewer of them,
+    where the model is fast. `0`: answer when the suggestion is complete, to see a
+    multi-line suggestion whole at once however long it takes, or where a shared model server
+    should not generate on after the answer. Local worker and remote servers alike (the
+    server's stream is read on)."""
     prewarm: bool = True
     """When a document is opened (the last four opened, at their end) or comes to the front (the
     clients send `qwen/didFocus` with the cursor), prefill its completion prompt at the cursor
