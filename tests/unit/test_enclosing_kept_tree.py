@@ -45,7 +45,9 @@ def test_listing_actions_on_a_kept_tree_parses_nothing() -> None:
     text = PY * 50
     doc = syntax.SyntaxDocument("python", text)
     for line in range(0, text.count("\n"), 7):
-        kept = actions.offers("python", text, line, line, False, [], doc)
+        kept = actions.offers_in(
+            definitions.enclosing_in(doc, "python", line), line, line, False, []
+        )
         assert kept == actions.offers("python", text, line, line, False, [])
     assert (doc.full_parses, doc.incremental_parses) == (1, 0)
 

@@ -5,8 +5,9 @@ Pure: plain data in, plain data out; no model call here (listing actions must be
 Stable API, shared with the test-model trainer:
 - `ACTION_KINDS`, `ActionRequest`, `build_messages(request)` → the chat `messages` of an action,
   `tools_for(request.kind)` (from `engine.tools`) → its tool schemas.
-- `offers(...)` → what the server lists at a cursor; `request_for(offer, …)` → the request it
-  resolves for one (the trainer builds its examples through both, so they cannot drift).
+- `offers(...)` → what the server lists at a cursor (`offers_in` where the definition around
+  it is known, as from a kept tree); `request_for(offer, …)` → the request it resolves for one
+  (the trainer builds its examples through both, so they cannot drift).
 - `assistant_message(text, tool_calls)` / `tool_message(content)` for multi-turn histories.
 
 Lines are 0-based inside the engine and 1-based (inclusive) in prompts and tool calls.
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 
 from qwen_lsp.engine import definitions, doc_render
 from qwen_lsp.engine.line_edits import LineEdit
-from qwen_lsp.engine.syntax import SyntaxDocument
 from qwen_lsp.engine.tool_edits import Target, ToolCallError, read, to_edits
 from qwen_lsp.engine.tools import (
     INSERT_TEXT,
@@ -188,14 +188,21 @@ def offers(
     end_line: int,
     has_selection: bool,
     diagnostics: list[Diagnostic],
-    syntax_doc: SyntaxDocument | None = None,
 ) -> list[Offer]:
-    """The actions for a cursor (or selection start_line..end_line) and the diagnostics there;
-    with the document's kept tree in `syntax_doc`, nothing is parsed."""
-    if syntax_doc is not None:
-        d = definitions.enclosing_in(syntax_doc, language, start_line)
-    else:
-        d = definitions.enclosing(language, text, start_line)
+    """The actions for a cursor (or selection start_line..end_line) in `text` and the
+    diagnostics there (the server, which keeps each document's tree, calls `offers_in`)."""
+    d = definitions.enclosing(language, text, start_line)
+    return offers_in(d, start_line, end_line, has_selection, diagnostics)
+
+
+def offers_in(
+    d: definitions.Definition | None,
+    start_line: int,
+    end_line: int,
+    has_selection: bool,
+    diagnostics: list[Diagnostic],
+) -> list[Offer]:
+    """`offers` where the definition around the cursor is known (None: outside any)."""
     out = []
     if d is not None and not d.documented:
         out.append(docstring_offer(d))

@@ -6,6 +6,8 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from ..engine import actions as engine
+from ..engine import definitions
+from ..engine.definitions import Definition
 from .action_commands import EXPLAIN, REFACTOR
 from .positions import open_document, syntax_of
 from .server import QwenLanguageServer
@@ -30,9 +32,7 @@ def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list
         engine.Diagnostic(d.range.start.line, d.range.end.line, d.message)
         for d in params.context.diagnostics
     ]
-    language, syntax_doc = doc.language_id or "", syntax_of(doc)  # the kept tree: no parse
-    text = doc.source if syntax_doc is None else ""  # a cursor move in 10 MB: no join
-    offers = engine.offers(language, text, start.line, last, start != end, diags, syntax_doc)
+    offers = engine.offers_in(_enclosing(doc, start.line), start.line, last, start != end, diags)
     fixed = iter(params.context.diagnostics)  # one Fix per diagnostic, in their order
     out = []
     for offer in offers:
@@ -43,6 +43,15 @@ def code_actions(ls: QwenLanguageServer, params: types.CodeActionParams) -> list
         if not only or any(_CODE_KIND[offer.kind].startswith(k) for k in only):
             out.append(action)
     return out
+
+
+def _enclosing(doc: TextDocument, line: int) -> Definition | None:
+    """The definition around `line`: from the document's kept tree where there is one (a
+    cursor move in 10 MB: no parse, no join of its text), else from a parse of its text."""
+    language = doc.language_id or ""
+    if (syntax_doc := syntax_of(doc)) is not None:
+        return definitions.enclosing_in(syntax_doc, language, line)
+    return definitions.enclosing(language, doc.source, line)
 
 
 def _code_action(offer: engine.Offer, doc: TextDocument) -> types.CodeAction:
