@@ -54,9 +54,11 @@ def plain_tokens(
     max_tokens: int,
     sampling_kwargs: dict[str, Any],
     stats: SpeculationStats,
+    on_first: Callable[[mx.array], None] | None = None,
 ) -> Iterator[int]:
     """mlx-lm's own decoding loop, one forward pass per token (it prefills `rest` but its last
-    token in one go: give it a short rest, with the context its logits processors look at)."""
+    token in one go: give it a short rest, with the context its logits processors look at).
+    `on_first` hears the first step's log-probabilities."""
     steps = generate_step(
         mx.array(rest),
         model,
@@ -65,7 +67,9 @@ def plain_tokens(
         prefill_step_size=PREFILL_STEP,
         **sampling_kwargs,
     )
-    for token, _ in steps:
+    for token, logprobs in steps:
+        if on_first is not None and not stats.forward_passes:
+            on_first(logprobs)
         stats.forward_passes += 1
         yield int(token)
 
@@ -78,6 +82,7 @@ def speculative_tokens(
     max_tokens: int,
     draft_tokens: int,
     stats: SpeculationStats,
+    on_first: Callable[[mx.array], None] | None = None,
 ) -> Iterator[int]:
     """Greedy decoding (no logits processors), verifying up to `draft_tokens` drafted per pass
     from `index` (which holds the prompt).
@@ -85,7 +90,8 @@ def speculative_tokens(
     Each pass feeds [last token + draft], keeps the draft's longest prefix the model's argmax
     agrees with plus the model's own next token, and trims the rejected rest from the cache:
     the tokens are exactly those of greedy decoding, fewer passes when drafts are right.
-    The first pass feeds all of `rest` (a long one goes through `prefill` first) with the draft.
+    The first pass feeds all of `rest` (a long one goes through `prefill` first) with the draft;
+    `on_first` hears its first position's log-probabilities.
     """
     with mx.stream(generation_stream):
         last, produced = rest, 0
@@ -94,6 +100,8 @@ def speculative_tokens(
             fed = [*last, *draft]
             logits = model(mx.array(fed)[None], cache=cache)[0, len(last) - 1 :]
             logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+            if on_first is not None and not stats.forward_passes:
+                on_first(logprobs[0])
             verified: list[int] = mx.argmax(logprobs, axis=-1).tolist()  # type: ignore[assignment]
             stats.forward_passes += 1
             stats.drafted += len(draft)
