@@ -14,7 +14,7 @@ import msgspec
 
 FRAME_HEADER = struct.Struct(">I")
 # Bumped whenever a message changes shape; a shared worker refuses clients of another version.
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 3
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
@@ -56,8 +56,6 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     is generated, an EarlyAnswer carries the text so far; generation goes on to its Done.
     `stop_after_space`: a stop string within the text's leading whitespace does not count (a
     one-line suggestion at a line's end may start on the next line: stop at the one after).
-    `first_choices` > 0: the answer also names that many of the likeliest first tokens (the
-    server computes ahead the suggestions after the likeliest next keys).
     """
 
     id: int
@@ -72,7 +70,6 @@ class Generate(msgspec.Struct, tag="generate", omit_defaults=True):
     priority: Priority = "interactive"
     answer_within_ms: int = 0
     stop_after_space: bool = False
-    first_choices: int = 0
 
 
 class Chat(msgspec.Struct, tag="chat", omit_defaults=True):
@@ -147,13 +144,6 @@ class Chunk(msgspec.Struct, tag="chunk"):
     text: str
 
 
-class FirstChoice(msgspec.Struct, frozen=True):
-    """A token the model found likely as the answer's first (stop and special tokens left out)."""
-
-    text: str
-    probability: float
-
-
 class EarlyAnswer(msgspec.Struct, tag="early_answer"):
     """A Generate's text so far, at its `answer_within_ms` (decoded whole, stop strings cut),
     and the work done for it until then; the generation goes on to its Done."""
@@ -161,7 +151,6 @@ class EarlyAnswer(msgspec.Struct, tag="early_answer"):
     id: int
     text: str
     usage: Usage
-    first_choices: list[FirstChoice] = []
 
 
 class ToolCall(msgspec.Struct, omit_defaults=True):
@@ -187,7 +176,6 @@ class Done(msgspec.Struct, tag="done", omit_defaults=True):
     usage: Usage = msgspec.field(default_factory=Usage)
     tool_calls: list[ToolCall] = []
     tool_call_errors: list[str] = []
-    first_choices: list[FirstChoice] = []  # the Generate's `first_choices`, likeliest first
 
 
 class Failed(msgspec.Struct, tag="failed"):

@@ -93,15 +93,6 @@ class CompletionSettings(_Section, frozen=True):
     text from the server's cache without waiting for the model. Typing anything else cancels
     it. Costs a generation per suggestion that nobody may take: turn it off on a busy shared
     model server."""
-    next_keys: NonNegative = 2
-    """After a suggestion is served, also compute at the lowest priority the suggestions for up to
-    this many keys the model finds likeliest next (from its first step: each key at least 10%
-    likely; not the key the suggestion itself begins with, which typing through answers), so a
-    pause after typing one of them shows ghost text from the server's cache. Typing anything
-    else cancels them. Costs up to this many generations per suggestion where the model is
-    sure of the next key, none where it is not; `0` turns it off (do so on a busy shared model
-    server). Local worker only. An editor that closes brackets and quotes itself changes the
-    text after them: those keys find nothing computed."""
     next_line: bool = True
     """At the end of a line of code, where a one-line suggestion would otherwise be empty (the
     model ends the line), suggest the next line instead, with its indentation, as Copilot does;

@@ -15,8 +15,7 @@ from qwen_lsp.engine.completion import (
     should_complete,
     text_window,
 )
-from qwen_lsp.engine.prefetch import State, Upcoming, WarmPrompts, can_prewarm, likely_keys
-from qwen_lsp.messages import FirstChoice
+from qwen_lsp.engine.prefetch import State, Upcoming, WarmPrompts, can_prewarm
 from qwen_lsp.settings import parse_settings
 
 pytestmark = pytest.mark.unit
@@ -72,23 +71,23 @@ def test_work_for_the_very_state_is_waited_for() -> None:
     upcoming: Upcoming[str] = Upcoming()
     accepted = at(TEXT, CURSOR).accepting("3.14 * r * r")
     upcoming.start("a.py", accepted, "task")
-    assert upcoming.settle("a.py", accepted) == ("task", "next", [])
+    assert upcoming.settle("a.py", accepted) == ("task", None)
 
 
 def test_typing_the_suggestion_through_keeps_the_work() -> None:
     upcoming: Upcoming[str] = Upcoming()
     start = at(TEXT, CURSOR)
     upcoming.start("a.py", start.accepting("3.14 * r * r"), "task")
-    assert upcoming.settle("a.py", start.accepting("3.")) == (None, "", [])
-    assert upcoming.settle("a.py", start.accepting("3.14 * r * r")) == ("task", "next", [])
+    assert upcoming.settle("a.py", start.accepting("3.")) == (None, None)
+    assert upcoming.settle("a.py", start.accepting("3.14 * r * r")) == ("task", None)
 
 
 def test_typing_something_else_cancels_the_work_once() -> None:
     upcoming: Upcoming[str] = Upcoming()
     start = at(TEXT, CURSOR)
     upcoming.start("a.py", start.accepting("3.14 * r * r"), "task")
-    assert upcoming.settle("a.py", start.accepting("math.pi")) == (None, "", ["task"])
-    assert upcoming.settle("a.py", start.accepting("3.14 * r * r")) == (None, "", [])
+    assert upcoming.settle("a.py", start.accepting("math.pi")) == (None, "task")
+    assert upcoming.settle("a.py", start.accepting("3.14 * r * r")) == (None, None)
 
 
 def test_newer_work_supersedes_and_finished_work_is_forgotten() -> None:
@@ -97,36 +96,10 @@ def test_newer_work_supersedes_and_finished_work_is_forgotten() -> None:
     assert upcoming.start("a.py", first, "old") is None
     assert upcoming.start("a.py", second, "new") == "old"
     upcoming.finished("a.py", "old")  # a superseded task ending forgets nothing
-    assert upcoming.settle("a.py", second) == ("new", "next", [])
+    assert upcoming.settle("a.py", second) == ("new", None)
     upcoming.finished("a.py", "new")
-    assert upcoming.settle("a.py", second) == (None, "", [])
-    assert upcoming.forget("a.py") == []
-
-
-def test_next_keys_and_the_next_suggestion_are_kept_side_by_side() -> None:
-    upcoming: Upcoming[str] = Upcoming()
-    start = at(TEXT, CURSOR)
-    upcoming.start("a.py", start.accepting("3.14 * r * r"), "next")
-    assert upcoming.start("a.py", start.accepting("m"), "m", slot="key0") is None
-    assert upcoming.start("a.py", start.accepting("("), "paren", slot="key1") is None
-    assert upcoming.working_on("a.py", start.accepting("m"))
-    assert not upcoming.working_on("a.py", start.accepting("x"))
-    upcoming.generating("m")
-    assert upcoming.running("m") and not upcoming.running("paren")
-    # typing "m" waits for its key's work and cancels what that key left behind
-    wait, slot, cancel = upcoming.settle("a.py", start.accepting("m"))
-    assert (wait, slot, sorted(cancel)) == ("m", "key0", ["next", "paren"])
-    upcoming.finished("a.py", "m")
-    assert not upcoming.running("m") and upcoming.forget("a.py") == []
-
-
-def test_a_newer_key_in_a_slot_supersedes_the_older_one_only() -> None:
-    upcoming: Upcoming[str] = Upcoming()
-    start = at(TEXT, CURSOR)
-    upcoming.start("a.py", start.accepting("m"), "old m", slot="key0")
-    upcoming.start("a.py", start.accepting("("), "paren", slot="key1")
-    assert upcoming.start("a.py", start.accepting("r"), "r", slot="key0") == "old m"
-    assert sorted(upcoming.forget("a.py")) == ["paren", "r"]
+    assert upcoming.settle("a.py", second) == (None, None)
+    assert upcoming.forget("a.py") is None
 
 
 def test_a_prompt_already_in_the_cache_is_not_warmed_again() -> None:
@@ -148,31 +121,9 @@ def test_suggestions_computed_ahead_are_known_by_their_key() -> None:
     upcoming: Upcoming[str] = Upcoming(remembered=2)
     for key in ("a", "b", "c"):
         upcoming.kept(key)
-    upcoming.kept("d", "key0", [FirstChoice("(", 0.5)])
-    assert upcoming.computed_ahead("d") == "key0" and upcoming.computed_ahead("c") == "next"
-    assert upcoming.choices_after("d") == (FirstChoice("(", 0.5),)
-    assert upcoming.choices_after("c") == ()
-    assert upcoming.computed_ahead("b") is None  # the oldest are forgotten
-    assert upcoming.computed_ahead("") is None  # a suggestion without a key
-
-
-def test_likely_keys_add_up_the_tokens_a_key_begins() -> None:
-    choices = [
-        FirstChoice("self", 0.30),
-        FirstChoice("(", 0.08),
-        FirstChoice("()", 0.07),
-        FirstChoice("\n", 0.2),
-        FirstChoice(" =", 0.12),
-        FirstChoice("r", 0.09),
-        FirstChoice("x", 0.05),
-    ]
-    # "(" adds up to 0.15; "s" is what the suggestion shows (typing through answers it);
-    # a line break is never one; "r" and "x" are below MIN_KEY_PROBABILITY
-    assert likely_keys(choices, "self.x", 3) == ["(", " "]
-    assert likely_keys(choices, "self.x", 1) == ["("]
-    assert likely_keys(choices, "", 5) == ["s", "(", " "]
-    assert likely_keys(choices, "", 0) == []
-    assert likely_keys([], "", 2) == []
+    assert upcoming.computed_ahead("c") and upcoming.computed_ahead("b")
+    assert not upcoming.computed_ahead("a")  # the oldest is forgotten
+    assert not upcoming.computed_ahead("")  # a suggestion without a key
 
 
 SHORT = ["", "x = 1", "    return f(a, b)", "def g():", "    if a:", "        b = [1, 2]"]
@@ -216,16 +167,16 @@ def test_the_next_suggestion_prompt_of_a_window_is_that_of_the_whole_text(
     assert should_complete(accepted) == should_complete(whole)
 
 
-def test_only_work_that_has_begun_generating_is_running() -> None:
+def test_only_the_current_work_that_has_begun_generating_is_running() -> None:
     upcoming: Upcoming[object] = Upcoming()
     old, new = object(), object()
     state = at(TEXT, CURSOR).accepting("3.14 * r * r")
     upcoming.start("a.py", state, old)
-    assert not upcoming.running(old)  # queued: a request may ask anew after a while
-    upcoming.generating(old)
-    assert upcoming.running(old)
+    assert not upcoming.running("a.py")  # queued: a request may ask anew after a while
+    upcoming.generating("a.py", old)
+    assert upcoming.running("a.py")
     upcoming.start("a.py", state, new)  # superseded: the new one has not begun
-    assert not upcoming.running(new)
-    upcoming.generating(new)
+    assert not upcoming.running("a.py")
+    upcoming.generating("a.py", new)
     upcoming.finished("a.py", new)
-    assert not upcoming.running(new)
+    assert not upcoming.running("a.py") and not upcoming.running("b.py")

@@ -29,7 +29,7 @@ class ScriptedHost:
         for step in range(request.max_tokens or PREFILL_STEPS):
             self.at.get((request.id, step), lambda: None)()
             if on_early and step == request.answer_within_ms > 0:  # scripted: the step it is due
-                on_early(str(step), m.Usage(generated_tokens=step), [])
+                on_early(str(step), m.Usage(generated_tokens=step))
             self.trace.append((request.id, step))
             if urgent is not None and urgent():
                 self.hurried.append((request.id, step))

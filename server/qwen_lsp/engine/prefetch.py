@@ -4,16 +4,14 @@ Pre-warm: when a document is opened or comes to the front, its completion prompt
 is prefilled into the document's KV cache (max_tokens 0), so the first keystroke reuses it.
 Next suggestion (llama.vim's idea): after a suggestion is served, the one that would follow its
 acceptance is computed and kept in the typing cache, so Tab shows the next ghost text at once.
-Next keys: the suggestions after the keys the model finds likeliest next (its first step names
-them), so a pause after typing one of them shows its ghost text at once.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from cachetools import LRUCache
 
@@ -27,35 +25,6 @@ WARMABLE_BACKENDS = frozenset({"local", "llamacpp"})
 # Documents pre-warmed at open: a restored session (or `nvim *.py`) opens many at once, each a
 # prompt's prefill and a KV cache; the user types in one, and `qwen/didFocus` names it.
 OPEN_PREWARMS = 4
-# A next key is computed ahead only where the model gives it at least this probability: a
-# model unsure of the next key (or a random one) costs no work.
-MIN_KEY_PROBABILITY = 0.1
-NEXT = "next"  # the slot of the next suggestion (next keys: "key0", "key1", ...)
-KEY_CHOICES = 8  # first tokens asked of the model for next keys (keys: their first characters)
-
-
-class Choice(Protocol):
-    """One of the model's likeliest first tokens (messages.FirstChoice)."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def probability(self) -> float: ...
-
-
-def likely_keys(choices: Iterable[Choice], shown: str, count: int) -> list[str]:
-    """The next keys worth a suggestion computed ahead, likeliest first: each token's first
-    character (the chance of a key is that of the tokens it begins), at least
-    MIN_KEY_PROBABILITY, not a line break (the editor indents after it) and not what the shown
-    suggestion begins with (typing through it already answers that key)."""
-    chance: dict[str, float] = {}
-    for choice in choices:
-        key = choice.text[:1]
-        if key and key not in "\r\n" and key != shown[:1]:
-            chance[key] = chance.get(key, 0.0) + choice.probability
-    ranked = sorted(chance.items(), key=lambda item: -item[1])
-    return [key for key, p in ranked if p >= MIN_KEY_PROBABILITY][:count]
 
 
 def can_prewarm(backend: str) -> bool:
@@ -139,78 +108,57 @@ class WarmPrompts:
 
 
 class Upcoming(Generic[H]):
-    """Per document, the work computing suggestions ahead, by slot (the next suggestion, each
-    next key): for which state, and its handle."""
+    """Per document, the next suggestion being computed: for which state, and its handle."""
 
     def __init__(self, remembered: int = 256) -> None:
-        self._work: dict[str, dict[str, tuple[State, H]]] = {}
-        self._running: set[H] = set()  # work that has begun generating (no longer queued)
-        # suggestion key -> (the slot it was computed in, the model's likeliest next keys there)
-        self._kept: OrderedDict[str, tuple[str, tuple[Choice, ...]]] = OrderedDict()
-        self._remembered = remembered
+        self._work: dict[str, tuple[State, H]] = {}
+        self._running: dict[str, H] = {}  # work that has begun generating (no longer queued)
+        self._kept: deque[str] = deque(maxlen=remembered)  # suggestions computed ahead
 
-    def kept(self, key: str, slot: str = NEXT, choices: Iterable[Choice] = ()) -> None:
-        """Suggestion `key` was computed ahead (in `slot`) and kept for its state, with the
-        model's first choices there (the next keys after it)."""
-        self._kept[key] = (slot, tuple(choices))
-        self._kept.move_to_end(key)
-        while len(self._kept) > self._remembered:
-            self._kept.popitem(last=False)
+    def kept(self, key: str) -> None:
+        """Suggestion `key` was computed ahead and kept for its state."""
+        self._kept.append(key)
 
-    def computed_ahead(self, key: str) -> str | None:
-        """The slot suggestion `key` was computed ahead in (None: it was not)."""
-        kept = self._kept.get(key) if key else None
-        return kept[0] if kept else None
+    def computed_ahead(self, key: str) -> bool:
+        return bool(key) and key in self._kept
 
-    def choices_after(self, key: str) -> tuple[Choice, ...]:
-        """The model's first choices after suggestion `key` computed ahead (none: unknown)."""
-        kept = self._kept.get(key) if key else None
-        return kept[1] if kept else ()
-
-    def generating(self, handle: H) -> None:
+    def generating(self, document: str, handle: H) -> None:
         """`handle`'s work has begun generating: a request for its state waits for it."""
-        self._running.add(handle)
+        self._running[document] = handle
 
-    def running(self, handle: H) -> bool:
-        """The work has begun generating (waiting for it beats asking anew)."""
-        return handle in self._running
+    def running(self, document: str) -> bool:
+        """The document's work has begun generating (waiting for it beats asking anew)."""
+        entry = self._work.get(document)
+        return entry is not None and self._running.get(document) is entry[1]
 
-    def working_on(self, document: str, state: State) -> bool:
-        """Work for `state` is under way (in any slot)."""
-        return any(held == state for held, _ in self._work.get(document, {}).values())
-
-    def start(self, document: str, state: State, handle: H, slot: str = NEXT) -> H | None:
-        """Record new work; returns the handle it supersedes in its slot (to cancel)."""
-        slots = self._work.setdefault(document, {})
-        previous = slots.pop(slot, None)
-        slots[slot] = (state, handle)
+    def start(self, document: str, state: State, handle: H) -> H | None:
+        """Record new work; returns the handle it supersedes (to cancel)."""
+        previous = self._work.pop(document, None)
+        self._work[document] = (state, handle)
         return previous[1] if previous else None
 
-    def settle(self, document: str, now: State) -> tuple[H | None, str, list[H]]:
-        """A request for `now` came: (work to wait for, its slot, work to cancel).
+    def settle(self, document: str, now: State) -> tuple[H | None, H | None]:
+        """A request for `now` came: (work to wait for, work to cancel).
 
         Work made for `now` is waited for; work that typing on from `now` may still reach (the
         user is typing the suggestion through) is kept; anything else the user left: cancel it.
         """
-        wait, waited_slot, cancel = None, "", []
-        slots = self._work.get(document, {})
-        for slot, (state, handle) in list(slots.items()):
-            if state == now and wait is None:
-                wait, waited_slot = handle, slot
-            elif not now.leads_to(state):
-                del slots[slot]
-                cancel.append(handle)
-        return wait, waited_slot, cancel
+        entry = self._work.get(document)
+        if entry is None:
+            return None, None
+        state, handle = entry
+        if state == now:
+            return handle, None
+        if now.leads_to(state):
+            return None, None
+        del self._work[document]
+        return None, handle
 
     def finished(self, document: str, handle: H) -> None:
-        self._running.discard(handle)
-        slots = self._work.get(document, {})
-        for slot, (_, held) in list(slots.items()):
-            if held is handle:
-                del slots[slot]
+        if (entry := self._work.get(document)) is not None and entry[1] is handle:
+            del self._work[document]
 
-    def forget(self, document: str) -> list[H]:
-        slots = self._work.pop(document, {})
-        for _, handle in slots.values():
-            self._running.discard(handle)
-        return [handle for _, handle in slots.values()]
+    def forget(self, document: str) -> H | None:
+        self._running.pop(document, None)
+        entry = self._work.pop(document, None)
+        return entry[1] if entry else None

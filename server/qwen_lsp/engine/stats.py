@@ -181,8 +181,6 @@ class BackgroundStats:
     enter_prewarms: int = 0  # prompts after Enter sent at a line's end (lsp/enter_prewarm.py)
     next_suggestions: int = 0  # suggestions computed ahead and kept in the typing cache
     next_suggestion_hits: int = 0  # requests answered by one of them
-    next_keys: int = 0  # suggestions computed ahead for a likely next key (completion.nextKeys)
-    next_key_hits: int = 0  # requests answered by one of them
     continuations: int = 0  # generations that went on after an early answer
     continued_tokens: int = 0  # tokens they generated after it
 

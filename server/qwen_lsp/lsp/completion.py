@@ -159,14 +159,12 @@ def suggestion(
     shown = Shown(text, ls.acceptance.item_id(key))
     record_latency(ls, asked, answer.model_ms, answer.idle_ms, shown.item_id)
     ls.typing_cache.remember_near(request.uri, *near(request), text, key)
-    choices = answer.done.first_choices
     if answer.going is not None:  # answered early: the whole suggestion replaces it when it comes
-        prefetch.next_keys(ls, document, request, choices, text)
         going, position = answer.going, answer.position
         whole = early_answer.remember_whole(ls, document, request, answer.plan, going, position)
         ls.background(whole)
     else:
-        prefetch.served(ls, document, request, Hit(text, key, 0), choices)
+        prefetch.served(ls, document, request, Hit(text, key, 0))
     return shown
 
 

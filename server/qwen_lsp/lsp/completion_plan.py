@@ -19,7 +19,6 @@ from ..engine.completion import (
 )
 from ..engine.context import lines_near
 from ..engine.fim import RepoFile
-from ..engine.prefetch import KEY_CHOICES
 from .indexing import index_soon
 from .positions import document_path, syntax_of
 from .server import QwenLanguageServer
@@ -67,7 +66,6 @@ def generate_for(
     if not alternate:
         ls.warm_prompts.note(request.uri, plan.prompt)  # the document's KV cache will hold it
     interactive = priority == "interactive"
-    next_keys = ls.settings.completion.next_keys and ls.settings.backend == "local"
     return m.Generate(
         id=0,
         prompt=plan.prompt,
@@ -80,7 +78,6 @@ def generate_for(
         priority=priority,
         answer_within_ms=ls.settings.completion.answer_within_ms if interactive else 0,
         stop_after_space=plan.next_line,
-        first_choices=KEY_CHOICES if next_keys and max_tokens != 0 else 0,  # lsp/prefetch.py
     )
 
 

@@ -56,9 +56,7 @@ async def ask_model(
         generation.cancel()  # superseded before it started waiting (else a no-op: it ended)
         return first, None
     _stay_in_flight(ls, uri, generation)
-    done = m.Done(first.id, first.text, "length", usage=first.usage)
-    done.first_choices = first.first_choices
-    return done, generation
+    return m.Done(first.id, first.text, "length", usage=first.usage), generation
 
 
 async def _first(generation: Going, early: asyncio.Future[m.EarlyAnswer]):
@@ -104,8 +102,7 @@ async def remember_whole(
         return
     key = ls.acceptance.suggest(request.language_id, text)
     ls.typing_cache.remember_near(request.uri, *near(request), text, key)
-    hit = Hit(text, key, 0)  # what follows accepting it; next keys: begun at the early answer
-    prefetch.served(ls, document, request, hit, done.first_choices)
+    prefetch.served(ls, document, request, Hit(text, key, 0))  # what follows accepting it
     tell_grown(ls, document, request, position)
 
 

@@ -3,8 +3,7 @@
 Pre-warm: on didOpen, and on `qwen/didFocus` {textDocument, position} (the clients send it when
 a document becomes the active editor), the prompt a keystroke at the cursor would send is
 prefilled into the document's KV cache. Next suggestion: after a suggestion is served, the one
-that would follow its acceptance goes into the typing cache; next keys: so do those after the
-keys the model finds likeliest next.
+that would follow its acceptance goes into the typing cache.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -26,7 +25,7 @@ from ..engine.completion import (
     should_complete,
     text_window,
 )
-from ..engine.prefetch import NEXT, Choice, State, can_prewarm, likely_keys
+from ..engine.prefetch import State, can_prewarm
 from ..engine.typing_cache import Hit
 from ..errors import QwenError
 from .acceptance import field_of
@@ -71,7 +70,7 @@ def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) 
     if uri in ls.recent_opens:
         ls.recent_opens.remove(uri)
     ls.warm_prompts.forget(uri)
-    for task in ls.upcoming.forget(uri):
+    if (task := ls.upcoming.forget(uri)) is not None:
         task.cancel()
     _cancel_prewarm(ls, uri)
 
@@ -122,83 +121,39 @@ def _cancel_prewarm(ls: QwenLanguageServer, uri: str, sent_too: bool = True) -> 
 async def settle(ls: QwenLanguageServer, request: CompletionRequest) -> None:
     """A request came: it keeps its document's cache warm itself, so a pre-warm still to come
     would only move it elsewhere: cancel it (one the worker has already is the worker's to stop
-    or to finish for this request). Wait for a suggestion computed ahead for this very state;
-    cancel those the user has left (typing the suggestion through keeps them)."""
+    or to finish for this request). Wait for a next suggestion made for this very
+    state; cancel one the user has left (typing the suggestion through keeps it)."""
     _cancel_prewarm(ls, request.uri, sent_too=ls.settings.backend != "local")
-    wait, slot, cancel = ls.upcoming.settle(request.uri, state_of(ls, request))
-    for task in cancel:
-        task.cancel()
-    if wait is None:
-        return
-    if slot != NEXT and not ls.upcoming.running(wait):
-        wait.cancel()  # a next key still queued: asking anew goes first
-        return
-    await asyncio.wait([wait], timeout=JOIN_WAIT_S)  # never cancels it
-    if not wait.done() and ls.upcoming.running(wait):
-        await asyncio.wait([wait])  # generating for this very state: sooner than anew
+    wait, cancel = ls.upcoming.settle(request.uri, state_of(ls, request))
+    if cancel is not None:
+        cancel.cancel()
+    if wait is not None:
+        await asyncio.wait([wait], timeout=JOIN_WAIT_S)  # never cancels it
+        if not wait.done() and ls.upcoming.running(request.uri):
+            await asyncio.wait([wait])  # generating for this very state: sooner than anew
 
 
 def served(
-    ls: QwenLanguageServer,
-    document: TextDocument,
-    request: CompletionRequest,
-    hit: Hit,
-    choices: Iterable[Choice] = (),
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, hit: Hit
 ) -> None:
-    """`hit` is on screen at `request`: compute the suggestions after the likeliest next keys
-    (`choices`: the model's first choices there; for a suggestion computed ahead, those kept
-    with it) and the one that follows accepting it."""
-    slot = None if hit.typed else ls.upcoming.computed_ahead(hit.key)
-    if slot == NEXT:
+    """`hit` is on screen at `request`: compute the suggestion that follows accepting it."""
+    if not hit.typed and ls.upcoming.computed_ahead(hit.key):
         ls.stats.background.next_suggestion_hits += 1
-    elif slot is not None:
-        ls.stats.background.next_key_hits += 1
-    if hit.typed:
+    if not ls.settings.completion.next_suggestion or hit.typed:
         return  # typed-through: the state after accepting it is that of the whole suggestion
-    next_keys(ls, document, request, choices or ls.upcoming.choices_after(hit.key), hit.rest)
-    if ls.settings.completion.next_suggestion:
-        _start_ahead(ls, document, request, state_of(ls, request).accepting(hit.rest), NEXT)
-
-
-def next_keys(
-    ls: QwenLanguageServer,
-    document: TextDocument,
-    request: CompletionRequest,
-    choices: Iterable[Choice],
-    shown: str,
-) -> None:
-    """Compute ahead the suggestions after the keys `choices` make likeliest next at `request`,
-    where `shown` is on screen (`completion.nextKeys`)."""
-    now = state_of(ls, request)
-    for i, key in enumerate(likely_keys(choices, shown, ls.settings.completion.next_keys)):
-        _start_ahead(ls, document, request, now.accepting(key), f"key{i}")
-
-
-def _start_ahead(
-    ls: QwenLanguageServer,
-    document: TextDocument,
-    request: CompletionRequest,
-    state: State,
-    slot: str,
-) -> None:
+    state = state_of(ls, request).accepting(hit.rest)
     following = state.request(request)  # the text near the cursor: a big text is not copied
     known = ls.typing_cache.find_near(request.uri, *_near(state))
     if not should_complete(following) or (known is not None and known.rest.strip()):
         return
-    if ls.upcoming.working_on(request.uri, state):
-        return  # computed already (an early answer's keys, when its whole one comes)
-    task = ls.background(_compute_ahead(ls, document, following, state, slot))
-    if (superseded := ls.upcoming.start(request.uri, state, task, slot)) is not None:
+    task = ls.background(_next_suggestion(ls, document, following, state))
+    if (superseded := ls.upcoming.start(request.uri, state, task)) is not None:
         superseded.cancel()
     task.add_done_callback(lambda done: ls.upcoming.finished(request.uri, done))
 
 
-async def _compute_ahead(
-    ls: QwenLanguageServer,
-    document: TextDocument,
-    request: CompletionRequest,
-    state: State,
-    slot: str,
+async def _next_suggestion(
+    ls: QwenLanguageServer, document: TextDocument, request: CompletionRequest, state: State
 ) -> None:
     # Started while answering: pygls writes that answer in a callback queued behind this
     # task's first step, so the prompt is built after it (the user waits for the answer).
@@ -206,11 +161,9 @@ async def _compute_ahead(
     row = state.row + request.text.count("\n", 0, request.offset)
     plan = plan_for(ls, document, request, row)
     generate = generate_for(ls, request, plan, "background")
-    if slot != NEXT:
-        generate.job = f"{generate.job}:{slot}"  # one slot's newer work supersedes its older
     generate.stream = True  # its first text says it has left the queue
     task = asyncio.current_task()
-    began = None if task is None else lambda _: ls.upcoming.generating(task)
+    began = None if task is None else lambda _: ls.upcoming.generating(request.uri, task)
     done = await send_background(ls, generate, began)
     if done is None or done.finish_reason == "cancelled":
         return
@@ -218,12 +171,8 @@ async def _compute_ahead(
     if text:
         key = ls.acceptance.suggest(request.language_id, text)
         ls.typing_cache.remember_near(request.uri, *_near(state), text, key)
-        ls.upcoming.kept(key, slot, done.first_choices)
-        background = ls.stats.background
-        if slot == NEXT:
-            background.next_suggestions += 1
-        else:
-            background.next_keys += 1
+        ls.upcoming.kept(key)
+        ls.stats.background.next_suggestions += 1
 
 
 def state_of(ls: QwenLanguageServer, request: CompletionRequest) -> State:

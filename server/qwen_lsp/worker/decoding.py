@@ -54,11 +54,9 @@ def plain_tokens(
     max_tokens: int,
     sampling_kwargs: dict[str, Any],
     stats: SpeculationStats,
-    on_first: Callable[[mx.array], None] | None = None,
 ) -> Iterator[int]:
     """mlx-lm's own decoding loop, one forward pass per token (it prefills `rest` but its last
-    token in one go: give it a short rest, with the context its logits processors look at).
-    `on_first` hears the first step's log-probabilities."""
+    token in one go: give it a short rest, with the context its logits processors look at)."""
     steps = generate_step(
         mx.array(rest),
         model,
@@ -67,9 +65,7 @@ def plain_tokens(
         prefill_step_size=PREFILL_STEP,
         **sampling_kwargs,
     )
-    for token, logprobs in steps:
-        if on_first is not None and not stats.forward_passes:
-            on_first(logprobs)
+    for token, _ in steps:
         stats.forward_passes += 1
         yield int(token)
 
@@ -82,7 +78,6 @@ def speculative_tokens(
     max_tokens: int,
     draft_tokens: int,
     stats: SpeculationStats,
-    on_first: Callable[[mx.array], None] | None = None,
 ) -> Iterator[int]:
     """Greedy decoding (no logits processors), verifying up to `draft_tokens` drafted per pass
     from `index` (which holds the prompt).
@@ -90,8 +85,7 @@ def speculative_tokens(
     Each pass feeds [last token + draft], keeps the draft's longest prefix the model's argmax
     agrees with plus the model's own next token, and trims the rejected rest from the cache:
     the tokens are exactly those of greedy decoding, fewer passes when drafts are right.
-    The first pass feeds all of `rest` (a long one goes through `prefill` first) with the draft;
-    `on_first` hears its first position's log-probabilities.
+    The first pass feeds all of `rest` (a long one goes through `prefill` first) with the draft.
     """
     with mx.stream(generation_stream):
         last, produced = rest, 0
@@ -100,8 +94,6 @@ def speculative_tokens(
             fed = [*last, *draft]
             logits = model(mx.array(fed)[None], cache=cache)[0, len(last) - 1 :]
             logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
-            if on_first is not None and not stats.forward_passes:
-                on_first(logprobs[0])
             verified: list[int] = mx.argmax(logprobs, axis=-1).tolist()  # type: ignore[assignment]
             stats.forward_passes += 1
             stats.drafted += len(draft)

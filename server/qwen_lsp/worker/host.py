@@ -21,7 +21,7 @@ from mlx_lm.models.cache import can_trim_prompt_cache, make_prompt_cache, trim_p
 from ..engine.answer_box import AnswerBox
 from ..engine.fim import END_OF_TEXT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, STOP_MARKERS
 from ..engine.tool_calls import parse_tool_calls
-from ..messages import Chat, Done, FinishReason, FirstChoice, Generate, Sampling, ToolCall, Usage
+from ..messages import Chat, Done, FinishReason, Generate, Sampling, ToolCall, Usage
 from . import cpu_attention
 from .decoding import (
     PENALTY_CONTEXT,
@@ -31,7 +31,6 @@ from .decoding import (
     speculative_tokens,
 )
 from .doc_cache import DocumentCaches
-from .first_choices import likeliest
 from .kv_trace import KvTrace, timings
 from .memory import kv_bytes_per_token, too_large
 from .model_files import ModelLoadError, materialize, resolve_model_dir
@@ -159,7 +158,7 @@ class ModelHost:
         cancelled: Callable[[], bool],
         on_text: Callable[[str], None] | None = None,
         arrived: float | None = None,
-        on_early: Callable[[str, Usage, list[FirstChoice]], None] | None = None,
+        on_early: Callable[[str, Usage], None] | None = None,
         urgent: Callable[[], bool] | None = None,
     ) -> Generator[None, None, Done]:
         """Generate, pausing after each prefill chunk and each decoded token; returns the answer.
@@ -210,11 +209,6 @@ class ModelHost:
 
         produced: list[int] = []
         ttft = 0.0
-        choices: list[FirstChoice] = []
-        wanted = getattr(request, "first_choices", 0)
-
-        def first_step(logprobs: mx.array) -> None:
-            choices[:] = likeliest(logprobs, wanted, self._token_text, stop_ids)
 
         def text_so_far() -> str:
             text = self.tokenizer.decode(produced).rstrip("\ufffd")  # a character half made
@@ -231,15 +225,7 @@ class ModelHost:
                     break
             prefilled = time.perf_counter()
             decoding = (
-                self._tokens(
-                    request,
-                    sampling,
-                    cache,
-                    tokens,
-                    len(tokens) - tail,
-                    stats,
-                    first_step if wanted else None,
-                )
+                self._tokens(request, sampling, cache, tokens, len(tokens) - tail, stats)
                 if tail and not finish
                 else iter(())
             )
@@ -258,8 +244,7 @@ class ModelHost:
                 if len(produced) == request.max_tokens:
                     break
                 if on_early and (early := box.due(time.perf_counter(), text_so_far)) is not None:
-                    usage_so_far = _usage_so_far(tokens, reused, produced, ttft, started)
-                    on_early(early, usage_so_far, choices)
+                    on_early(early, _usage_so_far(tokens, reused, produced, ttft, started))
                 yield
                 if finish := stopped():
                     break
@@ -290,9 +275,7 @@ class ModelHost:
             kv_cache_bytes=int(self.caches.held_tokens * self.kv_bytes_per_token),
             kv_cache_limit_bytes=self.options.cache_bytes,
         )
-        done = Done(
-            id=request.id, text=text, finish_reason=finish, usage=usage, first_choices=choices
-        )
+        done = Done(id=request.id, text=text, finish_reason=finish, usage=usage)
         if isinstance(request, Chat):
             done.tool_calls, done.tool_call_errors = self._parse_tool_calls(text, request.tools)
         return done
@@ -317,7 +300,6 @@ class ModelHost:
         tokens: list[int],
         cached: int,
         stats: SpeculationStats,
-        on_first: Callable[[mx.array], None] | None = None,
     ) -> Iterator[int]:
         """Speculate only for greedy decoding with no logits processors: there it is exact."""
         greedy = sampling.temperature == 0 and sampling.repetition_penalty == 1.0
@@ -331,7 +313,6 @@ class ModelHost:
                 request.max_tokens,
                 self.options.draft_tokens,
                 stats,
-                on_first,
             )
         return plain_tokens(
             self.model,
@@ -340,11 +321,7 @@ class ModelHost:
             request.max_tokens,
             sampling_kwargs(sampling),
             stats,
-            on_first,
         )
-
-    def _token_text(self, token: int) -> str:
-        return str(self.tokenizer.decode([token], skip_special_tokens=True))
 
     def _lookup(self, request: Generate | Chat, tokens: list[int]) -> NgramIndex:
         """Drafts copy the prompt; a FIM answer continues its prefix and may copy its suffix,

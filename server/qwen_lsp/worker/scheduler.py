@@ -206,13 +206,12 @@ def _deadline(pending: Pending) -> float:
     return pending.arrived + limit / 1000 if limit else float("inf")
 
 
-def _early(pending: Pending) -> Callable[[str, m.Usage, list[m.FirstChoice]], None]:
+def _early(pending: Pending) -> Callable[[str, m.Usage], None]:
     """Send a Generate's early answer; what goes on after it is work nobody waits for, so it
     drops to background priority (anything waiting goes first, between its decode steps)."""
 
-    def answer(text: str, usage: m.Usage, choices: list[m.FirstChoice]) -> None:
-        early = m.EarlyAnswer(id=pending.request.id, text=text, usage=usage, first_choices=choices)
-        pending.send(early)
+    def answer(text: str, usage: m.Usage) -> None:
+        pending.send(m.EarlyAnswer(id=pending.request.id, text=text, usage=usage))
         pending.request.priority = "background"
 
     return answer
