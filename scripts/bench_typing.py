@@ -56,7 +56,7 @@ def display_names(paths: list[Path]) -> list[str]:
 async def compare(setup: Setup, files: list[Path], keystrokes: int, rounds: int, seed: int,
                   systems: list[str]) -> tuple[list[dict], dict[str, str]]:  # fmt: skip
     """Every system types the same traces, in an order that rotates each round."""
-    skipped = {name: why for name in systems if (why := unavailable(name))}
+    skipped = {name: why for name in systems if (why := unavailable(name, setup))}
     running = [name for name in systems if name not in skipped]
     rows: dict[str, list[dict]] = {name: [] for name in running}
     for r in range(rounds):

@@ -41,8 +41,10 @@ class Setup:
     qwen_variants: dict[str, dict] = field(default_factory=dict)
 
 
-def unavailable(system: str) -> str | None:
-    return llama_missing() if system == "llama.vim" else None
+def unavailable(system: str, setup: Setup | None = None) -> str | None:
+    variant = (setup.qwen_variants.get(system, {}) if setup else {}) or {}
+    needs_llama = system == "llama.vim" or variant.get("backend") == "llamacpp"
+    return llama_missing() if needs_llama else None
 
 
 async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Server]]:
@@ -50,7 +52,14 @@ async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Se
         budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
         settings = _merged({"context": budget}, setup.qwen_settings or {})
         settings = _merged(settings, setup.qwen_variants.get(system, {}))
-        return QwenLsp(str(setup.model), REPO, settings, system), []
+        if settings.get("backend") != "llamacpp":
+            return QwenLsp(str(setup.model), REPO, settings, system), []
+        # qwen-lsp as Linux users run it: on the llama-server llama.vim's row gets
+        server = start_llama_server(setup.model, setup.llama_context, logs / "llama-server.log")
+        await server.ready()
+        url = {"url": f"http://127.0.0.1:{server.port}"}
+        settings = _merged(settings, {"remote": url})
+        return QwenLsp(str(setup.model), REPO, settings, system), [server]
     if system == "continue":
         server = start_mlx_server(str(setup.model), logs / "mlx_lm.server.log")
         await server.ready()
