@@ -87,7 +87,9 @@ async def session(system_name: str, setup: Setup, trace: Trace) -> dict:
         person = Person(system, trace)
         user = await asyncio.wait_for(person.run(), SESSION_TIMEOUT_S)
         raw = await system.figures()
-        pids = raw.get("pids") or {"server": servers[0].pid if servers else None}
+        pids = {name: pid for name, pid in (raw.get("pids") or {}).items() if pid}
+        if servers:  # the model server: the peer's own, or the one qwen-lsp's backend uses
+            pids["llama-server" if pids else "server"] = servers[0].pid
         rss = {name: round(peak_rss_mib(pid), 1) for name, pid in pids.items()}
     finally:
         await system.stop()
