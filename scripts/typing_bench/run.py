@@ -41,20 +41,31 @@ class Setup:
     qwen_variants: dict[str, dict] = field(default_factory=dict)
 
 
-def unavailable(system: str, setup: Setup | None = None) -> str | None:
-    variant = (setup.qwen_variants.get(system, {}) if setup else {}) or {}
-    needs_llama = system == "llama.vim" or variant.get("backend") == "llamacpp"
+def unavailable(system: str, setup: Setup) -> str | None:
+    needs_llama = system == "llama.vim" or _on_llama_server(system, setup)
     return llama_missing() if needs_llama else None
+
+
+def _qwen_settings(system: str, setup: Setup) -> dict:
+    """qwen-lsp's settings for `system`: the run's, then its variant's over them."""
+    budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
+    settings = _merged({"context": budget}, setup.qwen_settings or {})
+    return _merged(settings, setup.qwen_variants.get(system, {}))
+
+
+def _on_llama_server(system: str, setup: Setup) -> bool:
+    """A qwen-lsp system with backend `llamacpp`: the run starts a llama-server for it."""
+    return (
+        system.startswith("qwen-lsp") and _qwen_settings(system, setup).get("backend") == "llamacpp"
+    )
 
 
 async def _start(system: str, setup: Setup, logs: Path) -> tuple[System, list[Server]]:
     if system.startswith("qwen-lsp"):
-        budget = {"maxPromptTokens": setup.budget_tokens} if setup.budget_tokens else {}
-        settings = _merged({"context": budget}, setup.qwen_settings or {})
-        settings = _merged(settings, setup.qwen_variants.get(system, {}))
-        if settings.get("backend") != "llamacpp":
+        settings = _qwen_settings(system, setup)
+        if not _on_llama_server(system, setup):
             return QwenLsp(str(setup.model), REPO, settings, system), []
-        # qwen-lsp as Linux users run it: on the llama-server llama.vim's row gets
+        # qwen-lsp as a Linux machine without MLX runs it, on a llama-server started as llama.vim's
         server = start_llama_server(setup.model, setup.llama_context, logs / "llama-server.log")
         await server.ready()
         url = {"url": f"http://127.0.0.1:{server.port}"}
